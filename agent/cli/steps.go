@@ -1,0 +1,16 @@
+package cli
+
+import (
+	"github.com/ck8s/ck8sctl/agent/facts"
+	"github.com/ck8s/ck8sctl/agent/hostmetrics"
+	"github.com/ck8s/ck8sctl/agent/step"
+)
+
+// Steps returns every step this agent can run, one line each. A new step
+// is a package of its own plus one line here; the plan decides the order.
+func Steps() *step.Registry {
+	return step.NewRegistry(
+		facts.New(),
+		hostmetrics.New(),
+	)
+}

@@ -1,0 +1,181 @@
+package bootstrap
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/ck8s/ck8sctl/internal/event"
+	"github.com/ck8s/ck8sctl/internal/plan"
+	"github.com/ck8s/ck8sctl/internal/redact"
+	"github.com/ck8s/ck8sctl/orchestrator/host"
+)
+
+// Runner delivers the agent to hosts and runs plans on them.
+type Runner struct {
+	Agents map[string]Binary
+	Redact *redact.Redactor
+	Log    *slog.Logger
+	// Reconnects bounds how often a dropped connection is re-dialled to
+	// fetch the rest of a run from the host's journal.
+	Reconnects int
+	// FollowTimeout bounds how long a journal replay waits for the run to
+	// finish on the host.
+	FollowTimeout time.Duration
+
+	dropAfter int // test hook, see stream.dropAfter
+}
+
+// Dialer opens a new connection to the same host, for replays.
+type Dialer func(ctx context.Context) (*host.Client, error)
+
+// Outcome is what one agent run on one host produced.
+type Outcome struct {
+	Uploaded   bool
+	Events     int
+	LastSeq    int64
+	Final      *event.Event // nil when the run ended without its closing event
+	AgentExit  int          // the agent's exit status when it was seen (-1: not seen)
+	Reconnects int
+	Invalid    []error // malformed or foreign lines, reported, not stored
+	Stderr     string  // tail of the agent's stderr (masked)
+}
+
+// Run executes p on the host behind c, uploading the agent first when the
+// host lacks the right one, and hands every event to sink. When the
+// connection drops before the run's final event, it re-dials and replays the
+// missing events from the host's journal: nothing the agent recorded is lost.
+func (r *Runner) Run(ctx context.Context, c *host.Client, redial Dialer, p *plan.Plan, sink Sink) (out Outcome, err error) {
+	out.AgentExit = -1
+	st := &stream{runID: p.RunID, host: p.Host, redact: r.Redact, sink: sink, dropAfter: r.dropAfter}
+	body, err := p.Encode()
+	if err != nil {
+		return out, err
+	}
+	defer func() {
+		out.Events, out.LastSeq, out.Final, out.Invalid = st.seen, st.last, st.final, st.invalid
+	}()
+
+	err = r.session(ctx, c, st, p.Dir(), bytes.NewReader(body), &out, "run")
+	if code, arch, need := needAgent(err); need && st.seen == 0 {
+		if err := r.upload(ctx, c, p.Dir(), arch); err != nil {
+			return out, err
+		}
+		out.Uploaded = true
+		err = r.session(ctx, c, st, p.Dir(), bytes.NewReader(body), &out, "run")
+		if _, _, need := needAgent(err); need {
+			return out, fmt.Errorf("agent on %s still missing after upload (guard exit %d)", c, code)
+		}
+	}
+	for st.final == nil && resumable(err) && out.Reconnects < r.Reconnects && ctx.Err() == nil {
+		out.Reconnects++
+		r.Log.Warn("agent stream interrupted, replaying from the host journal", "host", p.Host, "after", st.last, "err", err)
+		if c, err = redialBackoff(ctx, redial, out.Reconnects); err != nil {
+			break
+		}
+		err = r.session(ctx, c, st, p.Dir(), nil, &out, "journal", "--state-dir", p.Dir(), "--run", p.RunID,
+			"--after", strconv.FormatInt(st.last, 10), "--follow", "--timeout", r.FollowTimeout.String())
+		c.Close()
+	}
+	if st.final != nil {
+		return out, nil
+	}
+	if err == nil {
+		err = errors.New("agent ended without its final event")
+	}
+	return out, fmt.Errorf("agent run on %s: %w", p.Host, err)
+}
+
+// session runs the agent once with args and feeds its stdout to st.
+func (r *Runner) session(ctx context.Context, c *host.Client, st *stream, stateDir string, stdin io.Reader, out *Outcome, args ...string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pr, pw := io.Pipe()
+	consumed := make(chan error, 1)
+	go func() {
+		err := st.consume(pr)
+		if err != nil {
+			cancel() // stop the session: the rest comes from the journal
+		}
+		pr.CloseWithError(err)
+		consumed <- err
+	}()
+	var stderr bytes.Buffer
+	runErr := c.Run(ctx, Command(stateDir, r.Agents, args...), stdin, pw, &stderr)
+	pw.Close()
+	cerr := <-consumed
+	out.Stderr = r.Redact.String(tail(stderr.String(), 2048))
+	var ee *host.ExitError
+	if errors.As(runErr, &ee) && ee.Code >= 0 && ee.Code < ExitUnknownArch {
+		out.AgentExit = ee.Code
+	} else if runErr == nil {
+		out.AgentExit = 0
+	}
+	if cerr != nil {
+		return cerr
+	}
+	return runErr
+}
+
+var guardArch = regexp.MustCompile(`ck8s-guard: agent missing or stale, arch (\S+)`)
+
+// needAgent reports whether err is the launch guard asking for an upload,
+// and the host's uname -m it printed.
+func needAgent(err error) (code int, arch string, need bool) {
+	var ee *host.ExitError
+	if !errors.As(err, &ee) || ee.Code != ExitNeedAgent {
+		return 0, "", false
+	}
+	m := guardArch.FindStringSubmatch(ee.Stderr)
+	if m == nil {
+		return ee.Code, "", true
+	}
+	return ee.Code, m[1], true
+}
+
+// resumable reports whether the run may still be going on the host, so its
+// journal holds what we missed.
+func resumable(err error) bool {
+	return errors.Is(err, host.ErrConnectionLost) || errors.Is(err, errDropped) || errors.Is(err, errGap)
+}
+
+func (r *Runner) upload(ctx context.Context, c *host.Client, stateDir, uname string) error {
+	arch, err := Arch(uname)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c, err)
+	}
+	b, ok := r.Agents[arch]
+	if !ok {
+		return fmt.Errorf("%s needs the linux/%s agent: %w", c, arch, ErrNoAgent)
+	}
+	start := time.Now()
+	if err := Upload(ctx, c, stateDir, b); err != nil {
+		return err
+	}
+	r.Log.Info("agent uploaded", "host", c.String(), "bytes", len(b.Data), "duration", time.Since(start))
+	return nil
+}
+
+func redialBackoff(ctx context.Context, redial Dialer, attempt int) (*host.Client, error) {
+	t := time.NewTimer(time.Duration(attempt) * 500 * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+	}
+	return redial(ctx)
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}

@@ -1,0 +1,83 @@
+// Package event is the wire contract for what the agent reports: one JSON
+// object per line (NDJSON) on the agent's stdout, the same shape that the
+// orchestrator stores as flow_events, prints in reports and (later) streams
+// over SSE and counts in metrics. One schema for every consumer.
+package event
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Protocol is the version of the plan/event protocol. The agent announces it
+// in its first event (TypeHello); the orchestrator refuses a mismatch.
+const Protocol = 1
+
+// Status says how a step or the whole run went.
+type Status string
+
+// Statuses, in the order a step moves through them.
+const (
+	StatusStarted Status = "started"
+	StatusOK      Status = "ok"
+	StatusChanged Status = "changed"
+	StatusSkipped Status = "skipped"
+	StatusFailed  Status = "failed"
+	StatusInfo    Status = "info"
+)
+
+// Valid reports whether s is one of the known statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusStarted, StatusOK, StatusChanged, StatusSkipped, StatusFailed, StatusInfo:
+		return true
+	}
+	return false
+}
+
+// Event types the walking skeleton emits. Later steps add their own
+// (dns.preflight.passed, firewall.rolled_back, ...); Type is an open set of
+// dotted lower-case names, checked by ValidType.
+const (
+	TypeHello             = "agent.hello"
+	TypeBootstrapStarted  = "bootstrap.started"
+	TypeBootstrapFinished = "bootstrap.finished"
+	TypeStepStarted       = "step.started"
+	TypeStepFinished      = "step.finished"
+	TypeFactsCollected    = "facts.collected"
+	TypeMetricsCollected  = "metrics.collected"
+	TypeAgentError        = "agent.error"
+	TypeLockWaiting       = "lock.waiting"
+)
+
+// Event is one thing that happened on a host during a run.
+type Event struct {
+	Time    time.Time       `json:"ts"`
+	RunID   string          `json:"runId"`
+	Host    string          `json:"host"`
+	Seq     int64           `json:"seq"`
+	Type    string          `json:"type"`
+	Step    string          `json:"step,omitempty"`
+	Status  Status          `json:"status"`
+	Message string          `json:"message,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
+// Final reports whether e closes a run on its host: after it the agent
+// writes nothing more for that run.
+func (e Event) Final() bool { return e.Type == TypeBootstrapFinished }
+
+// Hello is the data of the first event of every agent run.
+type Hello struct {
+	Protocol     int    `json:"protocol"`
+	AgentVersion string `json:"agentVersion"`
+	Arch         string `json:"arch"`
+	PID          int    `json:"pid"`
+}
+
+// Finished is the data of TypeBootstrapFinished.
+type Finished struct {
+	Steps   int    `json:"steps"`
+	Failed  int    `json:"failed"`
+	Failure string `json:"failure,omitempty"`
+}

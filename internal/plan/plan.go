@@ -1,0 +1,114 @@
+// Package plan is what the orchestrator asks the agent to do on one host:
+// a versioned JSON document sent on the agent's stdin. Later issues add their
+// sections (firewall, dns, manifests) here, so both binaries share one type.
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ck8s/ck8sctl/internal/event"
+)
+
+// DefaultStateDir is where the agent keeps its binary, journal and lock on a
+// host. Not /tmp: it may be noexec and is world-writable.
+const DefaultStateDir = "/var/lib/ck8s"
+
+// Plan is one agent run on one host.
+type Plan struct {
+	// Protocol must equal event.Protocol on both sides.
+	Protocol int    `json:"protocol"`
+	RunID    string `json:"runId"`
+	Host     string `json:"host"`
+	// Check asks for a read-only run: steps report what they would change.
+	Check bool `json:"check,omitempty"`
+	// Steps are the agent step names to run, in order.
+	Steps []string `json:"steps"`
+	// StateDir holds bin/, journal/ and the host lock.
+	StateDir string `json:"stateDir,omitempty"`
+	// LockWait bounds how long a run waits for another run's host lock.
+	LockWait Duration `json:"lockWait,omitempty"`
+	// Mask lists extra regular expressions whose matches are masked in
+	// everything the agent reports (from the playbook's mask:).
+	Mask []string `json:"mask,omitempty"`
+	// Labels are free-form host labels from the playbook, echoed in facts.
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// Duration is a time.Duration that reads and writes as "1m30s" in JSON.
+type Duration time.Duration
+
+// MarshalJSON implements json.Marshaler.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"30s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// ErrProtocol is returned for a plan of another protocol version. Not
+// retryable: the orchestrator and the agent were built from different trees.
+var ErrProtocol = errors.New("protocol version mismatch")
+
+// Decode reads and validates one plan.
+func Decode(r io.Reader) (*Plan, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("decoding plan: %w", err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Encode returns the plan as JSON.
+func (p *Plan) Encode() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(p); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Validate checks the fields the agent relies on.
+func (p *Plan) Validate() error {
+	switch {
+	case p.Protocol != event.Protocol:
+		return fmt.Errorf("plan field \"protocol\": %w: plan speaks %d, agent speaks %d", ErrProtocol, p.Protocol, event.Protocol)
+	case p.RunID == "":
+		return errors.New("plan field \"runId\": missing")
+	case p.Host == "":
+		return errors.New("plan field \"host\": missing")
+	case len(p.Steps) == 0:
+		return errors.New("plan field \"steps\": empty")
+	case p.LockWait < 0:
+		return errors.New("plan field \"lockWait\": negative")
+	}
+	return nil
+}
+
+// Dir returns the state directory, defaulted.
+func (p *Plan) Dir() string {
+	if p.StateDir == "" {
+		return DefaultStateDir
+	}
+	return p.StateDir
+}

@@ -1,0 +1,135 @@
+package redact
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ck8s/ck8sctl/internal/event"
+)
+
+const pemKey = `-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+QyNTUxOQAAACDxEYHOlGZsuKuTBn7Fk0qkLDUoxHkUXVn0ZQTm1Ux+dgAAAJhlKjh9ZSo4
+-----END OPENSSH PRIVATE KEY-----`
+
+func TestStringMasksBuiltinShapes(t *testing.T) {
+	cases := []struct{ in, secret, keep string }{
+		{"key:\n" + pemKey + "\nafter", "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUA", "after"},
+		{"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAtruncated", "MIIEowIBAAKCAQEAtruncated", ""},
+		{"Authorization: Bearer abcdEFGH1234.xyz", "abcdEFGH1234.xyz", "Authorization: Bearer"},
+		{"jwt eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJlc2ln end", "eyJhbGciOiJSUzI1NiJ9", "end"},
+		{"password=hunter2hunter2 next", "hunter2hunter2", "password="},
+		{`{"token": "s3cr3t-value"}`, "s3cr3t-value", `"token"`},
+		{"client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRF", "LS0tLS1CRUdJTiBFQyBQUklWQVRF", "client-key-data"},
+		{"postgres://app:dbpass99@db.example/app", "dbpass99", "postgres://app:"},
+		{"push with ghp_abcdefghijklmnopqrstuvwxyz0123", "ghp_abcdefghijklmnopqrstuvwxyz0123", "push with"},
+		{"AKIAABCDEFGHIJKLMNOP used", "AKIAABCDEFGHIJKLMNOP", "used"},
+	}
+	r := Default()
+	for _, c := range cases {
+		got := r.String(c.in)
+		if strings.Contains(got, c.secret) {
+			t.Errorf("String(%q) = %q: secret %q survived", c.in, got, c.secret)
+		}
+		if !strings.Contains(got, c.keep) {
+			t.Errorf("String(%q) = %q: lost the context %q", c.in, got, c.keep)
+		}
+	}
+}
+
+func TestStringLeavesPlainTextAlone(t *testing.T) {
+	r := Default()
+	for _, s := range []string{"facts collected on lab-1", "kernel 6.1.0-18-amd64", "token budget exceeded", "198.18.0.11:22"} {
+		if got := r.String(s); got != s {
+			t.Errorf("String(%q) = %q, want unchanged", s, got)
+		}
+	}
+}
+
+func TestExtraPatternsAndLiterals(t *testing.T) {
+	r, err := New([]string{`corp-[0-9]{6}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = r.WithLiterals("my passphrase", "ab")
+	got := r.String("id corp-123456 and my passphrase, ab stays")
+	if strings.Contains(got, "corp-123456") || strings.Contains(got, "my passphrase") {
+		t.Fatalf("extra secret survived: %q", got)
+	}
+	if !strings.Contains(got, "ab stays") {
+		t.Fatalf("short literal should not be masked: %q", got)
+	}
+	if _, err := New([]string{"("}); err == nil || !strings.Contains(err.Error(), "mask[0]") {
+		t.Fatalf("bad pattern: err = %v, want one naming mask[0]", err)
+	}
+}
+
+func TestJSONMasksKeysAndNestedValues(t *testing.T) {
+	in := json.RawMessage(`{"user":"root","password":"x1","nested":{"list":["ok","token=abcd1234"],"apiKey":"k"},"n":3}`)
+	out := Default().JSON(in)
+	var v map[string]any
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("output is not JSON: %s", out)
+	}
+	s := string(out)
+	for _, secret := range []string{`"x1"`, "abcd1234", `"k"`} {
+		if strings.Contains(s, secret) {
+			t.Errorf("JSON output %s still contains %s", s, secret)
+		}
+	}
+	if v["user"] != "root" || v["n"].(float64) != 3 {
+		t.Errorf("non-secret values changed: %s", s)
+	}
+}
+
+func TestJSONInvalidInputIsMaskedAsString(t *testing.T) {
+	out := Default().JSON(json.RawMessage(`{broken password=zzzz9999`))
+	if !json.Valid(out) || strings.Contains(string(out), "zzzz9999") {
+		t.Fatalf("JSON(invalid) = %s", out)
+	}
+}
+
+func TestEvent(t *testing.T) {
+	e := event.Event{Time: time.Now(), Message: "using token=abcdef123", Data: json.RawMessage(`{"passphrase":"pw"}`)}
+	got := Default().Event(e)
+	if strings.Contains(got.Message, "abcdef123") || strings.Contains(string(got.Data), `"pw"`) {
+		t.Fatalf("Event not masked: %+v", got)
+	}
+}
+
+func TestHandlerMasksMessagesAttrsGroupsAndErrors(t *testing.T) {
+	var buf bytes.Buffer
+	r, _ := New([]string{`corp-[0-9]{6}`})
+	log := slog.New(r.Handler(slog.NewJSONHandler(&buf, nil))).With("token", "tok-secret")
+	log.Info("dial with password=pw123456", "err", errors.New("auth failed for corp-654321"),
+		slog.Group("g", "passphrase", "grp-secret", "ok", "fine"))
+	out := buf.String()
+	for _, s := range []string{"pw123456", "corp-654321", "grp-secret", "tok-secret"} {
+		if strings.Contains(out, s) {
+			t.Errorf("log line leaks %q: %s", s, out)
+		}
+	}
+	if !strings.Contains(out, `"ok":"fine"`) {
+		t.Errorf("log line lost plain attrs: %s", out)
+	}
+}
+
+func FuzzString(f *testing.F) {
+	f.Add("password=hunter2 " + pemKey)
+	f.Add("Bearer abcdefghijkl")
+	f.Fuzz(func(t *testing.T, s string) {
+		r := Default()
+		once := r.String(s)
+		if twice := r.String(once); twice != once {
+			t.Fatalf("masking is not idempotent: %q -> %q -> %q", s, once, twice)
+		}
+		if strings.Contains(once, "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl") {
+			t.Fatalf("PEM key survived: %q", once)
+		}
+	})
+}

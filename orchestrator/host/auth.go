@@ -1,0 +1,143 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+)
+
+// keyring is what one Dial offers: ssh-agent keys, then identity files, and
+// a note for each source left out, so ErrAuth can say what was tried. Labels
+// carry type and fingerprint only, never key material or passphrases.
+type keyring struct {
+	signers []ssh.Signer
+	offered []string
+	skipped []string
+	agent   net.Conn // open until the handshake is done: the agent signs
+	seen    map[string]bool
+}
+
+// loadKeys decrypts everything before dialling, so a passphrase prompt never
+// runs against the handshake deadline.
+func loadKeys(c Config) (*keyring, error) {
+	k := &keyring{seen: map[string]bool{}}
+	k.addAgent(c.AgentSocket)
+	for _, file := range c.IdentityFiles {
+		if err := k.addFile(c, file); err != nil {
+			k.close()
+			return nil, err
+		}
+	}
+	if len(k.signers) == 0 {
+		k.close()
+		return nil, k.authError(c.User, errors.New("no usable key"))
+	}
+	return k, nil
+}
+
+func (k *keyring) addAgent(sock string) {
+	if sock == "none" {
+		return
+	}
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		k.skipped = append(k.skipped, fmt.Sprintf("ssh-agent (%v)", err))
+		return
+	}
+	signers, err := agent.NewClient(conn).Signers()
+	if err != nil {
+		conn.Close()
+		k.skipped = append(k.skipped, fmt.Sprintf("ssh-agent (%v)", err))
+		return
+	}
+	k.agent = conn
+	for _, s := range signers {
+		k.add(s, "agent")
+	}
+}
+
+func (k *keyring) addFile(c Config, file string) error {
+	pem, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		k.skipped = append(k.skipped, file+" (not found)")
+		return nil
+	}
+	if err != nil {
+		k.skipped = append(k.skipped, fmt.Sprintf("%s (%v)", file, err))
+		return nil
+	}
+	signer, err := ssh.ParsePrivateKey(pem)
+	var missing *ssh.PassphraseMissingError
+	if errors.As(err, &missing) {
+		signer, err = decrypt(c, file, pem)
+		if signer == nil && err == nil {
+			k.skipped = append(k.skipped, fmt.Sprintf("identity file %s is encrypted: set %s", file, c.PassphraseEnv))
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrAuth, err)
+		}
+	}
+	if err != nil {
+		k.skipped = append(k.skipped, fmt.Sprintf("%s (not a private key: %v)", file, err))
+		return nil
+	}
+	k.add(signer, file)
+	return nil
+}
+
+// decrypt returns nil, nil when no passphrase source exists. A wrong
+// passphrase is an error at once: it is a setup mistake, not a key to skip.
+func decrypt(c Config, file string, pem []byte) (ssh.Signer, error) {
+	pass, source := []byte(os.Getenv(c.PassphraseEnv)), "$"+c.PassphraseEnv
+	if len(pass) == 0 {
+		if c.PassphrasePrompt == nil {
+			return nil, nil
+		}
+		var err error
+		if pass, err = c.PassphrasePrompt(file); err != nil {
+			return nil, fmt.Errorf("reading passphrase for %s: %w", file, err)
+		}
+		source = "the prompt"
+	}
+	signer, err := ssh.ParsePrivateKeyWithPassphrase(pem, pass)
+	clear(pass)
+	if err != nil {
+		return nil, fmt.Errorf("identity file %s: cannot decrypt with the passphrase from %s", file, source)
+	}
+	return signer, nil
+}
+
+func (k *keyring) add(s ssh.Signer, source string) {
+	pub := s.PublicKey()
+	if k.seen[string(pub.Marshal())] {
+		return // the agent often holds the identity file's key already
+	}
+	k.seen[string(pub.Marshal())] = true
+	k.signers = append(k.signers, s)
+	k.offered = append(k.offered, fmt.Sprintf("%s %s %s", source, pub.Type(), Fingerprint(pub)))
+}
+
+func (k *keyring) close() {
+	if k.agent != nil {
+		k.agent.Close()
+	}
+}
+
+// authError names the user and what was offered and skipped.
+func (k *keyring) authError(user string, cause error) error {
+	msg := fmt.Sprintf("%v for user %q", cause, user)
+	if len(k.offered) > 0 {
+		msg += "; offered: " + strings.Join(k.offered, ", ")
+	}
+	if len(k.skipped) > 0 {
+		msg += "; skipped: " + strings.Join(k.skipped, ", ")
+	}
+	return fmt.Errorf("%w: %s", ErrAuth, msg)
+}

@@ -1,0 +1,105 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+)
+
+// The sentinels below say what went wrong and, in their docs, whether
+// retrying can help. Dial and Run wrap them with the host
+// ("connecting to lab-1 (root@198.18.0.2:22): …"), so match with errors.Is.
+var (
+	// ErrHostKeyUnknown: the host is not in known_hosts and AcceptNewHostKeys
+	// is off. Not retried: the answer will not change until the user acts.
+	ErrHostKeyUnknown = errors.New("host key unknown: pass --accept-new-host-keys or add the host to known_hosts")
+
+	// ErrHostKeyRevoked: the presented key is marked @revoked. Never retried.
+	ErrHostKeyRevoked = errors.New("host key is marked @revoked in known_hosts")
+
+	// ErrAuth: the server accepted none of the keys offered. Not retried by
+	// Dial; a caller waiting for a host to be provisioned may retry itself.
+	ErrAuth = errors.New("authentication failed")
+
+	// ErrUnreachable: TCP dial timed out, was refused or had no route, or the
+	// connection dropped during the SSH handshake. Dial retries it per
+	// Config.Retries with backoff.
+	ErrUnreachable = errors.New("host unreachable")
+
+	// ErrConnectionLost: an established connection died (keepalives unanswered
+	// or EOF). Whatever ran may or may not have finished; the caller decides
+	// whether to reconnect and repeat (commands should be idempotent).
+	ErrConnectionLost = errors.New("connection lost")
+
+	// ErrSudo: `sudo -n true` failed on a host with Config.Sudo. Not retried.
+	ErrSudo = errors.New("sudo not usable")
+
+	// ErrSudoPassword: sudo wants a password, which ck8sctl never types.
+	// errors.Is(err, ErrSudo) holds too. Not retried.
+	ErrSudoPassword = fmt.Errorf("%w: sudo requires a password (configure NOPASSWD for this user)", ErrSudo)
+)
+
+// HostKeyChangedError reports that the host presented a key other than the
+// one recorded for it: possibly a man in the middle. It is never retried and
+// nothing is run on the host.
+type HostKeyChangedError struct {
+	Host    string // playbook name
+	Address string // host:port as checked against known_hosts
+	Want    string // SHA256 fingerprint recorded in File:Line
+	Got     string // SHA256 fingerprint presented by the server
+	File    string
+	Line    int
+}
+
+func (e *HostKeyChangedError) Error() string {
+	return fmt.Sprintf("HOST KEY CHANGED for %s (%s): known_hosts %s:%d has %s, server presented %s; refusing to connect (remove the line if the change is legitimate)",
+		e.Host, e.Address, e.File, e.Line, e.Want, e.Got)
+}
+
+// ExitError is a remote command that ran and exited non-zero (or died from
+// a signal). Whether to retry depends on the command, not on the transport.
+type ExitError struct {
+	Code   int    // exit status; 128+n when killed by signal n, as shells report
+	Signal string // signal name without "SIG", if any
+	Stderr string // last few KiB of the command's stderr
+}
+
+func (e *ExitError) Error() string {
+	msg := fmt.Sprintf("exit status %d", e.Code)
+	if e.Signal != "" {
+		msg = "killed by signal " + e.Signal
+	}
+	if tail := lastLines(e.Stderr, 3); tail != "" {
+		msg += ": " + tail
+	}
+	return msg
+}
+
+// Retryable reports whether err is worth a new Dial: the host was
+// unreachable or the connection dropped. Every other error of this package
+// would fail the same way again.
+func Retryable(err error) bool {
+	if errors.Is(err, ErrConnectionLost) {
+		return true
+	}
+	if !errors.Is(err, ErrUnreachable) {
+		return false
+	}
+	// A name that does not resolve is a typo far more often than a blip.
+	var dnsErr *net.DNSError
+	return !errors.As(err, &dnsErr) || !dnsErr.IsNotFound
+}
+
+// lastLines joins the last n non-empty lines of s with " | ", for messages
+// that must stay on one line.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	var out []string
+	for i := len(lines) - 1; i >= 0 && len(out) < n; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
+			out = append([]string{l}, out...)
+		}
+	}
+	return strings.Join(out, " | ")
+}

@@ -1,0 +1,117 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// Fingerprint is the key's SHA256 fingerprint as ssh-keygen -l prints it.
+func Fingerprint(k ssh.PublicKey) string { return ssh.FingerprintSHA256(k) }
+
+// hostKeys checks server keys against one known_hosts file: strictly, or
+// recording unknown hosts when accept is set. A changed key is always refused.
+type hostKeys struct {
+	name   string // for errors
+	file   string
+	accept bool
+	known  ssh.HostKeyCallback // from file as read before dialling
+}
+
+func newHostKeys(c Config) (*hostKeys, error) {
+	h := &hostKeys{name: c.Name, file: c.KnownHostsFile, accept: c.AcceptNewHostKeys}
+	var err error
+	h.known, err = readKnownHosts(c.KnownHostsFile)
+	return h, err
+}
+
+// readKnownHosts treats a missing file as an empty one: every host unknown.
+func readKnownHosts(file string) (ssh.HostKeyCallback, error) {
+	cb, err := knownhosts.New(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return func(string, net.Addr, ssh.PublicKey) error { return &knownhosts.KeyError{} }, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading known hosts: %w", err)
+	}
+	return cb, nil
+}
+
+// algorithms lists the host key algorithms to offer for addr: only those of
+// its known keys, or the server may present another type we have no record
+// of, which would look exactly like a changed key. nil (x/crypto's default
+// list) for an unknown host. Certificate authorities are not considered.
+func (h *hostKeys) algorithms(addr string) []string {
+	var ke *knownhosts.KeyError
+	if !errors.As(h.known(addr, probeAddr, probeKey{}), &ke) {
+		return nil
+	}
+	var algos []string
+	seen := map[string]bool{}
+	for _, w := range ke.Want {
+		for _, a := range algorithmsFor(w.Key.Type()) {
+			if !seen[a] {
+				seen[a] = true
+				algos = append(algos, a)
+			}
+		}
+	}
+	return algos
+}
+
+// algorithmsFor maps a key type to the signature algorithms that use it.
+func algorithmsFor(keyType string) []string {
+	if keyType == ssh.KeyAlgoRSA {
+		return []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+	}
+	return []string{keyType}
+}
+
+// check is the ssh.HostKeyCallback.
+func (h *hostKeys) check(addr string, remote net.Addr, key ssh.PublicKey) error {
+	err := h.known(addr, remote, key)
+	var ke *knownhosts.KeyError
+	var re *knownhosts.RevokedError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &re):
+		return fmt.Errorf("%w: %s %s (%s:%d)", ErrHostKeyRevoked, key.Type(), Fingerprint(key), re.Revoked.Filename, re.Revoked.Line)
+	case errors.As(err, &ke) && len(ke.Want) > 0:
+		return h.changed(addr, key, ke.Want)
+	case errors.As(err, &ke) && h.accept:
+		return h.record(addr, key)
+	case errors.As(err, &ke):
+		return fmt.Errorf("%w (%s presented %s %s; checked %s)", ErrHostKeyUnknown, knownhosts.Normalize(addr), key.Type(), Fingerprint(key), h.file)
+	}
+	return err
+}
+
+// changed reports the recorded key of the presented type, else the first.
+func (h *hostKeys) changed(addr string, key ssh.PublicKey, want []knownhosts.KnownKey) error {
+	w := want[0]
+	for _, k := range want {
+		if k.Key.Type() == key.Type() {
+			w = k
+			break
+		}
+	}
+	return &HostKeyChangedError{
+		Host: h.name, Address: knownhosts.Normalize(addr),
+		Want: Fingerprint(w.Key), Got: Fingerprint(key),
+		File: w.Filename, Line: w.Line,
+	}
+}
+
+// probeKey matches no real key, so checking it lists every known key of a host.
+type probeKey struct{}
+
+func (probeKey) Type() string                        { return "probe@ck8s" }
+func (probeKey) Marshal() []byte                     { return []byte("probe@ck8s") }
+func (probeKey) Verify([]byte, *ssh.Signature) error { return errors.New("probe key") }
+
+var probeAddr = &net.TCPAddr{IP: net.IPv4zero, Port: 22}

@@ -1,0 +1,16 @@
+//go:build !unix
+
+package host
+
+import (
+	"os"
+	"sync"
+)
+
+// knownHostsMu serialises appends within this process where flock is missing.
+var knownHostsMu sync.Mutex
+
+func lockFile(*os.File) (unlock func(), err error) {
+	knownHostsMu.Lock()
+	return knownHostsMu.Unlock, nil
+}

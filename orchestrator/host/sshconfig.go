@@ -1,0 +1,161 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/kevinburke/ssh_config"
+)
+
+// maxHops bounds ProxyJump chains, so a loop in ssh_config ends in an error.
+const maxHops = 8
+
+// resolve merges ssh_config into c, resolves the jump chain and applies
+// defaults. The result is what Dial connects with.
+func (c Config) resolve() (Config, error) { return c.resolveDepth(0) }
+
+func (c Config) resolveDepth(depth int) (Config, error) {
+	if depth > maxHops {
+		return c, fmt.Errorf("ProxyJump chain longer than %d hops (a loop in ssh_config?)", maxHops)
+	}
+	explicit := c
+	sc, err := loadSSHConfig(c.SSHConfigFile)
+	if err != nil {
+		return c, err
+	}
+	if sc != nil {
+		if c, err = c.applySSHConfig(sc); err != nil {
+			return c, err
+		}
+	}
+	if c.Jump != nil {
+		j, err := c.Jump.inherit(explicit).resolveDepth(depth + 1)
+		if err != nil {
+			return c, fmt.Errorf("jump host %s: %w", c.Jump, err)
+		}
+		c.Jump = &j
+	}
+	if c.Address == "" {
+		return c, errors.New("no address")
+	}
+	return c.withDefaults(), nil
+}
+
+// loadSSHConfig reads the file named by Config.SSHConfigFile; nil means none.
+func loadSSHConfig(path string) (*ssh_config.Config, error) {
+	explicit := path != ""
+	switch path {
+	case "none":
+		return nil, nil
+	case "":
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, nil
+		}
+		path = filepath.Join(home, ".ssh", "config")
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) && !explicit {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading ssh config: %w", err)
+	}
+	defer f.Close()
+	sc, err := ssh_config.Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("parsing ssh config %s: %w", path, err)
+	}
+	return sc, nil
+}
+
+// applySSHConfig looks c up by its alias (Address, else Name) and fills
+// what c leaves unset, the way ssh treats its command line.
+func (c Config) applySSHConfig(sc *ssh_config.Config) (Config, error) {
+	alias := or(c.Address, c.Name)
+	get := func(key string) string {
+		v, _ := sc.Get(alias, key)
+		return v
+	}
+	if hn := get("HostName"); hn != "" {
+		c.Address = strings.ReplaceAll(hn, "%h", alias)
+	}
+	c.User = or(c.User, get("User"))
+	if p := get("Port"); c.Port == 0 && p != "" {
+		port, err := strconv.Atoi(p)
+		if err != nil {
+			return c, fmt.Errorf("ssh config: Port %q for %s: %w", p, alias, err)
+		}
+		c.Port = port
+	}
+	ids, _ := sc.GetAll(alias, "IdentityFile")
+	for _, id := range ids {
+		c.IdentityFiles = append(c.IdentityFiles, expandPath(id, alias, c.User))
+	}
+	if pj := get("ProxyJump"); c.Jump == nil && pj != "" && !strings.EqualFold(pj, "none") {
+		j, err := parseProxyJump(pj)
+		if err != nil {
+			return c, fmt.Errorf("ssh config: ProxyJump for %s: %w", alias, err)
+		}
+		c.Jump = j
+	}
+	return c, nil
+}
+
+// parseProxyJump turns "a,u@b:2222" into hops where the last one is dialled
+// through the one before it, as ssh -J does.
+func parseProxyJump(spec string) (*Config, error) {
+	var prev *Config
+	for hop := range strings.SplitSeq(spec, ",") {
+		h, err := parseHop(strings.TrimSpace(hop))
+		if err != nil {
+			return nil, err
+		}
+		h.Jump = prev
+		prev = &h
+	}
+	return prev, nil
+}
+
+// parseHop parses [ssh://][user@]host[:port], host possibly a [bracketed] IPv6.
+func parseHop(s string) (Config, error) {
+	s = strings.TrimPrefix(s, "ssh://")
+	var h Config
+	if i := strings.LastIndex(s, "@"); i >= 0 {
+		h.User, s = s[:i], s[i+1:]
+	}
+	host, port := s, ""
+	if strings.HasPrefix(s, "[") || strings.Count(s, ":") == 1 {
+		var err error
+		if host, port, err = net.SplitHostPort(s); err != nil {
+			host = strings.Trim(s, "[]")
+		}
+	}
+	if host == "" {
+		return h, fmt.Errorf("bad hop %q", s)
+	}
+	h.Name, h.Address = host, host
+	if port != "" {
+		p, err := strconv.Atoi(port)
+		if err != nil {
+			return h, fmt.Errorf("bad port in hop %q", s)
+		}
+		h.Port = p
+	}
+	return h, nil
+}
+
+// expandPath expands ~ and the %d %h %r %u tokens ssh allows in IdentityFile.
+func expandPath(p, alias, user string) string {
+	home, _ := os.UserHomeDir()
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		p = home + p[1:]
+	}
+	r := strings.NewReplacer("%d", home, "%h", alias, "%r", user, "%u", currentUser(), "%%", "%")
+	return r.Replace(p)
+}

@@ -1,0 +1,68 @@
+package lab_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ck8s/ck8sctl/orchestrator/lab"
+	"github.com/ck8s/ck8sctl/orchestrator/lab/labtest"
+)
+
+// TestCrashedUp interrupts Up at several points (its context ends mid-way,
+// as when `lab up` is killed) and checks that Up completes what is there and
+// that Down leaves nothing behind.
+func TestCrashedUp(t *testing.T) {
+	l := labtest.New(t, 2)
+	o := labtest.Options(t, l)
+	if err := lab.Down(context.Background(), l.Dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []time.Duration{20 * time.Millisecond, 150 * time.Millisecond, 400 * time.Millisecond} {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		_, err := lab.Up(ctx, o)
+		cancel()
+		if errors.Is(err, lab.ErrIndexInUse) {
+			t.Skipf("index %d taken by another lab meanwhile", o.Index)
+		}
+		t.Logf("Up cut after %v: %v", d, err)
+	}
+	l2, err := lab.Up(context.Background(), o)
+	if err != nil {
+		t.Fatalf("Up after interrupted Ups: %v", err)
+	}
+	checkHealthy(t, l2)
+	for _, d := range []time.Duration{30 * time.Millisecond, 0} {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		_, err := lab.Up(ctx, o) // an interrupted Up on a working lab
+		cancel()
+		t.Logf("Up cut after %v: %v", d, err)
+	}
+	if err := lab.Down(context.Background(), l.Dir); err != nil {
+		t.Fatal(err)
+	}
+	checkGone(t, l2)
+}
+
+// BenchmarkUpDown measures a full Up and Down; run with -benchtime=1x.
+func BenchmarkUpDown(b *testing.B) {
+	for _, n := range []int{1, 10, 50} {
+		b.Run(fmt.Sprintf("hosts=%d", n), func(b *testing.B) {
+			var up, down time.Duration
+			for b.Loop() {
+				start := time.Now()
+				l := labtest.New(b, n)
+				up += time.Since(start)
+				start = time.Now()
+				if err := lab.Down(context.Background(), l.Dir); err != nil {
+					b.Fatal(err)
+				}
+				down += time.Since(start)
+			}
+			b.ReportMetric(up.Seconds()/float64(b.N), "up-s/op")
+			b.ReportMetric(down.Seconds()/float64(b.N), "down-s/op")
+		})
+	}
+}

@@ -1,0 +1,89 @@
+package phase
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ck8s/ck8sctl/bootstrap"
+	"github.com/ck8s/ck8sctl/internal/event"
+)
+
+// Agent exit statuses (see agent/cmd/ck8s-agent).
+const (
+	agentExitStepFailed  = 1
+	agentExitBadPlan     = 2
+	agentExitLockTimeout = 3
+)
+
+// ErrHostBusy means another run holds the host lock. Retry later.
+var ErrHostBusy = errors.New("host is busy with another run")
+
+// ErrStepsFailed means the agent ran and at least one step failed.
+var ErrStepsFailed = errors.New("steps failed")
+
+// Agent delivers the agent, runs the target's plan and records its events.
+type Agent struct {
+	Runner *bootstrap.Runner
+	// Record stores an event; it is called once per event, in order.
+	Record func(context.Context, event.Event) error
+	// Progress, if set, sees every recorded event (terminal progress).
+	Progress func(event.Event)
+}
+
+// Title implements Phase.
+func (Agent) Title() string { return "agent" }
+
+// Run implements Phase.
+func (a Agent) Run(ctx context.Context, t *Target) error {
+	sink := func(e event.Event) error {
+		if err := a.Record(ctx, e); err != nil {
+			return err
+		}
+		t.Result.observe(e)
+		if a.Progress != nil {
+			a.Progress(e)
+		}
+		return nil
+	}
+	out, err := a.Runner.Run(ctx, t.Client, t.Dial, t.Plan, sink)
+	t.Result.Uploaded = out.Uploaded
+	t.Result.Events = out.Events
+	t.Result.Resumed = out.Reconnects
+	for _, e := range out.Invalid {
+		t.Result.Invalid = append(t.Result.Invalid, e.Error())
+	}
+	if err != nil {
+		switch out.AgentExit {
+		case agentExitLockTimeout:
+			return fmt.Errorf("%w: %s", ErrHostBusy, lastLine(out.Stderr))
+		case agentExitBadPlan:
+			return fmt.Errorf("agent rejected the plan: %s", lastLine(out.Stderr))
+		}
+		return err
+	}
+	var fin event.Finished
+	if out.Final != nil {
+		_ = jsonUnmarshal(out.Final.Data, &fin)
+	}
+	if fin.Failed > 0 || out.AgentExit == agentExitStepFailed || t.Result.FailedSteps() > 0 {
+		msg := fin.Failure
+		if msg == "" {
+			msg = fmt.Sprintf("%d step(s) failed", max(fin.Failed, t.Result.FailedSteps()))
+		}
+		return fmt.Errorf("%w: %s", ErrStepsFailed, msg)
+	}
+	return nil
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	if s == "" {
+		return "no message from the agent"
+	}
+	return s
+}

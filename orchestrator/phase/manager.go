@@ -1,0 +1,92 @@
+package phase
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ck8s/ck8sctl/orchestrator/host"
+)
+
+// Classify maps a host's error to its outcome. It is the one place that
+// decides which failures mean "could not reach or trust the host".
+func Classify(err error) Status {
+	switch {
+	case err == nil:
+		return StatusOK
+	case errors.Is(err, host.ErrHostKeyUnknown), errors.Is(err, host.ErrAuth),
+		errors.Is(err, host.ErrUnreachable), errors.Is(err, host.ErrSudoPassword),
+		errors.Is(err, host.ErrConnectionLost), errors.Is(err, ErrHostBusy):
+		return StatusUnreachable
+	}
+	var hk *host.HostKeyChangedError
+	if errors.As(err, &hk) {
+		return StatusUnreachable
+	}
+	return StatusFailed
+}
+
+// Manager runs phases over targets.
+type Manager struct {
+	Phases []Phase
+	Forks  int // hosts worked on at once
+	// Done, if set, is called as each host finishes.
+	Done func(*Target)
+}
+
+// Run takes every target through the phases, at most Forks at a time. A
+// host stops at its first failing phase; the others carry on. It returns
+// when every host is done or ctx ends; outcomes are in each Target.Result.
+func (m *Manager) Run(ctx context.Context, targets []*Target) {
+	var g errgroup.Group
+	g.SetLimit(max(m.Forks, 1))
+	for _, t := range targets {
+		g.Go(func() error {
+			m.runHost(ctx, t)
+			if m.Done != nil {
+				m.Done(t)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+}
+
+func (m *Manager) runHost(ctx context.Context, t *Target) {
+	start := time.Now()
+	defer func() {
+		if t.Client != nil {
+			t.Client.Close()
+		}
+		t.Result.Duration = time.Since(start)
+	}()
+	for _, p := range m.Phases {
+		t.Result.Phase = p.Title()
+		if err := ctx.Err(); err != nil {
+			t.fail(err)
+			return
+		}
+		if err := p.Run(ctx, t); err != nil {
+			t.fail(err)
+			t.Log.Error("phase failed", "host", t.Name, "phase", p.Title(), "err", err)
+			return
+		}
+	}
+	t.Result.Status = StatusOK
+}
+
+func (t *Target) fail(err error) {
+	t.Result.err = err
+	t.Result.Error = err.Error()
+	t.Result.Status = Classify(err)
+}
+
+func jsonUnmarshal(b []byte, v any) error {
+	if len(b) == 0 {
+		return nil
+	}
+	return json.Unmarshal(b, v)
+}

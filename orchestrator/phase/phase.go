@@ -1,0 +1,55 @@
+// Package phase runs a command's work on many hosts: each host goes through
+// an ordered list of phases (connect, agent, and later confirm and scan),
+// hosts in parallel up to a bound, so one slow or unreachable host never
+// stalls the others. The list is data: adding a phase is one type and one
+// line where the command builds its list.
+package phase
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/ck8s/ck8sctl/internal/plan"
+	"github.com/ck8s/ck8sctl/orchestrator/host"
+)
+
+// Phase is one stage of a run on one host.
+type Phase interface {
+	Title() string
+	Run(ctx context.Context, t *Target) error
+}
+
+// Target is one host's state as it moves through the phases.
+type Target struct {
+	Name   string
+	SSH    host.Config
+	Plan   *plan.Plan
+	Client *host.Client // set by Connect, closed by the Manager
+	Result *Result
+	Log    *slog.Logger
+}
+
+// Dial opens a fresh connection to the target, for phases that must prove
+// something over a new connection or resume after a drop.
+func (t *Target) Dial(ctx context.Context) (*host.Client, error) {
+	return host.Dial(ctx, t.SSH)
+}
+
+// Connect opens the SSH connection every later phase uses.
+type Connect struct{}
+
+// Title implements Phase.
+func (Connect) Title() string { return "connect" }
+
+// Run implements Phase.
+func (Connect) Run(ctx context.Context, t *Target) error {
+	start := time.Now()
+	c, err := t.Dial(ctx)
+	if err != nil {
+		return err
+	}
+	t.Client = c
+	t.Log.Debug("connected", "host", t.Name, "duration", time.Since(start))
+	return nil
+}

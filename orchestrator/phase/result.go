@@ -1,0 +1,78 @@
+package phase
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/ck8s/ck8sctl/internal/event"
+	"github.com/ck8s/ck8sctl/internal/facts"
+)
+
+// Status is a host's outcome in a run.
+type Status string
+
+// Host outcomes, from best to worst as the exit code ranks them.
+const (
+	StatusOK          Status = "ok"
+	StatusFailed      Status = "failed"      // a step or check failed: non-compliant
+	StatusRolledBack  Status = "rolled-back" // a change was undone
+	StatusUnreachable Status = "unreachable" // SSH, host key, auth, sudo, busy lock
+)
+
+// Step is one agent step's outcome as its events told it.
+type Step struct {
+	Name     string        `json:"name"`
+	Status   event.Status  `json:"status"`
+	Duration time.Duration `json:"durationNs"`
+	Message  string        `json:"message,omitempty"`
+}
+
+// Result is what happened on one host.
+type Result struct {
+	Host     string        `json:"host"`
+	Address  string        `json:"address"`
+	Status   Status        `json:"status"`
+	Phase    string        `json:"phase"` // the phase it ended in
+	Error    string        `json:"error,omitempty"`
+	Uploaded bool          `json:"agentUploaded"`
+	Events   int           `json:"events"`
+	Steps    []Step        `json:"steps"`
+	Facts    *facts.Facts  `json:"facts,omitempty"`
+	Invalid  []string      `json:"invalidOutput,omitempty"`
+	Resumed  int           `json:"reconnects,omitempty"`
+	Duration time.Duration `json:"durationNs"`
+
+	err error
+}
+
+// Err is the error the host ended with, for exit-code mapping.
+func (r *Result) Err() error { return r.err }
+
+// observe folds one event into the result: step outcomes and facts.
+func (r *Result) observe(e event.Event) {
+	switch e.Type {
+	case event.TypeStepFinished:
+		var d struct {
+			Duration json.Number `json:"durationMs"`
+		}
+		_ = json.Unmarshal(e.Data, &d)
+		ms, _ := d.Duration.Float64()
+		r.Steps = append(r.Steps, Step{Name: e.Step, Status: e.Status, Duration: time.Duration(ms * float64(time.Millisecond)), Message: e.Message})
+	case event.TypeFactsCollected:
+		var f facts.Facts
+		if json.Unmarshal(e.Data, &f) == nil {
+			r.Facts = &f
+		}
+	}
+}
+
+// FailedSteps counts steps that ended failed.
+func (r *Result) FailedSteps() int {
+	n := 0
+	for _, s := range r.Steps {
+		if s.Status == event.StatusFailed {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,92 @@
+package playbook
+
+import (
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Built-in defaults, for keys that neither a host nor the defaults block sets.
+const (
+	DefaultPort = 22
+	DefaultUser = "root"
+)
+
+// hostDefaults is the playbook's defaults block: SSH settings for every host
+// that omits them (and for outside jump hosts).
+type hostDefaults struct {
+	Port           int
+	User           string
+	IdentityFile   string
+	KnownHostsFile string
+	Sudo           bool
+}
+
+var defaultKeys = []string{"user", "port", "identityFile", "knownHostsFile", "sudo"}
+
+func (d *decoder) defaults(n *yaml.Node) hostDefaults {
+	def := hostDefaults{Port: DefaultPort, User: DefaultUser}
+	if m, ok := d.mapping(n, "defaults", defaultKeys...); ok {
+		d.sshFields(m, "defaults", &def.Port, &def.User, &def.IdentityFile, &def.KnownHostsFile, &def.Sudo)
+	}
+	return def
+}
+
+// sshFields reads the keys hosts and the defaults block share, leaving a
+// target untouched when its key is absent or invalid.
+func (d *decoder) sshFields(m map[string]*yaml.Node, path string, port *int, user, identity, knownHosts *string, sudo *bool) {
+	if v := m["port"]; v != nil {
+		if p, ok := d.port(v, at(path, "port")); ok {
+			*port = p
+		}
+	}
+	if v := m["user"]; v != nil {
+		if s, ok := d.str(v, at(path, "user")); ok {
+			*user = s
+			if p := userProblem(s); p != "" {
+				d.errorf(resolve(v).Line, at(path, "user"), "%s", p)
+			}
+		}
+	}
+	d.filePath(m["identityFile"], at(path, "identityFile"), identity)
+	d.filePath(m["knownHostsFile"], at(path, "knownHostsFile"), knownHosts)
+	if v := m["sudo"]; v != nil {
+		if b, ok := d.boolean(v, at(path, "sudo")); ok {
+			*sudo = b
+		}
+	}
+}
+
+func (d *decoder) port(n *yaml.Node, path string) (int, bool) {
+	p, ok := d.integer(n, path)
+	if ok && (p < 1 || p > 65535) {
+		d.errorf(resolve(n).Line, path, "must be between 1 and 65535, got %d", p)
+		return 0, false
+	}
+	return p, ok
+}
+
+func userProblem(s string) string {
+	if s == "" || strings.ContainsAny(s, " \t\r\n@:/") {
+		return fmt.Sprintf("must be a user name without spaces, '@', ':' or '/', got %q", s)
+	}
+	return ""
+}
+
+// filePath reads a path into *dst, expanded (see expandPath).
+func (d *decoder) filePath(n *yaml.Node, path string, dst *string) {
+	if n == nil {
+		return
+	}
+	s, ok := d.str(n, path)
+	if !ok {
+		return
+	}
+	p, err := expandPath(s, d.dir)
+	if err != nil {
+		d.errorf(resolve(n).Line, path, "%v", err)
+		return
+	}
+	*dst = p
+}

@@ -1,0 +1,92 @@
+// Package report renders a run's outcome for people (a table) and for
+// programs (one JSON document).
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ck8s/ck8sctl/orchestrator/phase"
+)
+
+// Run is a finished run as reported.
+type Run struct {
+	ID       string          `json:"runId"`
+	Command  string          `json:"command"`
+	Playbook string          `json:"playbook"`
+	Started  time.Time       `json:"started"`
+	Duration time.Duration   `json:"durationNs"`
+	Status   string          `json:"status"`
+	ExitCode int             `json:"exitCode"`
+	Check    bool            `json:"check"`
+	Hosts    []*phase.Result `json:"hosts"`
+}
+
+// Write renders r as "table" or "json".
+func Write(w io.Writer, format string, r Run) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	return table(w, r)
+}
+
+func table(w io.Writer, r Run) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "HOST\tADDRESS\tSTATUS\tSTEPS\tAGENT\tEVENTS\tOS\tDURATION\tMESSAGE")
+	for _, h := range r.Hosts {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n",
+			h.Host, h.Address, h.Status, steps(h), agent(h), h.Events, osOf(h),
+			h.Duration.Round(time.Millisecond), message(h))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\nrun %s: %s, %d host(s) in %s, exit %d\n",
+		r.ID, r.Status, len(r.Hosts), r.Duration.Round(time.Millisecond), r.ExitCode)
+	return err
+}
+
+func steps(h *phase.Result) string {
+	if len(h.Steps) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(h.Steps))
+	for i, s := range h.Steps {
+		parts[i] = s.Name + ":" + string(s.Status)
+	}
+	return strings.Join(parts, ",")
+}
+
+func agent(h *phase.Result) string {
+	switch {
+	case h.Events == 0:
+		return "-"
+	case h.Uploaded:
+		return "uploaded"
+	}
+	return "cached"
+}
+
+func osOf(h *phase.Result) string {
+	if h.Facts == nil || h.Facts.OS.ID == "" {
+		return "-"
+	}
+	return h.Facts.OS.ID + " " + h.Facts.OS.VersionID + " " + h.Facts.Kernel.Release
+}
+
+func message(h *phase.Result) string {
+	msg := h.Error
+	if n := len(h.Invalid); n > 0 {
+		msg = strings.TrimSpace(fmt.Sprintf("%s (%d invalid agent output line(s), first: %s)", msg, n, h.Invalid[0]))
+	}
+	if msg == "" {
+		return "-"
+	}
+	return msg
+}
