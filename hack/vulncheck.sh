@@ -5,6 +5,7 @@
 #   e.g. hack/vulncheck.sh                 # scan the repo
 #        hack/vulncheck.sh -show verbose ./...
 #        hack/vulncheck.sh -C /some/module ./...   (used by vulncheck_selftest.sh)
+#        hack/vulncheck.sh --print-db      # build/cache the database, print its dir
 #
 # Everything comes from the Go module proxy, nothing from vuln.go.dev:
 #   - govulncheck: golang.org/x/vuln/cmd/govulncheck@$GOVULNCHECK_VERSION,
@@ -99,6 +100,10 @@ vulndb_dir() (
 main() {
 	local govulncheck db
 	ck8s_need_go
+	if [[ ${1:-} == --print-db ]]; then
+		vulndb_dir
+		return
+	fi
 	govulncheck=$(ck8s_tool govulncheck golang.org/x/vuln/cmd/govulncheck "$GOVULNCHECK_VERSION")
 	if [[ -n ${VULNCHECK_OFFLINE_DB:-} ]]; then
 		db=$(cd "$VULNCHECK_OFFLINE_DB" && pwd -P) || ck8s_die "VULNCHECK_OFFLINE_DB=$VULNCHECK_OFFLINE_DB is not a directory"

@@ -53,14 +53,14 @@ func (r *Runner) Run(ctx context.Context, stdin io.Reader) error {
 		log := r.logger(errOut, redact.Default(), id.host)
 		em := &emitter{runID: orUnknown(id.runID), host: orUnknown(id.host), red: redact.Default(), now: r.Now, out: out, log: log}
 		r.hello(em)
-		return r.abort(em, log, &PlanError{Err: err}, 0)
+		return r.abort(em, log, &PlanError{Err: err})
 	}
 	log := r.logger(errOut, red, p.Host).With("runId", p.RunID)
 	em := &emitter{runID: p.RunID, host: p.Host, red: red, now: r.Now, out: out, log: log}
 	jw, err := journal.Create(p.Dir(), p.RunID)
 	if err != nil {
 		r.hello(em)
-		return r.abort(em, log, err, 0)
+		return r.abort(em, log, err)
 	}
 	defer jw.Close()
 	em.journal = jw
@@ -69,7 +69,7 @@ func (r *Runner) Run(ctx context.Context, stdin io.Reader) error {
 
 	lk, err := r.lock(ctx, p, em)
 	if err != nil {
-		return r.abort(em, log, err, 0)
+		return r.abort(em, log, err)
 	}
 	defer lk.Release()
 	if err := journal.Prune(p.Dir(), r.Keep, p.RunID); err != nil {
@@ -127,19 +127,22 @@ func (r *Runner) lock(ctx context.Context, p *plan.Plan, em *emitter) (*lock.Loc
 	return lock.Acquire(ctx, p.Dir(), me, lock.Options{
 		Wait: time.Duration(p.LockWait),
 		OnWait: func(h lock.Holder) {
-			em.Emit("", event.TypeLockWaiting, event.StatusInfo,
-				fmt.Sprintf("waiting up to %s for the host lock held by %s", time.Duration(p.LockWait), h), h)
+			msg := fmt.Sprintf("waiting up to %s for the host lock held by %s", time.Duration(p.LockWait), h)
+			if p.LockWait == 0 {
+				msg = fmt.Sprintf("the host lock is held by %s; the plan's lockWait is 0: not waiting", h)
+			}
+			em.Emit("", event.TypeLockWaiting, event.StatusInfo, msg, h)
 		},
 	})
 }
 
 // abort ends a run that could not run its steps: an agent.error naming the
 // reason, then the final event.
-func (r *Runner) abort(em *emitter, log *slog.Logger, err error, ran int) error {
+func (r *Runner) abort(em *emitter, log *slog.Logger, err error) error {
 	log.Error("run aborted", "err", err)
 	em.Emit("", event.TypeAgentError, event.StatusFailed, err.Error(), nil)
 	em.Emit("", event.TypeBootstrapFinished, event.StatusFailed, err.Error(),
-		event.Finished{Steps: ran, Failure: err.Error()})
+		event.Finished{Failure: err.Error()})
 	return err
 }
 

@@ -42,7 +42,7 @@ bootstrap.finished/changed
 	if h.Protocol != event.Protocol || h.AgentVersion != "test" || h.PID == 0 {
 		t.Errorf("hello = %+v", h)
 	}
-	var sf StepFinished
+	var sf event.StepFinished
 	if err := json.Unmarshal(res.stdout[3].Data, &sf); err != nil || sf.DurationSeconds < 0 {
 		t.Errorf("step.finished data = %s", res.stdout[3].Data)
 	}

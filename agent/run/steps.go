@@ -11,17 +11,6 @@ import (
 	"github.com/ck8s/ck8sctl/internal/plan"
 )
 
-// StepFinished is the data of a step.finished event.
-type StepFinished struct {
-	DurationSeconds float64 `json:"durationSeconds"`
-}
-
-// Started is the data of bootstrap.started.
-type Started struct {
-	Steps []string `json:"steps"`
-	Check bool     `json:"check,omitempty"`
-}
-
 // tally is how the steps went.
 type tally struct {
 	ran, failed int
@@ -32,7 +21,7 @@ type tally struct {
 
 func (r *Runner) runSteps(ctx context.Context, p *plan.Plan, steps []step.Step, em *emitter, log *slog.Logger) error {
 	em.Emit("", event.TypeBootstrapStarted, event.StatusStarted, fmt.Sprintf("running %d step(s)", len(steps)),
-		Started{Steps: p.Steps, Check: p.Check})
+		event.Started{Steps: p.Steps, Check: p.Check})
 	var t tally
 	for _, s := range steps {
 		if reason := t.skip(ctx, p, s); reason != "" {
@@ -97,7 +86,7 @@ func (r *Runner) runOne(ctx context.Context, s step.Step, env *step.Env, em *emi
 	if err == nil {
 		env.Log.Info("step finished", "duration", d.Seconds(), "status", status)
 	}
-	em.Emit(s.Name(), event.TypeStepFinished, status, msg, StepFinished{DurationSeconds: d.Seconds()})
+	em.Emit(s.Name(), event.TypeStepFinished, status, msg, event.StepFinished{DurationSeconds: d.Seconds()})
 	return err
 }
 

@@ -81,3 +81,14 @@ type Finished struct {
 	Failed  int    `json:"failed"`
 	Failure string `json:"failure,omitempty"`
 }
+
+// Started is the data of TypeBootstrapStarted.
+type Started struct {
+	Steps []string `json:"steps"`
+	Check bool     `json:"check,omitempty"`
+}
+
+// StepFinished is the data of TypeStepFinished.
+type StepFinished struct {
+	DurationSeconds float64 `json:"durationSeconds"`
+}

@@ -38,8 +38,8 @@ func TestChangedHostKeyRefusedNothingRuns(t *testing.T) {
 	var kh strings.Builder
 	data, _ := os.ReadFile(l.KnownHostsFile)
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if strings.HasPrefix(line, victim.Addr4.String()+" ") || strings.HasPrefix(line, victim.Addr6.String()+" ") {
-			f := strings.Fields(line)
+		f := strings.Fields(line)
+		if len(f) > 2 && strings.Contains(","+f[0]+",", ","+victim.Addr4.String()+",") {
 			line = f[0] + " " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(fake)))
 		}
 		kh.WriteString(line + "\n")

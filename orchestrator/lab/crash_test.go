@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -39,6 +40,11 @@ func TestCrashedUp(t *testing.T) {
 		_, err := lab.Up(ctx, o) // an interrupted Up on a working lab
 		cancel()
 		t.Logf("Up cut after %v: %v", d, err)
+	}
+	// A namespace deleted by hand: its sshd and decoys live on in the
+	// orphaned namespace, and Down must still find and stop them.
+	if out, err := exec.Command("ip", "netns", "del", l2.Hosts[0].NetNS).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
 	}
 	if err := lab.Down(context.Background(), l.Dir); err != nil {
 		t.Fatal(err)

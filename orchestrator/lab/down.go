@@ -19,7 +19,7 @@ var labFiles = []string{"authorized_keys", "id_ed25519", "id_ed25519.pub", "know
 // A dir without a lab is success, so Down can always be retried; after a
 // failure lab.json is kept for the retry.
 func Down(ctx context.Context, dir string) error {
-	if err := checkPrerequisites(); err != nil {
+	if err := checkPrerequisites(true); err != nil {
 		return err
 	}
 	dir, err := filepath.Abs(dir)

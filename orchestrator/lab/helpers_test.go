@@ -36,6 +36,11 @@ func checkGone(t *testing.T, l *lab.Lab, marks ...string) {
 			}
 		}
 	}
+	for _, h := range l.Hosts {
+		if _, err := os.Stat("/etc/netns/" + h.NetNS); err == nil {
+			t.Errorf("/etc/netns/%s left behind", h.NetNS)
+		}
+	}
 	if ents, err := os.ReadDir(l.Dir); err == nil {
 		t.Errorf("lab dir still has %d entries", len(ents))
 	}

@@ -11,11 +11,11 @@ import (
 // ip runs a batch of iproute2 commands in one process (in netns ns unless
 // empty): one exec per namespace instead of one per command is most of what
 // makes a 50-host Up fast.
-func ip(ctx context.Context, ns string, lines []string) error {
+func ip(ctx context.Context, ns string, lines []string, flags ...string) error {
 	if len(lines) == 0 {
 		return nil
 	}
-	args := []string{"-batch", "-"}
+	args := append(append([]string(nil), flags...), "-batch", "-")
 	if ns != "" {
 		args = append([]string{"-n", ns}, args...)
 	}
@@ -113,13 +113,18 @@ func hostNumberOf(h Host) int {
 	return n
 }
 
-// labLinks lists the namespaces and root-side veths of lab index by name,
-// whatever lab.json says: teardown must also find what a crashed Up made.
-func labLinks(index int) (netns, veths []string) {
+// labLinks lists the namespaces, root-side veths and /etc/netns dirs of lab
+// index by name, whatever lab.json says: teardown must also find what a
+// crashed Up made.
+func labLinks(index int) (netns, veths, etc []string) {
 	for _, d := range []struct {
 		dir, prefix string
 		out         *[]string
-	}{{"/run/netns", nsPrefix(index), &netns}, {"/sys/class/net", vethPrefix(index), &veths}} {
+	}{
+		{"/run/netns", nsPrefix(index), &netns},
+		{"/sys/class/net", vethPrefix(index), &veths},
+		{"/etc/netns", nsPrefix(index), &etc},
+	} {
 		ents, _ := os.ReadDir(d.dir)
 		for _, e := range ents {
 			if _, ok := hostNumber(e.Name(), d.prefix); ok {
@@ -127,5 +132,5 @@ func labLinks(index int) (netns, veths []string) {
 			}
 		}
 	}
-	return netns, veths
+	return netns, veths, etc
 }

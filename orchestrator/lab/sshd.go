@@ -61,14 +61,18 @@ func quote(s string) string {
 
 // nsScript enters h's own mount and UTS namespaces (inside `ip netns exec`,
 // which has already bind-mounted /etc/netns/<ns>/* over /etc, so those mounts
-// are inherited), names the host and gives it its own /var/lib/ck8s. It then
-// execs "$@": sshd and everything its sessions start see the same view.
-const nsScript = `printf %s "$1" >/proc/sys/kernel/hostname && mount --bind "$2" /var/lib/ck8s && shift 2 && exec "$@"`
+// are inherited), names the host and gives it its own /var/lib/ck8s and its
+// own, empty /root: a fresh host's root has no dotfiles, while this
+// machine's /root/.bashrc (which bash reads for every command sshd runs)
+// may take seconds per login. It then execs "$@": sshd and everything its
+// sessions start see the same view.
+const nsScript = `printf %s "$1" >/proc/sys/kernel/hostname && mount --bind "$2" /var/lib/ck8s && mount --bind "$3" /root && shift 3 && exec "$@"`
 
 func inHostNS(dir string, h Host, argv ...string) []string {
 	return append([]string{"ip", "netns", "exec", h.NetNS,
 		"unshare", "--mount", "--uts", "--propagation", "private",
-		"sh", "-c", nsScript, "sh", h.Name, filepath.Join(hostDir(dir, h.Name), "state")}, argv...)
+		"sh", "-c", nsScript, "sh", h.Name, filepath.Join(hostDir(dir, h.Name), "state"),
+		filepath.Join(hostDir(dir, h.Name), "root")}, argv...)
 }
 
 // ensureSSHD starts h's sshd unless the recorded one is alive, and waits

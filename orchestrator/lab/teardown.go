@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // teardownHosts removes lab index's hosts whose number is above keep (all of
@@ -14,46 +16,100 @@ import (
 // them by name prefix rather than from lab.json so a crashed Up is undone too.
 // dir may be empty when the owning lab dir is gone (a stale index).
 func teardownHosts(ctx context.Context, dir string, index, keep int) error {
-	netns, veths := labLinks(index)
+	netns, _, etc := labLinks(index)
 	var doomed []string
-	var ts []target
+	var spaces []fileID // network namespaces whose processes all go
 	for _, ns := range netns {
 		if n, _ := hostNumber(ns, nsPrefix(index)); n > keep {
 			doomed = append(doomed, ns)
-			if dir != "" {
-				ts = append(ts, recorded(dir, newHost(index, n))...)
+			if id, ok := statID(filepath.Join("/run/netns", ns)); ok {
+				spaces = append(spaces, id)
+			}
+		}
+	}
+	var ts []target
+	if dir != "" {
+		ents, _ := os.ReadDir(filepath.Join(dir, "hosts"))
+		for _, e := range ents {
+			if n, ok := hostNumber(e.Name(), "lab-"); ok && n > keep {
+				rec := recorded(dir, newHost(index, n))
+				ts = append(ts, rec...)
+				// A recorded process may live in a namespace whose name was
+				// deleted; sweep that one too.
+				for _, r := range rec {
+					if id, ok := statID(fmt.Sprintf("/proc/%d/ns/net", r.pid)); ok {
+						spaces = append(spaces, id)
+					}
+				}
 			}
 		}
 	}
 	// Sessions sshd spawned (agents, shells) leave its process group with
 	// setsid and would keep a deleted namespace alive. Whatever runs inside a
 	// lab host's network namespace belongs to that host, so it goes too.
-	ts = append(ts, inNetns(doomed)...)
+	ts = append(ts, inNetns(spaces)...)
 	var errs []error
 	if err := terminate(ts); err != nil {
 		errs = append(errs, fmt.Errorf("stopping lab processes: %w", err))
 	}
-	var lines []string
-	for _, v := range veths {
-		if n, _ := hostNumber(v, vethPrefix(index)); n > keep {
-			lines = append(lines, "link del "+v) // synchronous, unlike netns del
-		}
+	if err := deleteLinks(ctx, index, keep, doomed); err != nil {
+		errs = append(errs, err)
 	}
-	for _, ns := range doomed {
-		lines = append(lines, "netns del "+ns)
-	}
-	if err := ip(ctx, "", lines); err != nil {
-		errs = append(errs, fmt.Errorf("deleting lab hosts: %w", err))
-	}
-	for _, ns := range doomed {
+	for _, ns := range etc {
 		// /etc/netns/<ns> holds files `ip netns exec` mounts over /etc (hosts,
 		// resolv.conf); the name is the lab's, so a later lab starts clean.
-		errs = append(errs, os.RemoveAll(filepath.Join("/etc/netns", ns)))
-		if n, _ := hostNumber(ns, nsPrefix(index)); dir != "" {
-			errs = append(errs, os.RemoveAll(hostDir(dir, hostName(n))))
+		if n, _ := hostNumber(ns, nsPrefix(index)); n > keep {
+			errs = append(errs, os.RemoveAll(filepath.Join("/etc/netns", ns)))
+		}
+	}
+	if dir != "" {
+		ents, _ := os.ReadDir(filepath.Join(dir, "hosts"))
+		for _, e := range ents {
+			if n, ok := hostNumber(e.Name(), "lab-"); ok && n > keep {
+				errs = append(errs, os.RemoveAll(hostDir(dir, e.Name())))
+			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// deleteLinks deletes the veths of hosts above keep and the named
+// namespaces. Deleting what is already gone is success: a namespace whose
+// last process just died takes its veth with it, asynchronously, so the
+// batch runs with -force and the result is checked instead.
+func deleteLinks(ctx context.Context, index, keep int, netns []string) error {
+	_, veths, _ := labLinks(index) // listed now: stopping processes may have removed some
+	var lines, left []string
+	for _, v := range veths {
+		if n, _ := hostNumber(v, vethPrefix(index)); n > keep {
+			lines = append(lines, "link del "+v) // synchronous, unlike netns del
+			left = append(left, v)
+		}
+	}
+	for _, ns := range netns {
+		lines = append(lines, "netns del "+ns)
+	}
+	batchErr := ip(ctx, "", lines, "-force")
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var still []string
+		for _, v := range left {
+			if linkExists(v) {
+				still = append(still, v)
+			}
+		}
+		for _, ns := range netns {
+			if netnsExists(ns) {
+				still = append(still, "netns "+ns)
+			}
+		}
+		if len(still) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			err := fmt.Errorf("deleting lab hosts: %s still there", strings.Join(still, ", "))
+			return errors.Join(err, batchErr)
+		}
+	}
 }
 
 // recorded returns h's sshd and decoys if their pid files name live
@@ -68,13 +124,19 @@ func recorded(dir string, h Host) []target {
 	return ts
 }
 
-// inNetns returns every process whose network namespace is one of the named
-// ones; the namespace is rechecked before each signal.
-func inNetns(names []string) []target {
+// inNetns returns every process in one of the network namespaces; the
+// namespace is rechecked before each signal.
+func inNetns(spaces []fileID) []target {
 	want := map[fileID]bool{}
-	for _, n := range names {
-		if id, ok := statID(filepath.Join("/run/netns", n)); ok {
-			want[id] = true
+	for _, id := range spaces {
+		want[id] = true
+	}
+	// Never the namespace this program or init runs in: a recorded process
+	// caught before `ip netns exec` entered its namespace must not turn the
+	// sweep on the whole machine.
+	for _, self := range []string{"/proc/self/ns/net", "/proc/1/ns/net"} {
+		if id, ok := statID(self); ok {
+			delete(want, id)
 		}
 	}
 	if len(want) == 0 {

@@ -19,7 +19,7 @@ const hostParallelism = 16
 // restarted and live ones are left alone, so running it twice changes
 // nothing. Hosts above o.Hosts from an earlier, larger lab are removed.
 func Up(ctx context.Context, o Options) (*Lab, error) {
-	if err := checkPrerequisites(); err != nil {
+	if err := checkPrerequisites(false); err != nil {
 		return nil, err
 	}
 	if err := o.validate(); err != nil {
@@ -55,8 +55,8 @@ func Up(ctx context.Context, o Options) (*Lab, error) {
 }
 
 // prepareMachine does the parts shared by all labs under the machine lock:
-// claim the index (recording lab.json before anything exists, so Down can
-// undo a crash from here on) and create the users.
+// claim the index (and record it in lab.json before anything exists, so Down
+// can undo a crash from here on) and create the users.
 func prepareMachine(ctx context.Context, o Options, l *Lab) error {
 	lock, err := machineLock()
 	if err != nil {
@@ -66,8 +66,12 @@ func prepareMachine(ctx context.Context, o Options, l *Lab) error {
 	if err := claimIndex(ctx, o.Dir, o.Index); err != nil {
 		return err
 	}
-	if err := writeState(o, l); err != nil {
-		return err
+	// A lab.json already there stays until the end of Up: it has the host
+	// keys, and Down needs only the index, which cannot change.
+	if _, err := readState(o.Dir); errors.Is(err, ErrNoLab) {
+		if err := writeState(o, l); err != nil {
+			return err
+		}
 	}
 	return ensureUsers(ctx)
 }
@@ -112,6 +116,9 @@ func upHost(ctx context.Context, l *Lab, h *Host, listener []string) error {
 	hd := hostDir(l.Dir, h.Name)
 	if err := os.MkdirAll(filepath.Join(hd, "state"), 0o755); err != nil {
 		return fmt.Errorf("creating state dir of %s: %w", h.Name, err)
+	}
+	if err := os.MkdirAll(filepath.Join(hd, "root"), 0o700); err != nil {
+		return fmt.Errorf("creating root's home of %s: %w", h.Name, err)
 	}
 	var err error
 	if h.HostKeyPub, err = ensureKey(filepath.Join(hd, "ssh_host_ed25519_key"), "root@"+h.Name); err != nil {

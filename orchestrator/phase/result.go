@@ -52,12 +52,9 @@ func (r *Result) Err() error { return r.err }
 func (r *Result) observe(e event.Event) {
 	switch e.Type {
 	case event.TypeStepFinished:
-		var d struct {
-			Duration json.Number `json:"durationMs"`
-		}
+		var d event.StepFinished
 		_ = json.Unmarshal(e.Data, &d)
-		ms, _ := d.Duration.Float64()
-		r.Steps = append(r.Steps, Step{Name: e.Step, Status: e.Status, Duration: time.Duration(ms * float64(time.Millisecond)), Message: e.Message})
+		r.Steps = append(r.Steps, Step{Name: e.Step, Status: e.Status, Duration: time.Duration(d.DurationSeconds * float64(time.Second)), Message: e.Message})
 	case event.TypeFactsCollected:
 		var f facts.Facts
 		if json.Unmarshal(e.Data, &f) == nil {

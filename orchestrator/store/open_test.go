@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -54,6 +55,28 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	defer s.Close()
 	if n, _ := s.LastSeq(ctx, "r1", "h1"); n != 3 {
 		t.Fatalf("after reopening: LastSeq = %d, want 3", n)
+	}
+}
+
+// TestOpenConcurrentFresh opens one new database from several "processes"
+// (separate pools) at once, as a CLI run and serve may: the migration and
+// the switch to WAL must survive the race. Each contended round may cost a
+// second (goose retries creating its version table once a second).
+func TestOpenConcurrentFresh(t *testing.T) {
+	for round := range 4 {
+		path := filepath.Join(t.TempDir(), "ck8s.db")
+		var wg sync.WaitGroup
+		for range 6 {
+			wg.Go(func() {
+				s, err := Open(context.Background(), path)
+				if err != nil {
+					t.Errorf("round %d: %v", round, err)
+					return
+				}
+				s.Close()
+			})
+		}
+		wg.Wait()
 	}
 }
 
