@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -186,11 +185,9 @@ func newRunID() string {
 
 func buildTargets(c *ucli.Context, o *runOpts, runID string, steps []string, log *slog.Logger) ([]*phase.Target, error) {
 	var out []*phase.Target
+	prompt := passphrasePrompt(c)
 	for _, h := range o.hosts {
-		cfg, err := sshConfig(c, o.pb, h, 0)
-		if err != nil {
-			return nil, badInput(err)
-		}
+		cfg := sshConfig(c, o.pb, h, prompt)
 		p := &plan.Plan{
 			Protocol: event.Protocol, RunID: runID, Host: h.Name, Check: o.check, Steps: steps,
 			LockWait: plan.Duration(c.Duration("lock-wait")), Mask: o.pb.Mask, Labels: h.Labels,
@@ -203,5 +200,3 @@ func buildTargets(c *ucli.Context, o *runOpts, runID string, steps []string, log
 	}
 	return out, nil
 }
-
-var errJumpDepth = errors.New("jump chain longer than 5 hosts (a cycle?)")
