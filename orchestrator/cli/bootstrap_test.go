@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/ck8s/ck8sctl/bootstrap"
 	"github.com/ck8s/ck8sctl/internal/event"
+	"github.com/ck8s/ck8sctl/orchestrator/lab"
 	"github.com/ck8s/ck8sctl/orchestrator/phase"
 )
 
@@ -38,6 +41,7 @@ func TestBootstrapThreeHostsThenNoUpload(t *testing.T) {
 		}
 	}
 	assertStoredRun(t, db, rep.ID, 3)
+	assertEventsCommand(t, db, rep.ID)
 
 	// The agent is on every host now: a second run uploads nothing.
 	r = ck8sctl(t, "bootstrap", "-p", pb, "--db", db, "-o", "json")
@@ -78,6 +82,20 @@ func assertStoredRun(t *testing.T, db, runID string, hosts int) {
 		if last := evs[len(evs)-1]; last.Type != event.TypeBootstrapFinished {
 			t.Errorf("%s: last event is %s", h, last.Type)
 		}
+	}
+}
+
+// assertEventsCommand reads the run back through `ck8sctl events`.
+func assertEventsCommand(t *testing.T, db, runID string) {
+	t.Helper()
+	r := ck8sctl(t, "events", "--db", db, "--run", runID, "--host", "lab-2", "--type", event.TypeFactsCollected, "-o", "json")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != ExitOK || len(lines) != 1 || !strings.Contains(lines[0], `"host":"lab-2"`) || !strings.Contains(lines[0], `"hostname":"lab-2"`) {
+		t.Fatalf("events --host lab-2 --type facts.collected: exit %d, %d line(s):\n%s", r.code, len(lines), r.stdout)
+	}
+	r = ck8sctl(t, "events", "--db", db, "--since", "1h")
+	if r.code != ExitOK || strings.Count(r.stdout, "bootstrap.finished") != 3 || !strings.HasPrefix(r.stdout, "TIME") {
+		t.Fatalf("events --since 1h (table): exit %d\n%s", r.code, r.stdout)
 	}
 }
 
@@ -210,4 +228,54 @@ func TestProxyJumpThroughBastion(t *testing.T) {
 	if h := r.report(t).Hosts[0]; h.Facts == nil || h.Facts.Hostname != target.Name {
 		t.Errorf("facts came from %+v, want %s", h.Facts, target.Name)
 	}
+}
+
+// A run that cannot get the host lock in time gives up with exit 3 and
+// names the run holding it.
+func TestHostLockHeldExit3(t *testing.T) {
+	l := newLab(t, 1)
+	h := l.Hosts[0]
+	pb := writePlaybook(t, l, l.KnownHostsFile, "", specs(l)...)
+	db := filepath.Join(t.TempDir(), "ck8s.db")
+	if r := ck8sctl(t, "bootstrap", "-p", pb, "--db", db); r.code != ExitOK {
+		t.Fatalf("warm-up: exit %d\n%s", r.code, r.stderr)
+	}
+	// Hold the lock as a run would: flock on the lock file, holder recorded.
+	holder := `{"runId":"run-holding-the-lock","pid":1,"started":"2026-11-28T00:00:00Z"}`
+	hold := exec.Command("ip", "netns", "exec", h.NetNS, "nsenter", "-t", sshdPID(t, l, h), "-m", "--",
+		"flock", "/var/lib/ck8s/lock", "sh", "-c", "printf '%s' '"+holder+"' > /var/lib/ck8s/lock; sleep 30")
+	if err := hold.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hold.Process.Kill(); hold.Wait() })
+	waitFor(t, func() bool {
+		return strings.Contains(onHost(t, l, h, "cat /var/lib/ck8s/lock"), "run-holding-the-lock")
+	})
+
+	r := ck8sctl(t, "bootstrap", "-p", pb, "--db", db, "--lock-wait", "1s", "-o", "json")
+	if r.code != ExitUnreachable {
+		t.Fatalf("exit %d, want 3\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if e := r.report(t).Hosts[0].Error; !strings.Contains(e, "busy") || !strings.Contains(e, "run-holding-the-lock") {
+		t.Errorf("error %q should say the host is busy and name the holding run", e)
+	}
+}
+
+func sshdPID(t *testing.T, l *lab.Lab, h lab.Host) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(l.Dir, "hosts", h.Name, "sshd.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("condition not met within 10s")
 }

@@ -54,13 +54,17 @@ func (a Agent) Run(ctx context.Context, t *Target) error {
 	for _, e := range out.Invalid {
 		t.Result.Invalid = append(t.Result.Invalid, e.Error())
 	}
+	// The agent's exit status decides even when its stream closed cleanly:
+	// a run refused before any step (busy lock, bad plan) still ends with
+	// bootstrap.finished.
+	why := func() string { return t.Result.agentError(lastLine(out.Stderr)) }
+	switch out.AgentExit {
+	case agentExitLockTimeout:
+		return fmt.Errorf("%w: %s", ErrHostBusy, why())
+	case agentExitBadPlan:
+		return fmt.Errorf("agent rejected the plan: %s", why())
+	}
 	if err != nil {
-		switch out.AgentExit {
-		case agentExitLockTimeout:
-			return fmt.Errorf("%w: %s", ErrHostBusy, lastLine(out.Stderr))
-		case agentExitBadPlan:
-			return fmt.Errorf("agent rejected the plan: %s", lastLine(out.Stderr))
-		}
 		return err
 	}
 	var fin event.Finished
@@ -70,7 +74,7 @@ func (a Agent) Run(ctx context.Context, t *Target) error {
 	if fin.Failed > 0 || out.AgentExit == agentExitStepFailed || t.Result.FailedSteps() > 0 {
 		msg := fin.Failure
 		if msg == "" {
-			msg = fmt.Sprintf("%d step(s) failed", max(fin.Failed, t.Result.FailedSteps()))
+			msg = why()
 		}
 		return fmt.Errorf("%w: %s", ErrStepsFailed, msg)
 	}

@@ -42,7 +42,16 @@ type Result struct {
 	Resumed  int           `json:"reconnects,omitempty"`
 	Duration time.Duration `json:"durationNs"`
 
-	err error
+	err         error
+	agentErrors []string // messages of agent.error events
+}
+
+// agentError is the first error the agent reported, or fallback.
+func (r *Result) agentError(fallback string) string {
+	if len(r.agentErrors) > 0 {
+		return r.agentErrors[0]
+	}
+	return fallback
 }
 
 // Err is the error the host ended with, for exit-code mapping.
@@ -55,6 +64,8 @@ func (r *Result) observe(e event.Event) {
 		var d event.StepFinished
 		_ = json.Unmarshal(e.Data, &d)
 		r.Steps = append(r.Steps, Step{Name: e.Step, Status: e.Status, Duration: time.Duration(d.DurationSeconds * float64(time.Second)), Message: e.Message})
+	case event.TypeAgentError:
+		r.agentErrors = append(r.agentErrors, e.Message)
 	case event.TypeFactsCollected:
 		var f facts.Facts
 		if json.Unmarshal(e.Data, &f) == nil {
