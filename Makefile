@@ -3,6 +3,11 @@
 
 SHELL      := /bin/bash
 GO         ?= go
+# The newest Go 1.26 patch release, fetched once through the Go module proxy
+# like any module: go1.26.8 (on the machine image) has standard-library
+# vulnerabilities that govulncheck reports. The machine sets
+# GOTOOLCHAIN=local, so go.mod's toolchain line alone would be ignored.
+export GOTOOLCHAIN := go1.26.10
 VERSION    ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 AGENT_TAGS := $(shell grep -v '^\#' agent/buildtags.txt 2>/dev/null | tr -s ' \n' ',' | sed 's/^,//;s/,$$//')
 LDFLAGS    := -s -w -X github.com/ck8s/ck8sctl/agent/cli.version=$(VERSION) -X github.com/ck8s/ck8sctl/orchestrator/cli.Version=$(VERSION)

@@ -2,6 +2,8 @@ module github.com/ck8s/ck8sctl
 
 go 1.26.0
 
+toolchain go1.26.10
+
 require (
 	cyphar.com/go-pathrs v0.2.2 // indirect
 	github.com/alecthomas/kingpin/v2 v2.4.0 // indirect
@@ -37,6 +39,7 @@ require (
 	github.com/mdlayher/vsock v1.3.0 // indirect
 	github.com/mdlayher/wifi v0.8.0 // indirect
 	github.com/mfridman/interpolate v0.0.2 // indirect
+	github.com/miekg/dns v1.1.73 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/mwitkow/go-conntrack v0.0.0-20190716064945-2f068394615f // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
