@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/ck8s/ck8sctl/orchestrator/host"
 )
 
 // Exit codes of the launch guard, chosen outside the agent's own 0-3.
@@ -25,7 +27,7 @@ func AgentPath(stateDir string) string { return path.Join(stateDir, "bin", "ck8s
 // warm path, which dominates a run's wall time on many hosts.
 func Command(stateDir string, agents map[string]Binary, args ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "p=%s; ", Quote(AgentPath(stateDir)))
+	fmt.Fprintf(&b, "p=%s; ", host.Quote(AgentPath(stateDir)))
 	b.WriteString(`case "$(uname -m)" in `)
 	if a, ok := agents["amd64"]; ok {
 		fmt.Fprintf(&b, "x86_64|amd64) h=%s;; ", a.SHA256)
@@ -38,19 +40,7 @@ func Command(stateDir string, agents map[string]Binary, args ...string) string {
 	fmt.Fprintf(&b, `echo "ck8s-guard: agent missing or stale, arch $(uname -m)" >&2; exit %d`, ExitNeedAgent)
 	q := make([]string, len(args))
 	for i, a := range args {
-		q[i] = Quote(a)
+		q[i] = host.Quote(a)
 	}
-	return "sh -c " + Quote(b.String()) + " ck8s-agent " + strings.Join(q, " ")
-}
-
-// Quote returns s as one POSIX shell word.
-func Quote(s string) string {
-	if s != "" && strings.IndexFunc(s, unsafeRune) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-func unsafeRune(r rune) bool {
-	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,@+%", r))
+	return "sh -c " + host.Quote(b.String()) + " ck8s-agent " + strings.Join(q, " ")
 }

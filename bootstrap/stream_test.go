@@ -69,9 +69,6 @@ func TestCommandQuotesAndGuards(t *testing.T) {
 			t.Errorf("command lacks %q:\n%s", want, cmd)
 		}
 	}
-	if got := Quote("a b"); got != "'a b'" {
-		t.Errorf("Quote = %s", got)
-	}
 }
 
 func TestArch(t *testing.T) {

@@ -24,8 +24,8 @@ func Upload(ctx context.Context, c *host.Client, stateDir string, b Binary) erro
 	dir := path.Dir(AgentPath(stateDir))
 	// The state dir holds the journal (events may carry host details):
 	// root-only, like /var/lib/* services keep theirs.
-	mk := fmt.Sprintf("umask 077 && mkdir -p %s && chmod 0700 %s", Quote(dir), Quote(stateDir))
-	if _, err := c.Output(ctx, "sh -c "+Quote(mk)); err != nil {
+	mk := fmt.Sprintf("umask 077 && mkdir -p %s && chmod 0700 %s", host.Quote(dir), host.Quote(stateDir))
+	if _, err := c.Output(ctx, "sh -c "+host.Quote(mk)); err != nil {
 		return fmt.Errorf("creating %s on %s: %w", dir, c, err)
 	}
 	sc, err := c.SFTP(ctx)
@@ -39,7 +39,7 @@ func Upload(ctx context.Context, c *host.Client, stateDir string, b Binary) erro
 		_ = sc.Remove(tmp)
 		return fmt.Errorf("uploading agent to %s:%s: %w", c, tmp, err)
 	}
-	out, err := c.Output(ctx, "sha256sum "+Quote(tmp))
+	out, err := c.Output(ctx, "sha256sum "+host.Quote(tmp))
 	got, _, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
 	if err != nil || got != b.SHA256 {
 		_ = sc.Remove(tmp)
