@@ -93,6 +93,10 @@ func assertEventsCommand(t *testing.T, db, runID string) {
 	if r.code != ExitOK || len(lines) != 1 || !strings.Contains(lines[0], `"host":"lab-2"`) || !strings.Contains(lines[0], `"hostname":"lab-2"`) {
 		t.Fatalf("events --host lab-2 --type facts.collected: exit %d, %d line(s):\n%s", r.code, len(lines), r.stdout)
 	}
+	r = ck8sctl(t, "events", "--db", db, "--run", "last", "--type", event.TypeHello, "-o", "json")
+	if n := strings.Count(r.stdout, runID); r.code != ExitOK || n != 3 {
+		t.Fatalf("events --run last: exit %d, %d hello events of run %s, want 3\n%s", r.code, n, runID, r.stdout)
+	}
 	r = ck8sctl(t, "events", "--db", db, "--since", "1h")
 	if r.code != ExitOK || strings.Count(r.stdout, "bootstrap.finished") != 3 || !strings.HasPrefix(r.stdout, "TIME") {
 		t.Fatalf("events --since 1h (table): exit %d\n%s", r.code, r.stdout)

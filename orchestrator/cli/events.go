@@ -18,7 +18,7 @@ func eventsCommand() *ucli.Command {
 		Usage: "read recorded flow_events",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "db", Usage: "flow_events database `PATH`", Value: defaultDB()},
-			&ucli.StringFlag{Name: "run", Usage: "only this run `ID`"},
+			&ucli.StringFlag{Name: "run", Usage: "only this run `ID` (\"last\": the newest run)"},
 			&ucli.StringFlag{Name: "host", Usage: "only this host"},
 			&ucli.StringFlag{Name: "type", Usage: "only this event type (e.g. facts.collected)"},
 			&ucli.DurationFlag{Name: "since", Usage: "only events newer than this `DURATION` (e.g. 1h)"},
@@ -44,6 +44,16 @@ func eventsCommand() *ucli.Command {
 				return fmt.Errorf("opening the flow_events store: %w", err)
 			}
 			defer db.Close()
+			if f.RunID == "last" {
+				runs, err := db.Runs(c.Context, 1)
+				if err != nil {
+					return err
+				}
+				if len(runs) == 0 {
+					return fmt.Errorf("no runs recorded in %s", c.String("db"))
+				}
+				f.RunID = runs[0].ID
+			}
 			evs, err := db.Events(c.Context, f)
 			if err != nil {
 				return err
