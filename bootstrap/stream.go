@@ -1,6 +1,7 @@
 package bootstrap
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -67,6 +68,12 @@ func (s *stream) accept(e event.Event) error {
 		// s.last fills it, so stop reading this stream here.
 		return fmt.Errorf("event seq %d after %d: %w", e.Seq, s.last, errGap)
 	}
+	if e.Type == event.TypeHello {
+		var h event.Hello
+		if err := json.Unmarshal(e.Data, &h); err != nil || h.Protocol != event.Protocol {
+			return fmt.Errorf("%w: the agent speaks protocol %d, this ck8sctl speaks %d (data %s)", ErrProtocol, h.Protocol, event.Protocol, e.Data)
+		}
+	}
 	// The agent masks before sending; masking again here means a bug or a
 	// foreign agent cannot put a secret into the store.
 	e = s.redact.Event(e)
@@ -82,3 +89,7 @@ func (s *stream) accept(e event.Event) error {
 }
 
 var errGap = errors.New("gap in event sequence")
+
+// ErrProtocol means the agent on the host speaks another protocol version.
+// Not retryable: the agent and ck8sctl come from different builds.
+var ErrProtocol = errors.New("agent protocol mismatch")

@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,11 @@ import (
 
 func line(t *testing.T, run, host string, seq int64, typ, msg string) string {
 	t.Helper()
-	b, err := event.Marshal(event.Event{Time: time.Now(), RunID: run, Host: host, Seq: seq, Type: typ, Status: event.StatusOK, Message: msg})
+	e := event.Event{Time: time.Now(), RunID: run, Host: host, Seq: seq, Type: typ, Status: event.StatusOK, Message: msg}
+	if typ == event.TypeHello {
+		e.Data = []byte(fmt.Sprintf(`{"protocol":%d}`, event.Protocol))
+	}
+	b, err := event.Marshal(e)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,5 +84,19 @@ func TestArch(t *testing.T) {
 	}
 	if _, err := Arch("riscv64"); err == nil || !strings.Contains(err.Error(), "riscv64") {
 		t.Errorf("Arch(riscv64) err = %v", err)
+	}
+}
+
+func TestStreamRefusesAnotherProtocol(t *testing.T) {
+	var got []event.Event
+	s := newStream(&got)
+	b, _ := event.Marshal(event.Event{Time: time.Now(), RunID: "r", Host: "h", Seq: 1, Type: event.TypeHello,
+		Status: event.StatusInfo, Data: []byte(`{"protocol":99,"agentVersion":"old"}`)})
+	err := s.consume(strings.NewReader(string(b)))
+	if !errors.Is(err, ErrProtocol) || !strings.Contains(err.Error(), "protocol 99") {
+		t.Fatalf("err = %v, want a protocol mismatch naming both versions", err)
+	}
+	if len(got) != 0 {
+		t.Fatalf("events of a foreign agent were recorded: %v", got)
 	}
 }
