@@ -5,7 +5,7 @@
 // Loading either yields a complete playbook, defaults applied and paths made
 // absolute, or every problem found at once, each naming its file, line and
 // field path. Nothing after loading needs to validate input again.
-// SCHEMA.md in this directory documents every key.
+// The README's "Playbooks" section documents every key.
 package playbook
 
 import (
