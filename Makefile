@@ -11,7 +11,7 @@ export GOTOOLCHAIN := go1.26.10
 VERSION    ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 AGENT_TAGS := $(shell grep -v '^\#' agent/buildtags.txt 2>/dev/null | tr -s ' \n' ',' | sed 's/^,//;s/,$$//')
 LDFLAGS    := -s -w -X github.com/ck8s/ck8sctl/agent/cli.version=$(VERSION) -X github.com/ck8s/ck8sctl/orchestrator/cli.Version=$(VERSION)
-AGENTS     := bootstrap/bin/ck8s-agent-linux-amd64 bootstrap/bin/ck8s-agent-linux-arm64
+AGENTS     := $(foreach a,amd64 arm64,bootstrap/bin/ck8s-agent-linux-$(a).gz)
 LAB_HOSTS  ?= 3
 DB         ?= .lab/ck8s.db
 
@@ -23,8 +23,15 @@ build: bin/ck8sctl
 
 agent: $(AGENTS)
 
-bootstrap/bin/ck8s-agent-linux-%: FORCE
+# The agent is built into bin/, then embedded into ck8sctl gzip-compressed
+# with its sha256 (bootstrap/agent.go says why).
+bin/ck8s-agent-linux-%: FORCE
 	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -tags '$(AGENT_TAGS)' -ldflags '$(LDFLAGS)' -o $@ ./agent/cmd/ck8s-agent
+
+.PRECIOUS: bin/ck8s-agent-linux-%
+bootstrap/bin/ck8s-agent-linux-%.gz: bin/ck8s-agent-linux-%
+	gzip -n -c $< > $@.tmp && mv $@.tmp $@
+	sha256sum $< | cut -d' ' -f1 > bootstrap/bin/ck8s-agent-linux-$*.sha256
 
 bin/ck8sctl: $(AGENTS) FORCE
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./orchestrator/cmd/ck8sctl
@@ -66,4 +73,4 @@ bench: deps build
 	$(GO) run ./hack/bench
 
 clean:
-	rm -rf bin $(AGENTS)
+	rm -rf bin bootstrap/bin/ck8s-agent-*

@@ -4,15 +4,22 @@
 package bootstrap
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"strings"
 )
 
+// The Makefile writes each agent here gzip-compressed, with its sha256:
+// compressed, an upload moves less than half the bytes, which is what a
+// first run on many hosts waits for.
+//
 //go:embed bin
 var binFS embed.FS
 
@@ -27,21 +34,42 @@ var Arches = []string{"amd64", "arm64"}
 // Binary is one embedded agent build.
 type Binary struct {
 	Arch   string
-	Data   []byte
-	SHA256 string
+	Gz     []byte // the agent, gzip-compressed
+	SHA256 string // of the uncompressed agent
 }
 
 // Agent returns the embedded agent for a GOARCH name.
 func Agent(arch string) (Binary, error) {
-	b, err := fs.ReadFile(binFS, "bin/ck8s-agent-linux-"+arch)
+	name := "bin/ck8s-agent-linux-" + arch
+	gz, err := fs.ReadFile(binFS, name+".gz")
 	if errors.Is(err, fs.ErrNotExist) {
 		return Binary{}, fmt.Errorf("agent for linux/%s: %w", arch, ErrNoAgent)
 	}
 	if err != nil {
 		return Binary{}, err
 	}
-	sum := sha256.Sum256(b)
-	return Binary{Arch: arch, Data: b, SHA256: hex.EncodeToString(sum[:])}, nil
+	sum, err := fs.ReadFile(binFS, name+".sha256")
+	if err != nil {
+		return Binary{}, fmt.Errorf("agent for linux/%s: no checksum: %w", arch, ErrNoAgent)
+	}
+	return Binary{Arch: arch, Gz: gz, SHA256: strings.TrimSpace(string(sum))}, nil
+}
+
+// Raw returns the uncompressed agent, checked against its sha256.
+func (b Binary) Raw() ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b.Gz))
+	if err != nil {
+		return nil, fmt.Errorf("embedded linux/%s agent: %w", b.Arch, err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("embedded linux/%s agent: %w", b.Arch, err)
+	}
+	sum := sha256.Sum256(raw)
+	if got := hex.EncodeToString(sum[:]); got != b.SHA256 {
+		return nil, fmt.Errorf("embedded linux/%s agent: sha256 %s, want %s (rebuild with make build)", b.Arch, got, b.SHA256)
+	}
+	return raw, nil
 }
 
 // Agents returns every embedded agent, or ErrNoAgent if any is missing.

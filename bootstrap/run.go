@@ -158,7 +158,7 @@ func (r *Runner) upload(ctx context.Context, c *host.Client, stateDir, uname str
 	if err := Upload(ctx, c, stateDir, b); err != nil {
 		return err
 	}
-	r.Log.Info("agent uploaded", "host", c.String(), "bytes", len(b.Data), "duration", time.Since(start))
+	r.Log.Info("agent uploaded", "host", c.String(), "bytes", len(b.Gz), "duration", time.Since(start))
 	return nil
 }
 

@@ -122,3 +122,55 @@ func TestGuardAndUpload(t *testing.T) {
 		t.Errorf("bin dir holds %q, want only the agent", out)
 	}
 }
+
+// A host without gzip gets the uncompressed agent, verified the same way.
+func TestUploadWithoutGzipOnHost(t *testing.T) {
+	l, r, dial := labRunner(t)
+	ctx := context.Background()
+	h := l.Hosts[0]
+	// /dev/null is not executable: `command -v gzip` finds nothing.
+	if out, err := l.Exec(ctx, h, "mount", "--bind", "/dev/null", "/usr/bin/gzip"); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	if out, err := l.Exec(ctx, h, "sh", "-c", "command -v gzip"); err == nil {
+		t.Fatalf("gzip still found on the host (%s): the test would not exercise the fallback", out)
+	}
+	c, err := dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var ev collector
+	out, err := r.Run(ctx, c, dial, testPlan("nogzip"), ev.sink)
+	if err != nil || !out.Uploaded || out.Final == nil {
+		t.Fatalf("run on a host without gzip: uploaded %v, final %v, err %v", out.Uploaded, out.Final, err)
+	}
+	got, _ := l.Exec(ctx, h, "sh", "-c", "sha256sum /var/lib/ck8s/bin/ck8s-agent; ls -A /var/lib/ck8s/bin")
+	if want := r.Agents["amd64"].SHA256; !strings.HasPrefix(string(got), want) || strings.Count(string(got), "\n") != 2 {
+		t.Fatalf("on host:\n%s\nwant the agent with sha256 %s and nothing else", got, want)
+	}
+}
+
+func TestEmbeddedAgentsMatchTheirChecksums(t *testing.T) {
+	agents, err := Agents()
+	if errors.Is(err, ErrNoAgent) {
+		if testenv.CI() {
+			t.Fatal("agents not embedded: run `make build` before go test")
+		}
+		t.Skip("agents not embedded")
+	}
+	for arch, b := range agents {
+		raw, err := b.Raw()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) < 1<<20 || len(b.Gz) >= len(raw) {
+			t.Errorf("%s: %d bytes raw, %d compressed", arch, len(raw), len(b.Gz))
+		}
+	}
+	bad := agents["amd64"]
+	bad.SHA256 = strings.Repeat("0", 64)
+	if _, err := bad.Raw(); err == nil {
+		t.Error("Raw accepted an agent whose checksum does not match")
+	}
+}

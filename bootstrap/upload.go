@@ -5,62 +5,81 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path"
-	"strings"
 
 	"github.com/pkg/sftp"
 
 	"github.com/ck8s/ck8sctl/orchestrator/host"
 )
 
-// Upload puts b at AgentPath(stateDir) on the host: written to a temporary
-// 0600 name in the same directory, fsynced, its sha256 verified on the host,
-// then made executable and renamed over the old agent in one atomic step.
-// A failed upload leaves the previous agent (or none) in place, never a
-// partial one.
+// Exit codes of the install command.
+const (
+	exitNoGzip   = 98
+	exitBadHash  = 99
+	installShell = `umask 077; gz=$1 tmp=$2 final=$3 want=$4
+trap 'rm -f "$gz" "$tmp"' EXIT
+if [ -n "$gz" ]; then
+	command -v gzip >/dev/null 2>&1 || exit 98
+	gzip -dc "$gz" >"$tmp"
+fi
+sync "$tmp" 2>/dev/null || sync
+got=$(sha256sum "$tmp" | cut -d' ' -f1)
+[ "$got" = "$want" ] || { echo "sha256 on host is $got, want $want" >&2; exit 99; }
+chmod 0755 "$tmp"
+mv -f "$tmp" "$final"`
+)
+
+// Upload puts b at AgentPath(stateDir) on the host: copied compressed over
+// SFTP to a temporary 0600 name in the same directory, then, in one remote
+// command, decompressed, fsynced, its sha256 checked on the host, made
+// executable and renamed over the old agent (rename(2): atomic). A failed
+// upload leaves the previous agent (or none) in place, never a partial one,
+// and no temporary file. A host without gzip gets the uncompressed agent.
+// The launch guard has created the directory, root-only.
 func Upload(ctx context.Context, c *host.Client, stateDir string, b Binary) error {
-	dir := path.Dir(AgentPath(stateDir))
-	// The state dir holds the journal (events may carry host details):
-	// root-only, like /var/lib/* services keep theirs.
-	mk := fmt.Sprintf("umask 077 && mkdir -p %s && chmod 0700 %s", host.Quote(dir), host.Quote(stateDir))
-	if _, err := c.Output(ctx, "sh -c "+host.Quote(mk)); err != nil {
-		return fmt.Errorf("creating %s on %s: %w", dir, c, err)
-	}
+	final := AgentPath(stateDir)
+	tmp := path.Join(path.Dir(final), ".ck8s-agent."+randHex()+".tmp")
 	sc, err := c.SFTP(ctx)
 	if err != nil {
 		return fmt.Errorf("opening SFTP to %s: %w", c, err)
 	}
 	defer sc.Close()
 
-	tmp := path.Join(dir, ".ck8s-agent."+randHex()+".tmp")
-	if err := write(sc, tmp, b.Data); err != nil {
-		_ = sc.Remove(tmp)
-		return fmt.Errorf("uploading agent to %s:%s: %w", c, tmp, err)
-	}
-	out, err := c.Output(ctx, "sha256sum "+host.Quote(tmp))
-	got, _, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
-	if err != nil || got != b.SHA256 {
-		_ = sc.Remove(tmp)
-		if err == nil {
-			err = fmt.Errorf("sha256 on host is %q, want %s", got, b.SHA256)
+	err = copyAndInstall(ctx, c, sc, b.Gz, tmp+".gz", tmp, final, b.SHA256)
+	var ee *host.ExitError
+	if errors.As(err, &ee) && ee.Code == exitNoGzip {
+		raw, rerr := b.Raw()
+		if rerr != nil {
+			return rerr
 		}
-		return fmt.Errorf("verifying uploaded agent on %s: %w", c, err)
+		err = copyAndInstall(ctx, c, sc, raw, tmp, "", final, b.SHA256)
 	}
-	if err := sc.Chmod(tmp, 0o755); err != nil {
-		_ = sc.Remove(tmp)
-		return fmt.Errorf("chmod agent on %s: %w", c, err)
-	}
-	if err := sc.PosixRename(tmp, AgentPath(stateDir)); err != nil {
-		_ = sc.Remove(tmp)
-		return fmt.Errorf("installing agent on %s: %w", c, err)
+	if err != nil {
+		return fmt.Errorf("installing agent at %s on %s: %w", final, c, err)
 	}
 	return nil
 }
 
-// write creates name exclusively with mode 0600, writes data and fsyncs it
-// (fsync@openssh.com), so the hash check reads what is on disk.
+// copyAndInstall writes data to name and runs the install command on it;
+// with tmp empty, name is the uncompressed agent itself.
+func copyAndInstall(ctx context.Context, c *host.Client, sc *sftp.Client, data []byte, name, tmp, final, sum string) error {
+	if err := write(sc, name, data); err != nil {
+		_ = sc.Remove(name)
+		return fmt.Errorf("copying %s: %w", name, err)
+	}
+	gz := name
+	if tmp == "" {
+		gz, tmp = "", name
+	}
+	cmd := "sh -c " + host.Quote(installShell) + " ck8s-install " + host.Quote(gz) + " " + host.Quote(tmp) + " " + host.Quote(final) + " " + sum
+	_, err := c.Output(ctx, cmd)
+	return err
+}
+
+// write creates name exclusively with mode 0600 and writes data to it.
 func write(sc *sftp.Client, name string, data []byte) error {
 	f, err := sc.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	if err != nil {
@@ -73,10 +92,6 @@ func write(sc *sftp.Client, name string, data []byte) error {
 	if _, err := f.ReadFrom(bytes.NewReader(data)); err != nil {
 		f.Close()
 		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("fsync: %w", err)
 	}
 	return f.Close()
 }

@@ -81,7 +81,7 @@ func run(sizes string, index, reps int) error {
 	}
 	tw.Flush()
 	for _, a := range []string{"amd64", "arm64"} {
-		if st, err := os.Stat("bootstrap/bin/ck8s-agent-linux-" + a); err == nil {
+		if st, err := os.Stat("bin/ck8s-agent-linux-" + a); err == nil {
 			fmt.Printf("agent linux/%s: %.1f MB (stripped, static)\n", a, float64(st.Size())/1e6)
 		}
 	}
