@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/ck8s/ck8sctl/agent/dns"
 	"github.com/ck8s/ck8sctl/agent/facts"
 	"github.com/ck8s/ck8sctl/agent/hostmetrics"
 	"github.com/ck8s/ck8sctl/agent/step"
@@ -10,6 +11,7 @@ import (
 // is a package of its own plus one line here; the plan decides the order.
 func Steps() *step.Registry {
 	return step.NewRegistry(
+		dns.New(),
 		facts.New(),
 		hostmetrics.New(),
 	)

@@ -28,10 +28,28 @@ func main() {
 	sizes := flag.String("hosts", "1,10,50", "host counts to measure")
 	index := flag.Int("index", 250, "lab index (subnet 198.18.INDEX.0/24)")
 	reps := flag.Int("reps", 3, "repetitions per measurement (the median is reported)")
+	ssh := flag.Bool("ssh", true, "run the bootstrap vs ssh section")
+	scan := flag.Bool("scan", true, "run the port scan vs nmap section (lab index INDEX-1)")
+	dns := flag.Bool("dns", true, "run the DNS preflight section (lab index INDEX-2)")
 	flag.Parse()
-	if err := run(*sizes, *index, *reps); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+	if *ssh {
+		if err := run(*sizes, *index, *reps); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+	if *scan {
+		self, _ := filepath.Abs("bin/ck8sctl")
+		if err := scanBench(self, *index-1); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+	if *dns {
+		if err := benchDNS(*index-2, *reps); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: dns:", err)
+			os.Exit(1)
+		}
 	}
 }
 

@@ -48,6 +48,14 @@ const (
 	TypeMetricsCollected  = "metrics.collected"
 	TypeAgentError        = "agent.error"
 	TypeLockWaiting       = "lock.waiting"
+	// The outside port scan of a host, recorded by the orchestrator (data:
+	// the scan's Finding per address).
+	TypePortsScanCompleted  = "ports.scan.completed"
+	TypePortsUnexpectedOpen = "ports.unexpected_open"
+	// The DNS preflight's verdict (data: the authoritative and host views).
+	TypeDNSPassed  = "dns.preflight.passed"
+	TypeDNSFailed  = "dns.preflight.failed"
+	TypeDNSSkipped = "dns.preflight.skipped"
 )
 
 // Event is one thing that happened on a host during a run.

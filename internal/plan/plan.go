@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"time"
 
 	"github.com/ck8s/ck8sctl/internal/event"
@@ -37,6 +38,25 @@ type Plan struct {
 	Mask []string `json:"mask,omitempty"`
 	// Labels are free-form host labels from the playbook, echoed in facts.
 	Labels map[string]string `json:"labels,omitempty"`
+	// DNS asks the dns step for the host view of the DNS preflight; nil
+	// when the playbook configures no preflight.
+	DNS *DNSPlan `json:"dns,omitempty"`
+}
+
+// DNSPlan is the dns step's part of the plan: what the domain must resolve
+// to through the host's own resolver, and the orchestrator's authoritative
+// findings, which the step reports together with its own in one event (so
+// the host's events keep one contiguous sequence, all numbered by the agent).
+type DNSPlan struct {
+	Domain string       `json:"domain"`
+	Expect []netip.Addr `json:"expect"`
+	// Timeout caps the per-query timeout of the host's resolv.conf.
+	Timeout Duration `json:"timeout,omitempty"`
+	// CAAIssuer is echoed in the event; the CAA check is the orchestrator's.
+	CAAIssuer string `json:"caaIssuer,omitempty"`
+	// Authoritative is the orchestrator's report (dnscheck.Report), passed
+	// through as is.
+	Authoritative json.RawMessage `json:"authoritative,omitempty"`
 }
 
 // Duration is a time.Duration that reads and writes as "1m30s" in JSON.
@@ -101,6 +121,8 @@ func (p *Plan) Validate() error {
 		return errors.New("plan field \"steps\": empty")
 	case p.LockWait < 0:
 		return errors.New("plan field \"lockWait\": negative")
+	case p.DNS != nil && (p.DNS.Domain == "" || len(p.DNS.Expect) == 0):
+		return errors.New("plan field \"dns\": needs a domain and expected addresses")
 	}
 	return nil
 }

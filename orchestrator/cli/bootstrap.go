@@ -23,9 +23,9 @@ import (
 	"github.com/ck8s/ck8sctl/orchestrator/store"
 )
 
-// agentSteps are the agent steps bootstrap runs, in order. Later issues
-// insert dns (first: nothing changes before it passes), firewall, manifests.
-var agentSteps = []string{"facts", "metrics"}
+// agentSteps are the agent steps bootstrap runs, in order. dns is first:
+// nothing changes before it passes. Later issues add firewall, manifests.
+var agentSteps = []string{"dns", "facts", "metrics"}
 
 func bootstrapCommand() *ucli.Command {
 	return &ucli.Command{
@@ -117,6 +117,14 @@ func runPlaybook(c *ucli.Context, command string, steps []string) error {
 	if err != nil {
 		return err
 	}
+	pre, err := newPreflight(o.pb, log)
+	if err != nil {
+		return err
+	}
+	portScan, err := portScanPhase(o)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -135,11 +143,17 @@ func runPlaybook(c *ucli.Context, command string, steps []string) error {
 	if err != nil {
 		return err
 	}
+	pre.addToPlans(targets)
 	prog := newProgress(c.App.ErrWriter, o.output == "table" && isTerminal(c.App.ErrWriter), len(targets))
+	portScan.Record = func(ctx context.Context, e event.Event) error { return db.AppendEvents(context.WithoutCancel(ctx), e) }
+	portScan.Progress = prog.event
 	m := &phase.Manager{
 		Forks: o.forks,
 		Phases: []phase.Phase{
 			phase.Connect{},
+			pre.phase(ctx, func(ctx context.Context, e event.Event) error {
+				return db.AppendEvents(context.WithoutCancel(ctx), e)
+			}, prog.event, red),
 			phase.Agent{
 				Runner: &bootstrap.Runner{Agents: agents, Redact: red, Log: log, Reconnects: 3, FollowTimeout: 10 * time.Minute},
 				Record: func(ctx context.Context, e event.Event) error {
@@ -149,6 +163,7 @@ func runPlaybook(c *ucli.Context, command string, steps []string) error {
 				},
 				Progress: prog.event,
 			},
+			portScan,
 		},
 		Done: prog.done,
 	}

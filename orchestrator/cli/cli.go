@@ -36,6 +36,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			labCommand(),
 			bootstrapCommand(),
 			eventsCommand(),
+			scanCommand(),
+			dnsCheckCommand(),
 		},
 		// urfave/cli prints usage errors itself; we own the exit code.
 		ExitErrHandler: func(*ucli.Context, error) {},

@@ -44,6 +44,16 @@ func labCommand() *ucli.Command {
 					return lab.ServeDecoys(c.Context, ports)
 				},
 			},
+			{
+				Name: "dns", Hidden: true, Usage: "serve the lab's DNS zone (run by lab up in the root namespace)",
+				ArgsUsage: "ZONEFILE",
+				Action: func(c *ucli.Context) error {
+					if c.NArg() != 1 {
+						return badInputf("lab dns: want one argument, the zone file")
+					}
+					return lab.ServeDNS(c.Context, c.Args().First())
+				},
+			},
 		},
 	}
 }
@@ -57,12 +67,16 @@ func labUp(c *ucli.Context) error {
 	if n < 1 || n > 200 {
 		return badInputf("flag --hosts: must be 1-200, got %d", n)
 	}
-	l, err := lab.Up(c.Context, lab.Options{Dir: c.String("dir"), Hosts: n, Index: c.Int("index"), ListenerArgv: []string{self, "lab", "listen"}})
+	l, err := lab.Up(c.Context, lab.Options{Dir: c.String("dir"), Hosts: n, Index: c.Int("index"),
+		ListenerArgv: []string{self, "lab", "listen"}, DNSArgv: []string{self, "lab", "dns"}})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.Writer, "lab up: %d host(s) in %s\n  playbook:    %s\n  key:         %s\n  known_hosts: %s\n",
 		len(l.Hosts), l.Dir, l.PlaybookFile, l.KeyFile, l.KnownHostsFile)
+	if len(l.Nameservers) > 0 {
+		fmt.Fprintf(c.App.Writer, "  dns:         %s on %s\n", lab.Domain, strings.Join(l.Nameservers, ", "))
+	}
 	for _, h := range l.Hosts {
 		fmt.Fprintf(c.App.Writer, "  %-8s %s  %s\n", h.Name, h.Addr4, h.Addr6)
 	}

@@ -71,9 +71,13 @@ func releaseIndex(dir string, index int) error {
 	return nil
 }
 
-// teardownIndex removes every host and the bridge of lab index.
+// teardownIndex removes every host, the DNS server and the bridge of lab
+// index.
 func teardownIndex(ctx context.Context, dir string, index int) error {
 	err := teardownHosts(ctx, dir, index, 0)
+	if derr := terminate(dnsServers(index)); derr != nil {
+		err = errors.Join(err, fmt.Errorf("stopping the lab's DNS server: %w", derr))
+	}
 	if br := bridgeName(index); linkExists(br) {
 		if berr := ip(ctx, "", []string{"link del " + br}); berr != nil {
 			err = errors.Join(err, fmt.Errorf("deleting bridge %s: %w", br, berr))

@@ -11,7 +11,8 @@ import (
 
 // labFiles are the files Up creates directly in the lab dir; Down removes
 // these and hosts/, and the dir itself only if nothing else is left in it.
-var labFiles = []string{"authorized_keys", "id_ed25519", "id_ed25519.pub", "known_hosts", "playbook.yaml"}
+var labFiles = []string{"authorized_keys", "id_ed25519", "id_ed25519.pub", "known_hosts", "playbook.yaml",
+	"dns.json", "dns.pid", "dns.log"}
 
 // Down stops the lab in dir and removes everything it created except the
 // machine's users: processes (by recorded pid, and whatever else runs inside

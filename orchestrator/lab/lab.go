@@ -31,7 +31,23 @@ type Options struct {
 	// ListenerArgv starts the decoy listener process; the lab appends the
 	// comma-separated ports as a final argument. Empty means no decoys.
 	ListenerArgv []string `json:"listenerArgv,omitempty"`
+	// ResolvConf, if set, is every host's /etc/resolv.conf (written to
+	// /etc/netns/<ns>/resolv.conf before its sshd starts, so everything run
+	// over SSH sees it). Point it at Gateways(Index) to reach a DNS server
+	// in the root namespace. Empty leaves the machine's resolv.conf.
+	ResolvConf string `json:"resolvConf,omitempty"`
+	// DNSArgv starts the lab's DNS server in the root namespace: authoritative
+	// for Domain on port 53 of the gateways, answering every host's
+	// addresses. The lab appends the zone file (dns.json) as a final
+	// argument. With it, hosts resolve through that server (unless
+	// ResolvConf says otherwise) and the playbook names it in
+	// dns.nameservers. Empty means no lab DNS.
+	DNSArgv []string `json:"dnsArgv,omitempty"`
 }
+
+// Gateways returns the bridge addresses of the lab with index: the root
+// namespace's side, where tests run DNS servers the hosts can reach.
+func Gateways(index int) (v4, v6 netip.Addr) { return gateways(index) }
 
 // Host is one lab host as the playbook and tests see it.
 type Host struct {
@@ -57,6 +73,9 @@ type Lab struct {
 	SudoUser, PasswordSudoUser string
 	// Index is Options.Index of the lab.
 	Index int
+	// Nameservers are the lab DNS server's addresses (ip:port), empty when
+	// the lab has none (Options.DNSArgv).
+	Nameservers []string
 }
 
 // HostStatus is one host's health as Status sees it.

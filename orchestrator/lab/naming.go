@@ -93,6 +93,9 @@ func newLab(o Options) *Lab {
 		Index:            o.Index,
 	}
 	l.Gateway4, l.Gateway6 = gateways(o.Index)
+	if len(o.DNSArgv) > 0 {
+		l.Nameservers = nameservers(l)
+	}
 	for i := 1; i <= o.Hosts; i++ {
 		l.Hosts = append(l.Hosts, newHost(o.Index, i))
 	}

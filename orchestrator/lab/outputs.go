@@ -25,6 +25,23 @@ func writeEtcHosts(h Host) error {
 	return writeFileAtomic(filepath.Join(d, "hosts"), []byte(content), 0o644)
 }
 
+// writeResolvConf gives the host its own resolver configuration, the same
+// way as /etc/hosts. Empty content writes nothing, and leaves a file of an
+// earlier Up in place (Down removes the whole /etc/netns/<ns> dir). It
+// reports whether the file changed: a running sshd keeps what `ip netns
+// exec` mounted when it started (the old file, or none), so the caller
+// restarts it.
+func writeResolvConf(h Host, content string) (bool, error) {
+	p := filepath.Join("/etc/netns", h.NetNS, "resolv.conf")
+	if old, err := os.ReadFile(p); content == "" || (err == nil && string(old) == content) {
+		return false, nil
+	}
+	if err := writeFileAtomic(p, []byte(content), 0o644); err != nil {
+		return false, fmt.Errorf("writing /etc/resolv.conf of %s: %w", h.Name, err)
+	}
+	return true, nil
+}
+
 // writeOutputs writes what a user and the tests consume: known_hosts, the
 // playbook and the final lab.json.
 func writeOutputs(o Options, l *Lab) error {

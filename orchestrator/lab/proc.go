@@ -18,11 +18,13 @@ import (
 // a pid, the lab checks that /proc/PID still shows the marker, so a reused pid
 // is never signalled.
 type proc struct {
-	name    string // "sshd" or "decoys", for messages
+	name    string // "sshd", "decoys" or "dns", for messages
 	pidFile string
 	// marker identifies the process: sshd rewrites its argv (proctitle) but
 	// keeps its config path in it; the decoys get it in their environment.
 	marker string
+	// env is added to the process's environment besides the marker.
+	env []string
 }
 
 const markerEnv = "CK8S_LAB_PROC="
@@ -32,12 +34,12 @@ func sshdConfigPath(dir string, h Host) string {
 }
 
 func sshdProc(dir string, h Host) proc {
-	return proc{"sshd", filepath.Join(hostDir(dir, h.Name), "sshd.pid"), sshdConfigPath(dir, h)}
+	return proc{name: "sshd", pidFile: filepath.Join(hostDir(dir, h.Name), "sshd.pid"), marker: sshdConfigPath(dir, h)}
 }
 
 func decoysProc(dir string, h Host) proc {
 	pf := filepath.Join(hostDir(dir, h.Name), "decoys.pid")
-	return proc{"decoys", pf, markerEnv + pf}
+	return proc{name: "decoys", pidFile: pf, marker: markerEnv + pf}
 }
 
 // pid returns the recorded pid if that process is alive and still ours, else 0.
@@ -113,7 +115,7 @@ func (p proc) start(argv []string, logFile string) (int, <-chan struct{}, error)
 	defer out.Close()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.Env = append(os.Environ(), markerEnv+p.pidFile)
+	cmd.Env = append(append(os.Environ(), markerEnv+p.pidFile), p.env...)
 	cmd.SysProcAttr = detached()
 	if err := cmd.Start(); err != nil {
 		return 0, nil, fmt.Errorf("starting %s: %w", p.name, err)

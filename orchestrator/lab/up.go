@@ -98,11 +98,14 @@ func upLab(ctx context.Context, o Options, l *Lab) error {
 	if err := setupNetwork(ctx, l); err != nil {
 		return err
 	}
+	if err := ensureDNS(ctx, o, l); err != nil {
+		return err
+	}
 	var g errgroup.Group
 	g.SetLimit(hostParallelism)
 	errs := make([]error, len(l.Hosts))
 	for i := range l.Hosts {
-		g.Go(func() error { errs[i] = upHost(ctx, l, &l.Hosts[i], o.ListenerArgv); return nil })
+		g.Go(func() error { errs[i] = upHost(ctx, l, &l.Hosts[i], o); return nil })
 	}
 	g.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -112,7 +115,7 @@ func upLab(ctx context.Context, o Options, l *Lab) error {
 }
 
 // upHost brings one host to its working state; every step is idempotent.
-func upHost(ctx context.Context, l *Lab, h *Host, listener []string) error {
+func upHost(ctx context.Context, l *Lab, h *Host, o Options) error {
 	hd := hostDir(l.Dir, h.Name)
 	if err := os.MkdirAll(filepath.Join(hd, "state"), 0o755); err != nil {
 		return fmt.Errorf("creating state dir of %s: %w", h.Name, err)
@@ -127,13 +130,20 @@ func upHost(ctx context.Context, l *Lab, h *Host, listener []string) error {
 	if err := writeEtcHosts(*h); err != nil {
 		return err
 	}
+	if changed, err := writeResolvConf(*h, resolvConf(o, l)); err != nil {
+		return err
+	} else if changed {
+		if err := sshdProc(l.Dir, *h).stop(); err != nil {
+			return fmt.Errorf("restarting sshd on %s for its new resolv.conf: %w", h.Name, err)
+		}
+	}
 	if err := setupHostNetwork(ctx, *h); err != nil {
 		return err
 	}
 	if err := ensureSSHD(ctx, l.Dir, *h); err != nil {
 		return err
 	}
-	return ensureDecoys(ctx, l.Dir, *h, listener)
+	return ensureDecoys(ctx, l.Dir, *h, o.ListenerArgv)
 }
 
 // lockDir keeps two Up/Down runs on one lab dir apart.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/facts"
+	"github.com/ck8s/ck8sctl/orchestrator/scan"
 )
 
 // Status is a host's outcome in a run.
@@ -41,6 +42,11 @@ type Result struct {
 	Invalid  []string      `json:"invalidOutput,omitempty"`
 	Resumed  int           `json:"reconnects,omitempty"`
 	Duration time.Duration `json:"durationNs"`
+	// Scan is the outside port scan of each of the host's addresses.
+	Scan []scan.Finding `json:"portScan,omitempty"`
+	// LastSeq is the highest event seq seen for the host, so phases after
+	// the agent number their own events after the agent's.
+	LastSeq int64 `json:"-"`
 
 	err         error
 	agentErrors []string // messages of agent.error events
@@ -59,6 +65,7 @@ func (r *Result) Err() error { return r.err }
 
 // observe folds one event into the result: step outcomes and facts.
 func (r *Result) observe(e event.Event) {
+	r.LastSeq = max(r.LastSeq, e.Seq)
 	switch e.Type {
 	case event.TypeStepFinished:
 		var d event.StepFinished

@@ -19,22 +19,38 @@ import (
 
 // listenArg is the argument that turns the test binary into a decoy
 // listener; lab.Up runs `<test binary> ck8s-lab-listen <ports>` in each host.
-const listenArg = "ck8s-lab-listen"
+// dnsArg turns it into the lab's DNS server: `<test binary> ck8s-lab-dns
+// <zone file>`.
+const (
+	listenArg = "ck8s-lab-listen"
+	dnsArg    = "ck8s-lab-dns"
+)
 
-// Main serves decoys when the test binary was started as a lab's listener
-// and otherwise runs m. Call it from TestMain of every package using New.
+// Main serves decoys or the lab's DNS when the test binary was started as
+// a lab's listener or DNS server, and otherwise runs m. Call it from
+// TestMain of every package using New. It also understands ck8sctl's own
+// hidden commands (`lab listen PORTS`, `lab dns FILE`), so a test can run
+// `ck8sctl lab up` in process: the lab then starts the test binary.
 func Main(m *testing.M) {
-	if len(os.Args) == 3 && os.Args[1] == listenArg {
-		os.Exit(listen(os.Args[2]))
+	args := os.Args[1:]
+	if len(args) == 3 && args[0] == "lab" {
+		args = []string{map[string]string{"listen": listenArg, "dns": dnsArg}[args[1]], args[2]}
+	}
+	if len(args) == 2 && (args[0] == listenArg || args[0] == dnsArg) {
+		os.Exit(serve(args[0], args[1]))
 	}
 	os.Exit(m.Run())
 }
 
-func listen(arg string) int {
-	ports, err := lab.ParsePorts(arg)
-	if err == nil {
-		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-		defer stop()
+func serve(what, arg string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	var err error
+	if what == dnsArg {
+		err = lab.ServeDNS(ctx, arg)
+	} else if ports, perr := lab.ParsePorts(arg); perr != nil {
+		err = perr
+	} else {
 		err = lab.ServeDecoys(ctx, ports)
 	}
 	if err != nil {
@@ -50,6 +66,14 @@ func listen(arg string) int {
 // running in parallel each get their own subnet. Needs root and the lab's
 // programs: skips without them, fails under CI=true.
 func New(t testing.TB, n int) *lab.Lab {
+	t.Helper()
+	return NewWith(t, n, nil)
+}
+
+// NewWith is New with options adjusted by edit (called with the chosen
+// Index set, so it can use lab.Gateways): for example a resolv.conf, or
+// WithDNS.
+func NewWith(t testing.TB, n int, edit func(*lab.Options)) *lab.Lab {
 	t.Helper()
 	testenv.RequireRoot(t)
 	testenv.RequireCommand(t, "ip", "/usr/sbin/sshd", "unshare", "nsenter", "sudo", "useradd")
@@ -68,12 +92,16 @@ func New(t testing.TB, n int) *lab.Lab {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	for attempt := 0; attempt < 50; attempt++ {
-		l, err := lab.Up(ctx, lab.Options{
+		o := lab.Options{
 			Dir:          dir,
 			Hosts:        n,
 			Index:        1 + rand.IntN(255),
 			ListenerArgv: []string{exe, listenArg},
-		})
+		}
+		if edit != nil {
+			edit(&o)
+		}
+		l, err := lab.Up(ctx, o)
 		if errors.Is(err, lab.ErrIndexInUse) {
 			continue
 		}
@@ -86,6 +114,14 @@ func New(t testing.TB, n int) *lab.Lab {
 	return nil
 }
 
+// WithDNS is an edit for NewWith: the lab runs its own DNS server, as
+// `ck8sctl lab up` does (hosts resolve through it; the playbook names it).
+func WithDNS(o *lab.Options) {
+	if exe, err := os.Executable(); err == nil {
+		o.DNSArgv = []string{exe, dnsArg}
+	}
+}
+
 // Options returns the options that bring l up again as New did, for tests
 // of Up's idempotence and repair.
 func Options(t testing.TB, l *lab.Lab) lab.Options {
@@ -94,5 +130,9 @@ func Options(t testing.TB, l *lab.Lab) lab.Options {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return lab.Options{Dir: l.Dir, Hosts: len(l.Hosts), Index: l.Index, ListenerArgv: []string{exe, listenArg}}
+	o := lab.Options{Dir: l.Dir, Hosts: len(l.Hosts), Index: l.Index, ListenerArgv: []string{exe, listenArg}}
+	if len(l.Nameservers) > 0 {
+		o.DNSArgv = []string{exe, dnsArg}
+	}
+	return o
 }

@@ -1,0 +1,265 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ck8s/ck8sctl/orchestrator/playbook"
+	"github.com/ck8s/ck8sctl/orchestrator/scan"
+)
+
+func scanCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:      "scan",
+		Usage:     "scan TCP ports of hosts from outside and compare the open ones with the expected set",
+		ArgsUsage: "TARGET... (IP addresses, or host names of -p PLAYBOOK; none: every host of the playbook)",
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "ports", Value: scan.AllPorts, Usage: "ports to scan, e.g. 1-1024,8080"},
+			&ucli.StringFlag{Name: "expect", Value: scan.DefaultExpect, Usage: "ports that should be open; any other open port is non-compliant"},
+			&ucli.StringFlag{Name: "playbook", Aliases: []string{"p"}, Usage: "playbook `FILE` whose hosts (address and expectIPs) may be scanned by name"},
+			&ucli.Float64Flag{Name: "rate", Usage: "at most N connects per second (0: no limit)"},
+			&ucli.DurationFlag{Name: "timeout", Value: scan.DefaultTimeout, Usage: "longest wait for one port's answer (the scan adapts below it)"},
+			&ucli.IntFlag{Name: "concurrency", Value: scan.DefaultConcurrency, Usage: "sockets in flight at once"},
+			&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "table or json"},
+		},
+		Action: runScan,
+	}
+}
+
+// scanTarget is one address to scan and the playbook host it belongs to.
+type scanTarget struct {
+	host string
+	addr netip.Addr
+}
+
+type scanOpts struct {
+	targets       []scanTarget
+	ports, expect []uint16
+	output        string
+	scanner       *scan.Scanner
+}
+
+func parseScanFlags(c *ucli.Context) (*scanOpts, error) {
+	o := &scanOpts{output: c.String("output")}
+	if o.output != "table" && o.output != "json" {
+		return nil, badInputf("flag --output: %q is not table or json", o.output)
+	}
+	var err error
+	if o.ports, err = scan.ParsePorts(c.String("ports")); err != nil {
+		return nil, badInputf("flag --ports: %v", err)
+	}
+	if o.expect, err = scan.ParsePorts(c.String("expect")); err != nil {
+		return nil, badInputf("flag --expect: %v", err)
+	}
+	if c.Float64("rate") < 0 || c.Duration("timeout") <= 0 || c.Int("concurrency") < 1 {
+		return nil, badInputf("flags --rate, --timeout, --concurrency: must be positive (rate 0: unlimited)")
+	}
+	if o.targets, err = scanTargets(c.Args().Slice(), c.String("playbook")); err != nil {
+		return nil, err
+	}
+	var addrs []netip.Addr
+	for _, t := range o.targets {
+		addrs = append(addrs, t.addr)
+	}
+	// The scope guard: exactly the addresses the user named or the
+	// playbook lists, nothing a typo or a resolver could add.
+	o.scanner = &scan.Scanner{
+		Guard: scan.Hosts(addrs...), Concurrency: c.Int("concurrency"), Rate: c.Float64("rate"),
+		Timeout: c.Duration("timeout"), First: o.expect,
+	}
+	return o, nil
+}
+
+// scanTargets resolves targets: IP literals as given, names only through
+// the playbook (never DNS: the scan must not be pointed anywhere by a
+// resolver). No targets means every host of the playbook.
+func scanTargets(args []string, pbPath string) ([]scanTarget, error) {
+	var pb *playbook.Playbook
+	if pbPath != "" {
+		var err error
+		if pb, err = playbook.Load(pbPath); err != nil {
+			return nil, badInput(err)
+		}
+	}
+	if len(args) == 0 {
+		if pb == nil {
+			return nil, badInputf("no targets: give IP addresses or -p PLAYBOOK")
+		}
+		for _, h := range pb.Hosts {
+			args = append(args, h.Name)
+		}
+	}
+	var out []scanTarget
+	seen := map[netip.Addr]bool{}
+	add := func(host string, a netip.Addr) {
+		if a = a.Unmap().WithZone(""); !seen[a] {
+			seen[a] = true
+			out = append(out, scanTarget{host, a})
+		}
+	}
+	for _, arg := range args {
+		if strings.HasPrefix(arg, "-") {
+			return nil, badInputf("%q after a target: flags go before the targets (ck8sctl scan [flags] TARGET...)", arg)
+		}
+		if a, err := netip.ParseAddr(arg); err == nil {
+			add("", a)
+			continue
+		}
+		if pb == nil {
+			return nil, badInputf("target %q: not an IP address (host names are taken only from -p PLAYBOOK)", arg)
+		}
+		h, ok := pb.HostByName(arg)
+		if !ok {
+			return nil, badInputf("target %q: not an IP address and not a host of playbook %s", arg, pb.Path)
+		}
+		addrs := hostAddrs(h)
+		if len(addrs) == 0 {
+			return nil, badInputf("target %q: the playbook gives no IP address for it (address is a name and no expectIPs)", arg)
+		}
+		for _, a := range addrs {
+			add(h.Name, a)
+		}
+	}
+	return out, nil
+}
+
+// hostAddrs are the addresses of a playbook host seen from outside: its
+// SSH address if it is an IP, and the addresses its domain must resolve to.
+func hostAddrs(h playbook.Host) []netip.Addr {
+	var out []netip.Addr
+	if a, err := netip.ParseAddr(h.Address); err == nil {
+		out = append(out, a.Unmap())
+	}
+	for _, a := range h.ExpectIPs {
+		if a = a.Unmap(); !containsAddr(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func containsAddr(as []netip.Addr, a netip.Addr) bool {
+	for _, b := range as {
+		if a == b {
+			return true
+		}
+	}
+	return false
+}
+
+func runScan(c *ucli.Context) error {
+	o, err := parseScanFlags(c)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	bar := newScanBar(c.App.ErrWriter, o.output == "table" && isTerminal(c.App.ErrWriter))
+	o.scanner.Progress = bar.show
+	addrs := make([]netip.Addr, len(o.targets))
+	for i, t := range o.targets {
+		addrs[i] = t.addr
+	}
+	res, err := o.scanner.Scan(ctx, addrs, o.ports)
+	bar.clear()
+	if err != nil {
+		return fmt.Errorf("scanning: %w", err)
+	}
+	portsArg := scan.FormatPorts(o.ports)
+	findings := make([]scan.Finding, len(res))
+	code := ExitOK
+	for i, r := range res {
+		findings[i] = scan.Judged(o.targets[i].host, r, portsArg, o.expect)
+		switch {
+		case !findings[i].Reachable:
+			code = ExitUnreachable
+		case !findings[i].Compliant && code == ExitOK:
+			code = ExitFailed
+		}
+	}
+	if err := writeScan(c.App.Writer, o.output, findings, code); err != nil {
+		return err
+	}
+	if code != ExitOK {
+		return &exitError{code: code, err: fmt.Errorf("scan: %s", scanSummary(findings))}
+	}
+	return nil
+}
+
+func scanSummary(fs []scan.Finding) string {
+	bad := 0
+	for _, f := range fs {
+		if !f.Compliant {
+			bad++
+		}
+	}
+	return fmt.Sprintf("%d of %d target(s) not compliant", bad, len(fs))
+}
+
+func writeScan(w io.Writer, format string, fs []scan.Finding, code int) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Targets  []scan.Finding `json:"targets"`
+			ExitCode int            `json:"exitCode"`
+		}{fs, code})
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TARGET\tHOST\tOPEN\tCLOSED\tFILTERED\tUNEXPECTED OPEN\tEXPECTED CLOSED\tDURATION\tVERDICT")
+	for _, f := range fs {
+		verdict := "compliant"
+		switch {
+		case !f.Reachable:
+			verdict = "unreachable: no port answered"
+		case !f.Compliant:
+			verdict = "NON-COMPLIANT"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", f.Target, hostOrDash(f.Host), scan.FormatPorts(f.Open),
+			f.Closed, f.Filtered, scan.FormatPorts(f.Unexpected), scan.FormatPorts(f.Missing),
+			time.Duration(f.DurationSeconds*float64(time.Second)), verdict)
+	}
+	return tw.Flush()
+}
+
+func hostOrDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// scanBar is the live progress line of a scan on a terminal.
+type scanBar struct {
+	mu sync.Mutex
+	w  io.Writer
+	on bool
+}
+
+func newScanBar(w io.Writer, on bool) *scanBar { return &scanBar{w: w, on: on} }
+
+func (b *scanBar) show(p scan.Progress) {
+	if !b.on {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fmt.Fprintf(b.w, "\rscan: %d/%d ports, %d open ", p.Done, p.Total, p.Open)
+}
+
+func (b *scanBar) clear() {
+	if b.on {
+		fmt.Fprint(b.w, "\r\033[K")
+	}
+}

@@ -1,0 +1,143 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"slices"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// target is one address's state during a run. class is indexed by port:
+// 64 KiB per target buys lock-free updates (each port has one writer).
+type target struct {
+	addr    netip.Addr
+	class   [65536]Class
+	est     *rtt
+	probes  atomic.Int64
+	retries int
+}
+
+// item is one port of one target still to probe.
+type item struct {
+	target int32
+	port   uint16
+}
+
+// run is one Scan call: the targets, the shared socket budget and counters.
+type run struct {
+	s       *Scanner
+	targets []*target
+	order   []uint16
+	lim     *rate.Limiter
+	conc    int
+	start   time.Time
+	done    atomic.Int64
+	open    atomic.Int64
+}
+
+func (s *Scanner) newRun(addrs []netip.Addr, ports []uint16) *run {
+	initial, ceiling := s.timeouts()
+	r := &run{s: s, order: firstPorts(ports, s.First), lim: s.limiter(), conc: s.concurrency(), start: time.Now()}
+	for _, a := range addrs {
+		est := &rtt{initial: initial, floor: min(DefaultMinTimeout, ceiling), ceiling: ceiling}
+		r.targets = append(r.targets, &target{addr: a.Unmap(), est: est})
+	}
+	return r
+}
+
+// firstPorts orders ports with those of first (that are scanned) ahead.
+func firstPorts(ports, first []uint16) []uint16 {
+	out := make([]uint16, 0, len(ports))
+	for _, p := range first {
+		if _, ok := slices.BinarySearch(ports, p); ok && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	n := len(out)
+	for _, p := range ports {
+		if !slices.Contains(out[:n], p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// passes probes every port once, then the silent ones again: the first
+// retry always, later ones only while the previous retry found answers.
+func (r *run) passes(ctx context.Context, retries int) error {
+	pending := make([]item, 0, len(r.order)*len(r.targets))
+	for _, p := range r.order {
+		for ti := range r.targets {
+			pending = append(pending, item{int32(ti), p})
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		answered, err := r.pass(ctx, pending, attempt)
+		if err != nil {
+			return err
+		}
+		quiet := pending[:0]
+		for _, it := range pending {
+			if r.targets[it.target].class[it.port] == silent {
+				quiet = append(quiet, it)
+			}
+		}
+		if len(quiet) == 0 || attempt >= retries || (attempt >= 1 && answered == 0) {
+			return nil
+		}
+		for _, t := range r.targets {
+			t.retries = attempt + 1
+		}
+		pending = quiet
+	}
+}
+
+// classify maps a connect's outcome to a class; local reports an error of
+// this machine rather than an answer from the target.
+func classify(err error) (c Class, local bool) {
+	switch {
+	case err == nil:
+		return Open, false
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return Closed, false
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
+		errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM),
+		errors.Is(err, syscall.EHOSTDOWN), errors.Is(err, syscall.ENETDOWN):
+		return Filtered, false
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE),
+		errors.Is(err, syscall.EADDRNOTAVAIL), errors.Is(err, syscall.ENOBUFS),
+		errors.Is(err, syscall.ENOMEM), errors.Is(err, syscall.EAGAIN):
+		return silent, true
+	}
+	return silent, false
+}
+
+func (r *run) progress() Progress {
+	return Progress{Done: int(r.done.Load()), Total: len(r.order) * len(r.targets), Open: int(r.open.Load())}
+}
+
+func (r *run) results() []*Result {
+	out := make([]*Result, len(r.targets))
+	for i, t := range r.targets {
+		res := &Result{Target: t.addr, Open: []uint16{}, Probes: int(t.probes.Load()), Retries: t.retries, Duration: time.Since(r.start)}
+		res.SRTT, _ = t.est.stats()
+		for _, p := range r.order {
+			switch t.class[p] {
+			case Open:
+				res.Open = append(res.Open, p)
+			case Closed:
+				res.Closed++
+			case Filtered, silent:
+				res.Filtered++
+			}
+		}
+		slices.Sort(res.Open)
+		out[i] = res
+	}
+	return out
+}
