@@ -8,6 +8,9 @@ GO         ?= go
 # vulnerabilities that govulncheck reports. The machine sets
 # GOTOOLCHAIN=local, so go.mod's toolchain line alone would be ignored.
 export GOTOOLCHAIN := go1.26.10
+# Every probe ck8sctl sends on its own (scans, DNS queries) stays inside the
+# lab and loopback ranges in tests, demos and benchmarks (internal/fence).
+export CK8S_NETWORK_FENCE := 127.0.0.0/8,::1,198.18.0.0/15,2001:db8::/32
 VERSION    ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 AGENT_TAGS := $(shell grep -v '^\#' agent/buildtags.txt 2>/dev/null | tr -s ' \n' ',' | sed 's/^,//;s/,$$//')
 LDFLAGS    := -s -w -X github.com/ck8s/ck8sctl/agent/cli.version=$(VERSION) -X github.com/ck8s/ck8sctl/orchestrator/cli.Version=$(VERSION)

@@ -12,9 +12,12 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/ck8s/ck8sctl/internal/fence"
 )
 
 // DefaultTimeout bounds one exchange with one server when Client.Timeout
@@ -39,6 +42,11 @@ type Client struct {
 // caller's business (see Check).
 func (c *Client) Exchange(ctx context.Context, server string, q *dns.Msg) (*dns.Msg, error) {
 	name, qtype := q.Question[0].Name, q.Question[0].Qtype
+	if ap, perr := netip.ParseAddrPort(server); perr == nil {
+		if err := fence.Check(ap.Addr()); err != nil {
+			return nil, &QueryError{Server: server, Name: name, Type: qtype, Kind: KindNetwork, Err: err}
+		}
+	}
 	var r *dns.Msg
 	var err error
 	for range max(c.Attempts, 1) {

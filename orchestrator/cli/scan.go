@@ -15,6 +15,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/ck8s/ck8sctl/internal/fence"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
 	"github.com/ck8s/ck8sctl/orchestrator/scan"
 )
@@ -129,6 +130,11 @@ func scanTargets(args []string, pbPath string) ([]scanTarget, error) {
 		}
 		for _, a := range addrs {
 			add(h.Name, a)
+		}
+	}
+	for _, t := range out {
+		if err := fence.Check(t.addr); err != nil {
+			return nil, badInputf("target %s: %v", t.addr, err)
 		}
 	}
 	return out, nil

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/ck8s/ck8sctl/internal/fence"
 )
 
 // ErrOutOfScope means a target is outside the prefixes the caller allowed.
@@ -46,6 +48,10 @@ func (g Guard) Check(addr netip.Addr) error {
 	}
 	for _, p := range g.Allow {
 		if p.Contains(a) {
+			// The caller's scope, then the process-wide fence.
+			if err := fence.Check(a); err != nil {
+				return fmt.Errorf("%w: %w", ErrOutOfScope, err)
+			}
 			return nil
 		}
 	}
