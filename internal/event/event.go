@@ -56,6 +56,10 @@ const (
 	TypeDNSPassed  = "dns.preflight.passed"
 	TypeDNSFailed  = "dns.preflight.failed"
 	TypeDNSSkipped = "dns.preflight.skipped"
+	// The outside TLS check of the domain's certificate (data: the
+	// tlscheck Report; public certificate fields only).
+	TypeTLSCheckPassed = "tls.check.passed"
+	TypeTLSCheckFailed = "tls.check.failed"
 )
 
 // Event is one thing that happened on a host during a run.

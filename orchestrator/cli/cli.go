@@ -38,6 +38,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			eventsCommand(),
 			scanCommand(),
 			dnsCheckCommand(),
+			tlsCheckCommand(),
 		},
 		// urfave/cli prints usage errors itself; we own the exit code.
 		ExitErrHandler: func(*ucli.Context, error) {},
