@@ -4,6 +4,7 @@ import (
 	"github.com/ck8s/ck8sctl/agent/dns"
 	"github.com/ck8s/ck8sctl/agent/facts"
 	"github.com/ck8s/ck8sctl/agent/hostmetrics"
+	"github.com/ck8s/ck8sctl/agent/listeners"
 	"github.com/ck8s/ck8sctl/agent/step"
 )
 
@@ -14,5 +15,6 @@ func Steps() *step.Registry {
 		dns.New(),
 		facts.New(),
 		hostmetrics.New(),
+		listeners.New(),
 	)
 }

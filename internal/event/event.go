@@ -52,6 +52,10 @@ const (
 	// the scan's Finding per address).
 	TypePortsScanCompleted  = "ports.scan.completed"
 	TypePortsUnexpectedOpen = "ports.unexpected_open"
+	// The host's listening sockets (data: []facts.Listener) and their join
+	// with the outside scan (data: the per-port exposure).
+	TypeListenersCollected = "listeners.collected"
+	TypePortsExposure      = "ports.exposure"
 	// The DNS preflight's verdict (data: the authoritative and host views).
 	TypeDNSPassed  = "dns.preflight.passed"
 	TypeDNSFailed  = "dns.preflight.failed"

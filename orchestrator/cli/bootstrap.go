@@ -25,7 +25,7 @@ import (
 
 // agentSteps are the agent steps bootstrap runs, in order. dns is first:
 // nothing changes before it passes. Later issues add firewall, manifests.
-var agentSteps = []string{"dns", "facts", "metrics"}
+var agentSteps = []string{"dns", "facts", "metrics", "listeners"}
 
 func bootstrapCommand() *ucli.Command {
 	return &ucli.Command{

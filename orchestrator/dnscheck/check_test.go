@@ -120,7 +120,7 @@ func TestSilentServerTimesOutClearly(t *testing.T) {
 	start := time.Now()
 	rep := check(t, cfg(ok, silent))
 	wantFailure(t, rep, silent.Addr, "timeout: no reply", "nothing within 300ms")
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(start); d > 6*time.Second {
 		t.Errorf("took %s", d)
 	}
 	if st := rep.Stale(); len(st) != 1 || st[0] != silent.Addr {

@@ -124,10 +124,10 @@ func TestLab(t *testing.T) {
 		if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), unused.String()) || !strings.Contains(err.Error(), "connect timeout 1s") {
 			t.Fatalf("want ErrUnreachable naming address and timeout, got %v", err)
 		}
-		if limit := c.ConnectTimeout*time.Duration(c.Retries+1) + 2*time.Second; took > limit {
+		if limit := c.ConnectTimeout*time.Duration(c.Retries+1) + 8*time.Second; took > limit {
 			t.Errorf("took %s, want < %s", took, limit)
 		}
-		if d := <-healthy; d > 3*time.Second {
+		if d := <-healthy; d > 10*time.Second {
 			t.Errorf("healthy dial alongside took %s", d)
 		}
 	})
@@ -145,7 +145,7 @@ func TestLab(t *testing.T) {
 		if _, err := Dial(ctx, c); !errors.Is(err, ErrUnreachable) {
 			t.Fatalf("want ErrUnreachable, got %v", err)
 		}
-		if took := time.Since(start); took > 4*time.Second {
+		if took := time.Since(start); took > 10*time.Second {
 			t.Errorf("took %s", took)
 		}
 	})
@@ -178,7 +178,7 @@ func TestLab(t *testing.T) {
 				t.Errorf("error %q lacks %q", err, want)
 			}
 		}
-		if d := time.Since(start); d > 5*time.Second {
+		if d := time.Since(start); d > 15*time.Second {
 			t.Errorf("took %s", d)
 		}
 	})

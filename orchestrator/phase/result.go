@@ -44,12 +44,17 @@ type Result struct {
 	Duration time.Duration `json:"durationNs"`
 	// Scan is the outside port scan of each of the host's addresses.
 	Scan []scan.Finding `json:"portScan,omitempty"`
+	// Listeners are the host's listening sockets as the agent listed them;
+	// Exposure joins them with Scan (see ExposureOf).
+	Listeners []facts.Listener `json:"listeners,omitempty"`
+	Exposure  []Exposure       `json:"exposure,omitempty"`
 	// LastSeq is the highest event seq seen for the host, so phases after
 	// the agent number their own events after the agent's.
 	LastSeq int64 `json:"-"`
 
 	err         error
 	agentErrors []string // messages of agent.error events
+	listed      bool     // a listeners.collected event was seen
 }
 
 // agentError is the first error the agent reported, or fallback.
@@ -77,6 +82,11 @@ func (r *Result) observe(e event.Event) {
 		var f facts.Facts
 		if json.Unmarshal(e.Data, &f) == nil {
 			r.Facts = &f
+		}
+	case event.TypeListenersCollected:
+		var ls []facts.Listener
+		if json.Unmarshal(e.Data, &ls) == nil {
+			r.Listeners, r.listed = ls, true
 		}
 	}
 }

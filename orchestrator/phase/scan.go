@@ -21,8 +21,9 @@ var ErrPortsNonCompliant = errors.New("port exposure not compliant")
 // Scan is the outside-in port check, the last phase: it connects to every
 // port of each of the host's addresses from the orchestrator, with no help
 // from the agent, and judges the open set against Expect. It records
-// ports.scan.completed per address and ports.unexpected_open per exposed
-// port, numbered after the agent's last event of the host.
+// ports.scan.completed per address, ports.unexpected_open per exposed
+// port and ports.exposure (the join with the agent's listeners), numbered
+// after the agent's last event of the host.
 type Scan struct {
 	// Addrs returns the host's addresses seen from outside; the scanner's
 	// scope guard allows exactly these. Nil disables the phase.
@@ -61,6 +62,9 @@ func (s Scan) Run(ctx context.Context, t *Target) error {
 		}
 		problems = append(problems, problem(f)...)
 	}
+	if err := s.join(ctx, t); err != nil {
+		return fmt.Errorf("recording the exposure of %s: %w", t.Name, err)
+	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %s", ErrPortsNonCompliant, strings.Join(problems, "; "))
 	}
@@ -79,6 +83,22 @@ func problem(f scan.Finding) []string {
 		out = append(out, fmt.Sprintf("%s: expected closed %s", f.Target, scan.FormatPorts(f.Missing)))
 	}
 	return out
+}
+
+// join records ports.exposure: the agent's listeners against the findings.
+// Without a listeners.collected event (an older agent, a step skipped)
+// there is nothing to join: every open port would look forwarded.
+func (s Scan) join(ctx context.Context, t *Target) error {
+	if !t.Result.listed {
+		return nil
+	}
+	t.Result.Exposure = ExposureOf(t.Result.Listeners, t.Result.Scan, s.Expect)
+	msg, violation := exposureSummary(t.Result.Exposure)
+	status := event.StatusOK
+	if violation {
+		status = event.StatusFailed
+	}
+	return s.emit(ctx, t, event.TypePortsExposure, status, msg, t.Result.Exposure)
 }
 
 // record stores the address's events. The store keys events by (run,
