@@ -13,17 +13,13 @@ import (
 	"testing"
 
 	"github.com/ck8s/ck8sctl/agent/step"
+	"github.com/ck8s/ck8sctl/agent/step/steptest"
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/facts"
 	"github.com/ck8s/ck8sctl/internal/plan"
 )
 
-type sink struct{ events []event.Event }
-
-func (s *sink) Emit(stepName, typ string, status event.Status, msg string, data any) {
-	raw, _ := json.Marshal(data)
-	s.events = append(s.events, event.Event{Step: stepName, Type: typ, Status: status, Message: msg, Data: raw})
-}
+type sink = steptest.Sink
 
 // fake returns the step with the kernel-only sources stubbed.
 func fake() *Step {
@@ -46,11 +42,11 @@ func TestFixtureHost(t *testing.T) {
 	if err := fake().Run(context.Background(), env); err != nil {
 		t.Fatal(err)
 	}
-	if len(s.events) != 1 || s.events[0].Type != event.TypeFactsCollected {
-		t.Fatalf("events = %+v", s.events)
+	if len(s.Events) != 1 || s.Events[0].Type != event.TypeFactsCollected {
+		t.Fatalf("events = %+v", s.Events)
 	}
 	var f facts.Facts
-	if err := json.Unmarshal(s.events[0].Data, &f); err != nil {
+	if err := json.Unmarshal(s.Events[0].Data, &f); err != nil {
 		t.Fatal(err)
 	}
 	want := facts.OS{ID: "debian", VersionID: "12", PrettyName: "Debian GNU/Linux 12 (bookworm)"}
@@ -66,7 +62,7 @@ func TestFixtureHost(t *testing.T) {
 	if len(f.Warnings) != 0 {
 		t.Errorf("warnings: %v", f.Warnings)
 	}
-	if msg := s.events[0].Message; msg != "lab-1: debian 12, kernel 6.1.0-18-amd64, "+f.Arch+", 1 interface(s), kubernetes (k3s)" {
+	if msg := s.Events[0].Message; msg != "lab-1: debian 12, kernel 6.1.0-18-amd64, "+f.Arch+", 1 interface(s), kubernetes (k3s)" {
 		t.Errorf("message = %q", msg)
 	}
 }
@@ -82,7 +78,7 @@ func TestEmptyRootGivesWarningsNotFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	var f facts.Facts
-	json.Unmarshal(s.events[0].Data, &f)
+	json.Unmarshal(s.Events[0].Data, &f)
 	if len(f.Warnings) != 2 || !strings.Contains(f.Warnings[0], "os-release") {
 		t.Errorf("warnings = %q, want os-release and kernel", f.Warnings)
 	}
@@ -141,7 +137,7 @@ func TestRealHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	var f facts.Facts
-	json.Unmarshal(s.events[0].Data, &f)
+	json.Unmarshal(s.Events[0].Data, &f)
 	if f.Kernel.Name != "Linux" || f.Kernel.Release == "" || f.Hostname == "" || f.Machine == "" {
 		t.Errorf("real host facts: %+v", f)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ck8s/ck8sctl/agent/step"
+	"github.com/ck8s/ck8sctl/agent/step/steptest"
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/facts"
 	"github.com/ck8s/ck8sctl/internal/plan"
@@ -26,12 +27,7 @@ func fixture(t *testing.T) string {
 	return root
 }
 
-type sink struct{ events []event.Event }
-
-func (s *sink) Emit(stepName, typ string, status event.Status, msg string, data any) {
-	raw, _ := json.Marshal(data)
-	s.events = append(s.events, event.Event{Step: stepName, Type: typ, Status: status, Message: msg, Data: raw})
-}
+type sink = steptest.Sink
 
 func TestStepReportsFixtureHost(t *testing.T) {
 	var logs bytes.Buffer
@@ -40,11 +36,11 @@ func TestStepReportsFixtureHost(t *testing.T) {
 	if err := New().Run(context.Background(), env); err != nil {
 		t.Fatalf("Run: %v\nlogs:\n%s", err, logs.String())
 	}
-	if len(s.events) != 1 || s.events[0].Type != event.TypeMetricsCollected {
-		t.Fatalf("events = %+v, want one %s", s.events, event.TypeMetricsCollected)
+	if len(s.Events) != 1 || s.Events[0].Type != event.TypeMetricsCollected {
+		t.Fatalf("events = %+v, want one %s", s.Events, event.TypeMetricsCollected)
 	}
 	var m facts.Metrics
-	if err := json.Unmarshal(s.events[0].Data, &m); err != nil {
+	if err := json.Unmarshal(s.Events[0].Data, &m); err != nil {
 		t.Fatal(err)
 	}
 	if m.CPUs != 2 || m.Load1 != 0.21 || m.Load5 != 0.37 || m.Load15 != 0.39 {

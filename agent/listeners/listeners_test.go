@@ -11,17 +11,13 @@ import (
 	"testing"
 
 	"github.com/ck8s/ck8sctl/agent/step"
+	"github.com/ck8s/ck8sctl/agent/step/steptest"
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/facts"
 	"github.com/ck8s/ck8sctl/internal/plan"
 )
 
-type sink struct{ events []event.Event }
-
-func (s *sink) Emit(stepName, typ string, status event.Status, msg string, data any) {
-	raw, _ := json.Marshal(data)
-	s.events = append(s.events, event.Event{Step: stepName, Type: typ, Status: status, Message: msg, Data: raw})
-}
+type sink = steptest.Sink
 
 // TestFixtureHost: LISTEN rows only, both families and byte orders decoded,
 // owners found through fd links (lowest pid of a shared socket), a socket
@@ -37,11 +33,11 @@ func TestFixtureHost(t *testing.T) {
 	if err := New().Run(context.Background(), env); err != nil {
 		t.Fatalf("Run: %v\n%s", err, logs.String())
 	}
-	if len(s.events) != 1 || s.events[0].Type != event.TypeListenersCollected || s.events[0].Status != event.StatusOK {
-		t.Fatalf("events = %+v", s.events)
+	if len(s.Events) != 1 || s.Events[0].Type != event.TypeListenersCollected || s.Events[0].Status != event.StatusOK {
+		t.Fatalf("events = %+v", s.Events)
 	}
 	var got []facts.Listener
-	if err := json.Unmarshal(s.events[0].Data, &got); err != nil {
+	if err := json.Unmarshal(s.Events[0].Data, &got); err != nil {
 		t.Fatal(err)
 	}
 	a := netip.MustParseAddr
@@ -56,7 +52,7 @@ func TestFixtureHost(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("listeners:\n got %+v\nwant %+v", got, want)
 	}
-	if msg := s.events[0].Message; msg != "6 listening socket(s): 22/sshd, 443/python3, 631, 5432, 7777/python3" {
+	if msg := s.Events[0].Message; msg != "6 listening socket(s): 22/sshd, 443/python3, 631, 5432, 7777/python3" {
 		t.Errorf("message %q", msg)
 	}
 	if !New().CheckSafe() {
