@@ -95,17 +95,17 @@ func TestHostViewPasses(t *testing.T) {
 }
 
 func TestSplitHorizonAbortsWithBothViews(t *testing.T) {
-	_, root := hostResolver(t, "@ A 10.0.0.5") // the inside view: a private address
+	_, root := hostResolver(t, "@ A 198.18.200.5") // the inside view: another address
 	got, err := runStep(t, root, &plan.DNSPlan{Domain: "staging.lab.test", Expect: expect, Authoritative: json.RawMessage(`{"passed":true}`)})
 	if !errors.Is(err, step.ErrAbort) || len(got) != 1 || got[0].typ != event.TypeDNSFailed {
 		t.Fatalf("err %v, events %+v", err, got)
 	}
-	for _, want := range []string{"split horizon", "10.0.0.5", "authoritative servers answer 198.18.7.11, 2001:db8:7::11", "missing 198.18.7.11"} {
+	for _, want := range []string{"split horizon", "198.18.200.5", "authoritative servers answer 198.18.7.11, 2001:db8:7::11", "missing 198.18.7.11"} {
 		if !strings.Contains(got[0].msg, want) {
 			t.Errorf("message %q lacks %q", got[0].msg, want)
 		}
 	}
-	if got[0].data.Authoritative == nil || got[0].data.Host.Addrs[0].String() != "10.0.0.5" {
+	if got[0].data.Authoritative == nil || got[0].data.Host.Addrs[0].String() != "198.18.200.5" {
 		t.Errorf("event does not carry both views: %+v", got[0].data)
 	}
 }

@@ -106,16 +106,16 @@ func TestParseOSRelease(t *testing.T) {
 func TestToInterface(t *testing.T) {
 	ifc := net.Interface{Name: "eth0", Flags: net.FlagUp, HardwareAddr: net.HardwareAddr{2, 0, 0, 0, 0, 1}}
 	addrs := []net.Addr{
-		&net.IPNet{IP: net.ParseIP("10.0.0.5"), Mask: net.CIDRMask(24, 32)},
-		&net.IPNet{IP: net.ParseIP("10.0.0.6"), Mask: net.CIDRMask(120, 128)}, // v4 in v6 form
+		&net.IPNet{IP: net.ParseIP("198.18.100.5"), Mask: net.CIDRMask(24, 32)},
+		&net.IPNet{IP: net.ParseIP("198.18.100.6"), Mask: net.CIDRMask(120, 128)}, // v4 in v6 form
 		&net.IPNet{IP: net.ParseIP("fd00::5"), Mask: net.CIDRMask(64, 128)},
-		&net.IPAddr{IP: net.ParseIP("10.9.9.9")},
+		&net.IPAddr{IP: net.ParseIP("198.18.109.9")},
 	}
 	got := toInterface(ifc, addrs)
 	if !got.Up || got.MAC != "02:00:00:00:00:01" || len(got.IPv4) != 2 || len(got.IPv6) != 1 {
 		t.Fatalf("toInterface = %+v", got)
 	}
-	if got.IPv4[0].String() != "10.0.0.5/24" || got.IPv4[1].String() != "10.0.0.6/24" || got.IPv6[0].String() != "fd00::5/64" {
+	if got.IPv4[0].String() != "198.18.100.5/24" || got.IPv4[1].String() != "198.18.100.6/24" || got.IPv6[0].String() != "fd00::5/64" {
 		t.Errorf("addresses = %v %v", got.IPv4, got.IPv6)
 	}
 }

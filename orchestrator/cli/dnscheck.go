@@ -2,8 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/netip"
@@ -37,19 +35,11 @@ func dnsCheckCommand() *ucli.Command {
 			&ucli.DurationFlag{Name: "timeout", Value: 2 * time.Second, Usage: "per query and server"},
 			&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "table or json"},
 		},
-		Action: runDNSCheck,
+		Action: interspersedAction(runDNSCheck),
 	}
 }
 
 func runDNSCheck(c *ucli.Context) error {
-	c, err := interspersed(c)
-	if errors.Is(err, flag.ErrHelp) || (err == nil && c.Bool("help")) {
-		ucli.HelpPrinter(c.App.Writer, ucli.CommandHelpTemplate, c.Command)
-		return nil
-	}
-	if err != nil {
-		return badInput(err)
-	}
 	cfg, output, err := dnsCheckConfig(c)
 	if err != nil {
 		return err
@@ -122,44 +112,6 @@ func dnsCheckConfig(c *ucli.Context) (dnscheck.Config, string, error) {
 		return cfg, "", badInputf("dns-check: %v", err)
 	}
 	return cfg, output, nil
-}
-
-// interspersed parses the command's flags wherever they appear among its
-// arguments and returns a context reading them.
-func interspersed(c *ucli.Context) (*ucli.Context, error) {
-	// Aliases (-o, --output) must share one value, as urfave keeps them.
-	scratch := flag.NewFlagSet(c.Command.Name, flag.ContinueOnError)
-	set := flag.NewFlagSet(c.Command.Name, flag.ContinueOnError)
-	set.SetOutput(io.Discard)
-	for _, f := range c.Command.Flags {
-		if err := f.Apply(scratch); err != nil {
-			return c, err
-		}
-		v := scratch.Lookup(f.Names()[0])
-		for _, n := range f.Names() {
-			set.Var(v.Value, n, v.Usage)
-		}
-	}
-	var pos []string
-	args := c.Args().Slice()
-	for {
-		if err := set.Parse(args); err != nil {
-			return c, err
-		}
-		if set.NArg() == 0 {
-			break
-		}
-		pos = append(pos, set.Arg(0))
-		args = set.Args()[1:]
-	}
-	all := flag.NewFlagSet(c.Command.Name, flag.ContinueOnError)
-	set.VisitAll(func(f *flag.Flag) { all.Var(f.Value, f.Name, f.Usage) })
-	if err := all.Parse(append([]string{"--"}, pos...)); err != nil {
-		return c, err
-	}
-	nc := ucli.NewContext(c.App, all, c)
-	nc.Command = c.Command
-	return nc, nil
 }
 
 func writeDNSTable(w io.Writer, r *dnscheck.Report) error {

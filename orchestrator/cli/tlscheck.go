@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"os/signal"
 	"syscall"
@@ -27,19 +26,11 @@ func tlsCheckCommand() *ucli.Command {
 			&ucli.DurationFlag{Name: "timeout", Value: tlscheck.DefaultTimeout, Usage: "for the connect and for the handshake each"},
 			&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "table or json"},
 		},
-		Action: runTLSCheck,
+		Action: interspersedAction(runTLSCheck),
 	}
 }
 
 func runTLSCheck(c *ucli.Context) error {
-	c, err := interspersed(c)
-	if errors.Is(err, flag.ErrHelp) || (err == nil && c.Bool("help")) {
-		ucli.HelpPrinter(c.App.Writer, ucli.CommandHelpTemplate, c.Command)
-		return nil
-	}
-	if err != nil {
-		return badInput(err)
-	}
 	cfg, output, err := tlsCheckConfig(c)
 	if err != nil {
 		return err
