@@ -16,7 +16,7 @@ func TestWithin(t *testing.T) {
 			t.Errorf("%s refused: %v", a, err)
 		}
 	}
-	for _, a := range []string{"8.8.8.8", "1.2.3.4", "10.0.0.1", "192.168.1.1", "2001:4860:4860::8888", "198.20.0.1"} {
+	for _, a := range []string{"8.8.8.8", "1.2.3.4", "10.0.0.1", "192.168.1.1", "2001:4860:4860::8888", "198.20.0.1"} { // allowed: parsed only, never contacted
 		if err := Within(ps, netip.MustParseAddr(a)); !errors.Is(err, ErrOutside) {
 			t.Errorf("%s allowed: %v", a, err)
 		}

@@ -2,9 +2,9 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -12,7 +12,6 @@ import (
 
 	"github.com/ck8s/ck8sctl/bootstrap"
 	"github.com/ck8s/ck8sctl/internal/event"
-	"github.com/ck8s/ck8sctl/orchestrator/lab"
 	"github.com/ck8s/ck8sctl/orchestrator/phase"
 )
 
@@ -246,7 +245,7 @@ func TestHostLockHeldExit3(t *testing.T) {
 	}
 	// Hold the lock as a run would: flock on the lock file, holder recorded.
 	holder := `{"runId":"run-holding-the-lock","pid":1,"started":"2026-11-28T00:00:00Z"}`
-	hold := exec.Command("ip", "netns", "exec", h.NetNS, "nsenter", "-t", sshdPID(t, l, h), "-m", "--",
+	hold := exec.Command("ip", "netns", "exec", h.NetNS, "nsenter", "-t", strconv.Itoa(l.SSHDPID(h)), "-m", "--",
 		"flock", "/var/lib/ck8s/lock", "sh", "-c", "printf '%s' '"+holder+"' > /var/lib/ck8s/lock; sleep 30")
 	if err := hold.Start(); err != nil {
 		t.Fatal(err)
@@ -263,15 +262,6 @@ func TestHostLockHeldExit3(t *testing.T) {
 	if e := r.report(t).Hosts[0].Error; !strings.Contains(e, "busy") || !strings.Contains(e, "run-holding-the-lock") {
 		t.Errorf("error %q should say the host is busy and name the holding run", e)
 	}
-}
-
-func sshdPID(t *testing.T, l *lab.Lab, h lab.Host) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(l.Dir, "hosts", h.Name, "sshd.pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(string(b))
 }
 
 func waitFor(t *testing.T, cond func() bool) {

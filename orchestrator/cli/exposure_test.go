@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -35,7 +34,7 @@ s=socket.socket(); s.bind(("127.0.0.1", %d)); s.listen(); time.sleep(600)' >/dev
 		t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	res := r.report(t).Hosts[0]
-	decoys := procOf(t, l, h, "decoys")
+	decoys := procOf(t, l, h)
 	byPort := map[uint16][]phase.Exposure{}
 	for _, e := range res.Exposure {
 		byPort[e.Port] = append(byPort[e.Port], e)
@@ -75,16 +74,12 @@ s=socket.socket(); s.bind(("127.0.0.1", %d)); s.listen(); time.sleep(600)' >/dev
 	}
 }
 
-// procOf is the comm of the lab process recorded in <what>.pid.
-func procOf(t *testing.T, l *lab.Lab, h lab.Host, what string) string {
+// procOf is the comm of h's decoy listener process.
+func procOf(t *testing.T, l *lab.Lab, h lab.Host) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(l.Dir, "hosts", h.Name, what+".pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
+	pid := l.DecoysPID(h)
+	if pid == 0 {
+		t.Fatalf("decoys of %s are not running", h.Name)
 	}
 	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 	if err != nil {

@@ -133,13 +133,9 @@ func snapshot(t *testing.T, l *lab.Lab) string {
 
 func pidOf(t *testing.T, l *lab.Lab, h lab.Host, what string) int {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(l.Dir, "hosts", h.Name, what+".pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
+	pid := map[string]func(lab.Host) int{"sshd": l.SSHDPID, "decoys": l.DecoysPID}[what](h)
+	if pid == 0 {
+		t.Fatalf("%s of %s is not running", what, h.Name)
 	}
 	return pid
 }

@@ -188,3 +188,11 @@ func alive(ts []target) []target {
 	}
 	return left
 }
+
+// SSHDPID and DecoysPID return the pid of h's sshd or decoy listener as the
+// lab recorded it, or 0 when that process is gone (or the pid was reused):
+// for tests that must enter a host's namespaces or name its processes.
+func (l *Lab) SSHDPID(h Host) int { return sshdProc(l.Dir, h).pid() }
+
+// DecoysPID: see SSHDPID.
+func (l *Lab) DecoysPID(h Host) int { return decoysProc(l.Dir, h).pid() }

@@ -65,7 +65,7 @@ func TestValidationErrors(t *testing.T) {
 		{"tcp range", head + "firewall: {allowTCP: [22, 0]}\n", `t.yaml:5: firewall.allowTCP[1]: must be between 1 and 65535, got 0`},
 		{"tcp dup", head + "firewall:\n  allowTCP:\n    - 443\n    - 443\n", `t.yaml:8: firewall.allowTCP[1]: duplicate port 443 (first at line 7)`},
 		{"udp string", head + "firewall: {allowUDP: [dns]}\n", `t.yaml:5: firewall.allowUDP[0]: must be an integer, got string "dns"`},
-		{"cidr bad", head + "firewall: {trustedCIDRs: [10.42.0.0/33]}\n", `t.yaml:5: firewall.trustedCIDRs[0]: must be a CIDR such as 192.0.2.0/24 or an IP address, got "10.42.0.0/33"`},
+		{"cidr bad", head + "firewall: {trustedCIDRs: [10.42.0.0/33]}\n", `t.yaml:5: firewall.trustedCIDRs[0]: must be a CIDR such as 192.0.2.0/24 or an IP address, got "10.42.0.0/33"`}, // allowed: parsed only
 		{"cidr host bits", head + "firewall: {sshSources: [198.51.100.7/24]}\n", `t.yaml:5: firewall.sshSources[0]: 198.51.100.7/24 has host bits set (did you mean 198.51.100.0/24?)`},
 		{"iface long", head + "firewall: {trustedInterfaces: [averyveryverylongname]}\n", `t.yaml:5: firewall.trustedInterfaces[0]: must be an interface name of 1 to 15 characters`},
 		{"backend", head + "firewall: {backend: pf}\n", `t.yaml:5: firewall.backend: must be auto, iptables or nftables, got "pf"`},
