@@ -64,6 +64,17 @@ const (
 	// tlscheck Report; public certificate fields only).
 	TypeTLSCheckPassed = "tls.check.passed"
 	TypeTLSCheckFailed = "tls.check.failed"
+	// The firewall step (data: firewall.Report). applied: the new rules are
+	// in and the rollback watchdog waits for the orchestrator's confirm
+	// (data has the change id and deadline); then exactly one of confirmed
+	// or rolled_back. compliant: the owned rules match the profile and
+	// nothing was touched; drift_detected: they do not (data has the diff).
+	TypeFirewallCompliant  = "firewall.compliant"
+	TypeFirewallDrift      = "firewall.drift_detected"
+	TypeFirewallApplied    = "firewall.applied"
+	TypeFirewallConfirmed  = "firewall.confirmed"
+	TypeFirewallRolledBack = "firewall.rolled_back"
+	TypeFirewallPersisted  = "firewall.persisted"
 )
 
 // Event is one thing that happened on a host during a run.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/ck8s/ck8sctl/internal/event"
@@ -41,6 +42,9 @@ type Plan struct {
 	// DNS asks the dns step for the host view of the DNS preflight; nil
 	// when the playbook configures no preflight.
 	DNS *DNSPlan `json:"dns,omitempty"`
+	// Firewall is the profile the firewall step applies; nil: the step
+	// fails, naming the missing section.
+	Firewall *FirewallPlan `json:"firewall,omitempty"`
 }
 
 // DNSPlan is the dns step's part of the plan: what the domain must resolve
@@ -124,6 +128,9 @@ func (p *Plan) Validate() error {
 	case p.DNS != nil && (p.DNS.Domain == "" || len(p.DNS.Expect) == 0):
 		return errors.New("plan field \"dns\": needs a domain and expected addresses")
 	}
+	if p.Firewall != nil {
+		return p.Firewall.validate()
+	}
 	return nil
 }
 
@@ -133,4 +140,50 @@ func (p *Plan) Dir() string {
 		return DefaultStateDir
 	}
 	return p.StateDir
+}
+
+// FirewallPlan is the firewall step's part of the plan: the playbook's
+// profile, validated by the orchestrator, plus the SSH port it connects to.
+// The agent adds the ports its sshd really listens on.
+type FirewallPlan struct {
+	// Backend is "auto", "iptables" or "nftables".
+	Backend  string `json:"backend"`
+	AllowTCP []int  `json:"allowTCP"`
+	AllowUDP []int  `json:"allowUDP"`
+	// SSHPorts are the ports the orchestrator reaches sshd on.
+	SSHPorts []int `json:"sshPorts"`
+	// SSHSources limits who may open SSH connections; empty: anyone.
+	SSHSources        []netip.Prefix `json:"sshSources"`
+	TrustedInterfaces []string       `json:"trustedInterfaces"`
+	TrustedCIDRs      []netip.Prefix `json:"trustedCIDRs"`
+	// Reject answers refused connections with a reset/unreachable instead
+	// of dropping them silently.
+	Reject bool `json:"reject,omitempty"`
+	// ConfirmTimeout is how long the rollback watchdog waits for the
+	// orchestrator's confirmation over a new connection.
+	ConfirmTimeout Duration `json:"confirmTimeout"`
+	// Persist saves the confirmed rules where the host's boot restores them.
+	Persist bool `json:"persist"`
+}
+
+func (f *FirewallPlan) validate() error {
+	switch {
+	case f.Backend != "auto" && f.Backend != "iptables" && f.Backend != "nftables":
+		return fmt.Errorf("plan field \"firewall.backend\": %q is not auto, iptables or nftables", f.Backend)
+	case f.ConfirmTimeout <= 0:
+		return errors.New("plan field \"firewall.confirmTimeout\": must be positive")
+	}
+	for _, ps := range [][]int{f.AllowTCP, f.AllowUDP, f.SSHPorts} {
+		for _, p := range ps {
+			if p < 1 || p > 65535 {
+				return fmt.Errorf("plan field \"firewall\": port %d out of range", p)
+			}
+		}
+	}
+	for _, n := range f.TrustedInterfaces {
+		if n == "" || len(n) > 15 || strings.ContainsAny(n, " \t\n\"'/\\") {
+			return fmt.Errorf("plan field \"firewall.trustedInterfaces\": %q is not an interface name", n)
+		}
+	}
+	return nil
 }
