@@ -68,3 +68,14 @@ type Part struct {
 	Argv  []string `json:"argv"`
 	Input string   `json:"input"`
 }
+
+// Options locate a backend's programs and files on the host.
+type Options struct {
+	// Path is the front end's binary: /usr/sbin/iptables (or a variant
+	// such as /usr/sbin/iptables-legacy; ip6tables and the -save/-restore
+	// programs are found next to it with the same suffix), or /usr/sbin/nft.
+	Path string
+	// Etc is the directory persistence writes under: "/etc" on a host,
+	// the root prefix's etc in tests.
+	Etc string
+}
