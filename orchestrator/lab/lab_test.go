@@ -65,19 +65,26 @@ func TestLab(t *testing.T) {
 		}
 	})
 	t.Run("StateIsolated", func(t *testing.T) {
-		mustSSH(t, l, l.SudoUser, h1.Addr4, "echo one | sudo -n tee /var/lib/ck8s/x")
-		mustSSH(t, l, "root", h2.Addr4, "echo two > /var/lib/ck8s/x")
-		for _, tc := range []struct {
-			h    lab.Host
-			want string
-		}{{h1, "one"}, {h2, "two"}} {
-			out, err := l.Exec(ctx, tc.h, "cat", "/var/lib/ck8s/x")
-			if err != nil || strings.TrimSpace(string(out)) != tc.want {
-				t.Errorf("/var/lib/ck8s/x on %s = %q, %v; want %q", tc.h.Name, out, err, tc.want)
+		// /etc too: the firewall persists its rules there.
+		for _, f := range []string{"/var/lib/ck8s/x", "/etc/ck8s-lab-x"} {
+			mustSSH(t, l, l.SudoUser, h1.Addr4, "echo one | sudo -n tee "+f)
+			mustSSH(t, l, "root", h2.Addr4, "echo two > "+f)
+			for _, tc := range []struct {
+				h    lab.Host
+				want string
+			}{{h1, "one"}, {h2, "two"}} {
+				out, err := l.Exec(ctx, tc.h, "cat", f)
+				if err != nil || strings.TrimSpace(string(out)) != tc.want {
+					t.Errorf("%s on %s = %q, %v; want %q", f, tc.h.Name, out, err, tc.want)
+				}
+			}
+			if _, err := os.Stat(f); err == nil {
+				t.Errorf("%s leaked into the root namespace", f)
 			}
 		}
-		if _, err := os.Stat("/var/lib/ck8s/x"); err == nil {
-			t.Error("/var/lib/ck8s/x leaked into the root namespace")
+		// The overlay keeps the per-namespace files ip netns exec provides.
+		if out, err := l.Exec(ctx, h1, "cat", "/etc/hosts"); err != nil || !strings.Contains(string(out), h1.Name) {
+			t.Errorf("/etc/hosts on %s = %q, %v; want the lab's own", h1.Name, out, err)
 		}
 		if out, err := l.Exec(ctx, h1, "hostname"); err != nil || strings.TrimSpace(string(out)) != h1.Name {
 			t.Errorf("Exec hostname = %q, %v", out, err)

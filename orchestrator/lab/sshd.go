@@ -59,20 +59,27 @@ func quote(s string) string {
 	return s
 }
 
-// nsScript enters h's own mount and UTS namespaces (inside `ip netns exec`,
-// which has already bind-mounted /etc/netns/<ns>/* over /etc, so those mounts
-// are inherited), names the host and gives it its own /var/lib/ck8s and its
-// own, empty /root: a fresh host's root has no dotfiles, while this
-// machine's /root/.bashrc (which bash reads for every command sshd runs)
-// may take seconds per login. It then execs "$@": sshd and everything its
-// sessions start see the same view.
-const nsScript = `printf %s "$1" >/proc/sys/kernel/hostname && mount --bind "$2" /var/lib/ck8s && mount --bind "$3" /root && shift 3 && exec "$@"`
+// nsScript enters h's own mount and UTS namespaces (inside `ip netns exec`),
+// names the host and gives it its own /var/lib/ck8s, its own, empty /root
+// (a fresh host's root has no dotfiles, while this machine's /root/.bashrc,
+// which bash reads for every command sshd runs, may take seconds per login)
+// and its own /etc: an overlay whose writes land in the host's directory, so
+// what the agent persists there (rules.v4, nftables.conf) and what a test
+// switches (iptables alternatives) stays on that host. The overlay hides the
+// files `ip netns exec` bind-mounted from /etc/netns/<ns> (hosts,
+// resolv.conf), so they are bound again on top. It then execs "$@": sshd and
+// everything its sessions start see the same view.
+const nsScript = `printf %s "$1" >/proc/sys/kernel/hostname && mount --bind "$2" /var/lib/ck8s && mount --bind "$3" /root && ` +
+	`mount -t overlay overlay -o "lowerdir=/etc,upperdir=$4,workdir=$5" /etc && ` +
+	`for f in /etc/netns/"$6"/*; do if [ -f "$f" ]; then mount --bind "$f" "/etc/${f##*/}"; fi; done && ` +
+	`shift 6 && exec "$@"`
 
 func inHostNS(dir string, h Host, argv ...string) []string {
 	return append([]string{"ip", "netns", "exec", h.NetNS,
 		"unshare", "--mount", "--uts", "--propagation", "private",
 		"sh", "-c", nsScript, "sh", h.Name, filepath.Join(hostDir(dir, h.Name), "state"),
-		filepath.Join(hostDir(dir, h.Name), "root")}, argv...)
+		filepath.Join(hostDir(dir, h.Name), "root"),
+		filepath.Join(hostDir(dir, h.Name), "etc"), filepath.Join(hostDir(dir, h.Name), "etc.work"), h.NetNS}, argv...)
 }
 
 // ensureSSHD starts h's sshd unless the recorded one is alive, and waits

@@ -123,6 +123,11 @@ func upHost(ctx context.Context, l *Lab, h *Host, o Options) error {
 	if err := os.MkdirAll(filepath.Join(hd, "root"), 0o700); err != nil {
 		return fmt.Errorf("creating root's home of %s: %w", h.Name, err)
 	}
+	for _, d := range []string{"etc", "etc.work"} {
+		if err := os.MkdirAll(filepath.Join(hd, d), 0o755); err != nil {
+			return fmt.Errorf("creating the /etc overlay of %s: %w", h.Name, err)
+		}
+	}
 	var err error
 	if h.HostKeyPub, err = ensureKey(filepath.Join(hd, "ssh_host_ed25519_key"), "root@"+h.Name); err != nil {
 		return fmt.Errorf("creating host key of %s: %w", h.Name, err)
