@@ -6,6 +6,13 @@ set -euo pipefail
 
 pkgs=(openssh-server openssh-client iproute2 iptables nftables sudo util-linux procps psmisc coreutils nmap git ca-certificates)
 
+# `hack/deps.sh bench` (make deps-bench) adds what only `make bench` needs:
+# ansible-core, the baseline of the firewall section (hack/bench/ansible).
+# make test and make demo never install it.
+if [ "${1:-}" = bench ]; then
+	pkgs+=(ansible-core)
+fi
+
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,14 +1,17 @@
 // Package cli is the ck8s-agent command line: `run` (a plan on stdin,
 // events on stdout), `journal` (reread a run's events after a dropped
+// connection), `firewall-confirm` (confirm a firewall change over a new
 // connection) and `version`. It uses only the flag package, to keep the
 // agent small.
 //
 // Exit codes, the same for every subcommand:
 //
-//	0  success: every step ok (or changed); journal: all asked for printed
+//	0  success: every step ok (or changed); journal: all asked for printed;
+//	   firewall-confirm: the change is confirmed (now or before)
 //	1  failure: a step failed, or the run could not complete (state
 //	   directory unusable, interrupted); journal: unreadable, or the agent
-//	   died before its final event
+//	   died before its final event; firewall-confirm: too late (rolled
+//	   back, or past its deadline) or an unknown change
 //	2  bad input: bad plan (JSON, protocol, unknown step, bad mask) or bad
 //	   flags; not retryable as is
 //	3  timed out: another run held the host lock for longer than the plan's
@@ -38,6 +41,7 @@ const (
 const usage = `usage:
   ck8s-agent run [--root DIR] [--log-level LEVEL] < plan.json
   ck8s-agent journal --run ID [--state-dir DIR] [--after SEQ] [--follow [--timeout D]]
+  ck8s-agent firewall-confirm --id ID [--state-dir DIR]
   ck8s-agent version
 `
 
@@ -52,6 +56,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		"run":     cmdRun,
 		"journal": cmdJournal,
 		"version": cmdVersion,
+		// firewall-watchdog and firewall-expect: the firewall step's own
+		// helpers, not in the usage text (see firewall.go).
+		"firewall-confirm":  cmdFirewallConfirm,
+		"firewall-watchdog": cmdFirewallWatchdog,
+		"firewall-expect":   cmdFirewallExpect,
 	}
 	cmd, ok := cmds[args[1]]
 	if !ok {

@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/ck8s/ck8sctl/agent/dns"
 	"github.com/ck8s/ck8sctl/agent/facts"
+	"github.com/ck8s/ck8sctl/agent/firewall"
 	"github.com/ck8s/ck8sctl/agent/hostmetrics"
 	"github.com/ck8s/ck8sctl/agent/listeners"
 	"github.com/ck8s/ck8sctl/agent/step"
@@ -14,6 +15,7 @@ func Steps() *step.Registry {
 	return step.NewRegistry(
 		dns.New(),
 		facts.New(),
+		firewall.New(),
 		hostmetrics.New(),
 		listeners.New(),
 	)

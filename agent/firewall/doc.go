@@ -17,6 +17,8 @@
 //	pending.json  an applied but unconfirmed change: id, deadline, the
 //	              rollback batch, the watchdog's pid
 //	result-<id>.json  how a change ended: confirmed or rolled back, and why
-//	applied.json  the owned state as listed right after the last confirmed
-//	              apply, and the profile's hash: the baseline for drift
+//	applied.json  a record of the last confirmed apply (owned state, the
+//	              profile's hash, time); drift is never judged from it but
+//	              from the live rules against the profile applied in a
+//	              scratch network namespace (expect.go)
 package firewall

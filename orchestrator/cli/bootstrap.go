@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -24,8 +25,9 @@ import (
 )
 
 // agentSteps are the agent steps bootstrap runs, in order. dns is first:
-// nothing changes before it passes. Later issues add firewall, manifests.
-var agentSteps = []string{"dns", "facts", "metrics", "listeners"}
+// nothing changes before it passes; listeners come after the firewall so
+// the report joins the scan with the hardened host. Manifests come next.
+var agentSteps = []string{"dns", "facts", "firewall", "metrics", "listeners"}
 
 func bootstrapCommand() *ucli.Command {
 	return &ucli.Command{
@@ -144,6 +146,9 @@ func runPlaybook(c *ucli.Context, command string, steps []string) error {
 		return err
 	}
 	pre.addToPlans(targets)
+	// Reconnects cover a link that drops while a firewall change waits
+	// for its confirmation: the rest of the run comes from the journal.
+	runner := &bootstrap.Runner{Agents: agents, Redact: red, Log: log, Reconnects: 6, FollowTimeout: 10 * time.Minute}
 	prog := newProgress(c.App.ErrWriter, o.output == "table" && isTerminal(c.App.ErrWriter), len(targets))
 	portScan.Record = func(ctx context.Context, e event.Event) error { return db.AppendEvents(context.WithoutCancel(ctx), e) }
 	portScan.Progress = prog.event
@@ -155,7 +160,8 @@ func runPlaybook(c *ucli.Context, command string, steps []string) error {
 				return db.AppendEvents(context.WithoutCancel(ctx), e)
 			}, prog.event, red),
 			phase.Agent{
-				Runner: &bootstrap.Runner{Agents: agents, Redact: red, Log: log, Reconnects: 3, FollowTimeout: 10 * time.Minute},
+				Runner:  runner,
+				Confirm: &phase.Confirmer{Runner: runner, ConnectTimeout: c.Duration("connect-timeout")},
 				Record: func(ctx context.Context, e event.Event) error {
 					// Recording must outlive a cancelled run: what the host did
 					// is history, Ctrl-C or not.
@@ -206,6 +212,9 @@ func buildTargets(c *ucli.Context, o *runOpts, runID string, steps []string, log
 		p := &plan.Plan{
 			Protocol: event.Protocol, RunID: runID, Host: h.Name, Check: o.check, Steps: steps,
 			LockWait: plan.Duration(c.Duration("lock-wait")), Mask: o.pb.Mask, Labels: h.Labels,
+		}
+		if slices.Contains(steps, "firewall") {
+			p.Firewall = firewallPlan(o.pb.Firewall, cfg.Port)
 		}
 		out = append(out, &phase.Target{
 			Name: h.Name, SSH: cfg, Plan: p,

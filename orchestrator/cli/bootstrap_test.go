@@ -32,7 +32,7 @@ func TestBootstrapThreeHostsThenNoUpload(t *testing.T) {
 		if h.Status != phase.StatusOK || !h.Uploaded {
 			t.Errorf("%s: status %s uploaded %v, want ok and uploaded on the first run", h.Host, h.Status, h.Uploaded)
 		}
-		if got := stepNames(h); got != "dns:ok,facts:ok,metrics:ok,listeners:ok" {
+		if got := stepNames(h); got != "dns:ok,facts:ok,firewall:changed,metrics:ok,listeners:ok" {
 			t.Errorf("%s: steps %s", h.Host, got)
 		}
 		if h.Facts == nil || h.Facts.Hostname != l.Hosts[i].Name {

@@ -35,6 +35,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Commands: []*ucli.Command{
 			labCommand(),
 			bootstrapCommand(),
+			hardenCommand(),
 			eventsCommand(),
 			scanCommand(),
 			dnsCheckCommand(),

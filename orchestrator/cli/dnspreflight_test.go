@@ -81,7 +81,7 @@ func TestBootstrapDNSPreflight(t *testing.T) {
 			t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
 		}
 		rep := r.report(t)
-		if got := stepNames(rep.Hosts[0]); got != "dns:failed,facts:skipped,metrics:skipped,listeners:skipped" {
+		if got := stepNames(rep.Hosts[0]); got != "dns:failed,facts:skipped,firewall:skipped,metrics:skipped,listeners:skipped" {
 			t.Errorf("steps %s", got)
 		}
 		evs := storedEvents(t, db, rep.ID)
@@ -115,7 +115,7 @@ func TestBootstrapDNSPreflight(t *testing.T) {
 			t.Fatalf("exit %d\n%s", r.code, r.stderr)
 		}
 		rep := r.report(t)
-		if got := stepNames(rep.Hosts[0]); got != "dns:ok,facts:ok,metrics:ok,listeners:ok" {
+		if got := stepNames(rep.Hosts[0]); got != "dns:ok,facts:ok,firewall:changed,metrics:ok,listeners:ok" {
 			t.Errorf("steps %s", got)
 		}
 		evs := storedEvents(t, db, rep.ID)

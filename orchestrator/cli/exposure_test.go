@@ -13,10 +13,11 @@ import (
 )
 
 // TestBootstrapExposure: bootstrap with `checks: ports:` joins the agent's
-// listeners with the outside scan. The lab's decoys past 22/80/443 are
-// violations naming the decoy process, sshd and the web decoys are
-// allowed, and a listener the test binds to 127.0.0.1 inside the host is
-// local. Recorded as ports.exposure after the scan's events.
+// listeners with the outside scan. Before hardening (--check) the lab's
+// decoys past 22/80/443 are violations naming the decoy process, sshd and
+// the web decoys are allowed, and a listener the test binds to 127.0.0.1
+// inside the host is local. Recorded as ports.exposure after the scan's
+// events. After bootstrap hardened the host, the decoys are shielded.
 func TestBootstrapExposure(t *testing.T) {
 	l := newLab(t, 1)
 	h := l.Hosts[0]
@@ -29,7 +30,7 @@ s=socket.socket(); s.bind(("127.0.0.1", %d)); s.listen(); time.sleep(600)' >/dev
 	spec := hostSpec{host: h, extra: fmt.Sprintf("    expectIPs: [%s, %s]\n", h.Addr4, h.Addr6)}
 	pb := writePlaybook(t, l, l.KnownHostsFile, "checks:\n  ports:\n    expect: [22, 80, 443]\n", spec)
 	db := filepath.Join(t.TempDir(), "ck8s.db")
-	r := ck8sctl(t, "bootstrap", "-p", pb, "--db", db, "-o", "json")
+	r := ck8sctl(t, "bootstrap", "--check", "-p", pb, "--db", db, "-o", "json")
 	if r.code != ExitFailed {
 		t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -72,6 +73,20 @@ s=socket.socket(); s.bind(("127.0.0.1", %d)); s.listen(); time.sleep(600)' >/dev
 	if last.Type != event.TypePortsExposure || last.Status != event.StatusFailed || !strings.Contains(last.Message, "5432/"+decoys+" (violation)") {
 		t.Errorf("last event: %s %s %q, want a failed ports.exposure", last.Type, last.Status, last.Message)
 	}
+
+	r = ck8sctl(t, "bootstrap", "-p", pb, "--db", db, "-o", "json")
+	if r.code != ExitOK {
+		t.Fatalf("bootstrap: exit %d\n%s", r.code, r.stderr)
+	}
+	res = r.report(t).Hosts[0]
+	byPort = map[uint16][]phase.Exposure{}
+	for _, e := range res.Exposure {
+		byPort[e.Port] = append(byPort[e.Port], e)
+	}
+	for _, p := range []uint16{5432, 6443, 8080, 9100, 10250} {
+		check(p, phase.Shielded, "", decoys)
+	}
+	check(22, phase.Exposed, phase.Allowed, "sshd")
 }
 
 // procOf is the comm of h's decoy listener process.

@@ -20,7 +20,16 @@ import (
 	"github.com/ck8s/ck8sctl/orchestrator/store"
 )
 
-func TestMain(m *testing.M) { labtest.Main(m) }
+// asCLIEnv makes the test binary run as ck8sctl itself, for tests that
+// need a ck8sctl process to kill.
+const asCLIEnv = "CK8S_TEST_AS_CK8SCTL"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(asCLIEnv) == "1" {
+		os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr))
+	}
+	labtest.Main(m)
+}
 
 // result is one in-process ck8sctl invocation.
 type result struct {

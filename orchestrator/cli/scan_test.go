@@ -76,22 +76,25 @@ func TestScanLab(t *testing.T) {
 }
 
 // TestBootstrapScanPhase: with `checks: ports:` in the playbook, bootstrap
-// ends with the outside scan; the lab's unshielded decoys make the host
-// non-compliant (exit 1), recorded as ports.scan.completed per address and
-// ports.unexpected_open per port, numbered after the agent's events.
+// ends with the outside scan. Before hardening (--check: the firewall only
+// reports its drift) the lab's decoys make the host non-compliant (exit 1),
+// recorded as ports.scan.completed per address and ports.unexpected_open
+// per port, numbered after the agent's events; after bootstrap hardened
+// it, exactly 22/80/443 are open on IPv4 and IPv6.
 func TestBootstrapScanPhase(t *testing.T) {
 	l := newLab(t, 1)
 	h := l.Hosts[0]
 	spec := hostSpec{host: h, extra: fmt.Sprintf("    expectIPs: [%s, %s]\n", h.Addr4, h.Addr6)}
 	pb := writePlaybook(t, l, l.KnownHostsFile, "checks:\n  ports:\n    expect: [22, 80, 443]\n", spec)
 	db := filepath.Join(t.TempDir(), "ck8s.db")
-	r := ck8sctl(t, "bootstrap", "-p", pb, "--db", db, "-o", "json")
+	r := ck8sctl(t, "bootstrap", "--check", "-p", pb, "--db", db, "-o", "json")
 	if r.code != ExitFailed {
 		t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	rep := r.report(t)
 	res := rep.Hosts[0]
-	if res.Status != phase.StatusFailed || res.Phase != "scan" || !strings.Contains(res.Error, "unexpected open 5432,6443,8080,9100,10250") || len(res.Scan) != 2 {
+	if res.Status != phase.StatusFailed || res.Phase != "scan" || !strings.Contains(res.Error, "unexpected open 5432,6443,8080,9100,10250") ||
+		!strings.Contains(res.Error, "firewall drift") || len(res.Scan) != 2 {
 		t.Fatalf("host result: %+v", res)
 	}
 	evs := storedEvents(t, db, rep.ID)
@@ -115,6 +118,15 @@ func TestBootstrapScanPhase(t *testing.T) {
 	}
 	if completed != 2 || unexpected != 10 || agentLast == 0 {
 		t.Fatalf("%d ports.scan.completed, %d ports.unexpected_open after agent seq %d; want 2 and 10", completed, unexpected, agentLast)
+	}
+	r = ck8sctl(t, "bootstrap", "-p", pb, "--db", db, "-o", "json")
+	if r.code != ExitOK {
+		t.Fatalf("bootstrap: exit %d, want 0\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, f := range r.report(t).Hosts[0].Scan {
+		if scan.FormatPorts(f.Open) != "22,80,443" || !f.Compliant {
+			t.Errorf("after hardening, %s: open %v compliant %t; want exactly 22,80,443", f.Target, f.Open, f.Compliant)
+		}
 	}
 	bad := ck8sctl(t, "bootstrap", "-p", writePlaybook(t, l, l.KnownHostsFile, "checks:\n  ports:\n    range: 9-1\n", spec), "--db", db)
 	if bad.code != ExitBadInput || !strings.Contains(bad.stderr, "checks.ports.range") {

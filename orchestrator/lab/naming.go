@@ -101,3 +101,7 @@ func newLab(o Options) *Lab {
 	}
 	return l
 }
+
+// StateDir is the directory h sees as /var/lib/ck8s, readable from the
+// root namespace: tests watch the agent's state there without a login.
+func (l *Lab) StateDir(h Host) string { return filepath.Join(hostDir(l.Dir, h.Name), "state") }

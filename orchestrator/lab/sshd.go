@@ -92,6 +92,10 @@ func ensureSSHD(ctx context.Context, dir string, h Host) error {
 	if ok, err := p.runningIn(h.NetNS); err != nil {
 		return fmt.Errorf("replacing sshd on %s: %w", h.Name, err)
 	} else if ok {
+		// Started by an earlier, interrupted Up: it may not listen yet.
+		if err := waitListening(ctx, h.Addr4, h.Port, nil); err != nil {
+			return fmt.Errorf("waiting for sshd on %s: %w", h.Name, err)
+		}
 		return nil
 	}
 	log := filepath.Join(hostDir(dir, h.Name), "sshd.log")

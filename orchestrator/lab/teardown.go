@@ -66,7 +66,7 @@ func teardownHosts(ctx context.Context, dir string, index, keep int) error {
 		ents, _ := os.ReadDir(filepath.Join(dir, "hosts"))
 		for _, e := range ents {
 			if n, ok := hostNumber(e.Name(), "lab-"); ok && n > keep {
-				errs = append(errs, os.RemoveAll(hostDir(dir, e.Name())))
+				errs = append(errs, removeAllSettled(hostDir(dir, e.Name())))
 			}
 		}
 	}
@@ -154,4 +154,19 @@ func inNetns(spaces []fileID) []target {
 		}
 	}
 	return ts
+}
+
+// removeAllSettled is os.RemoveAll, retried for a moment: the host's /etc
+// overlay goes away with its last process's mount namespace, which the
+// kernel releases a little after that process died, and until then a
+// directory may refill as it is emptied.
+func removeAllSettled(dir string) error {
+	var err error
+	for range 20 {
+		if err = os.RemoveAll(dir); err == nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return err
 }

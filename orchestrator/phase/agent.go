@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/ck8s/ck8sctl/bootstrap"
 	"github.com/ck8s/ck8sctl/internal/event"
@@ -30,6 +31,9 @@ type Agent struct {
 	Record func(context.Context, event.Event) error
 	// Progress, if set, sees every recorded event (terminal progress).
 	Progress func(event.Event)
+	// Confirm, if set, confirms firewall changes over a new connection
+	// while the agent waits for it.
+	Confirm *Confirmer
 }
 
 // Title implements Phase.
@@ -37,6 +41,8 @@ func (Agent) Title() string { return "agent" }
 
 // Run implements Phase.
 func (a Agent) Run(ctx context.Context, t *Target) error {
+	var confirms sync.WaitGroup
+	var confirmErr error
 	sink := func(e event.Event) error {
 		if err := a.Record(ctx, e); err != nil {
 			return err
@@ -45,9 +51,21 @@ func (a Agent) Run(ctx context.Context, t *Target) error {
 		if a.Progress != nil {
 			a.Progress(e)
 		}
+		if e.Type == event.TypeFirewallApplied && a.Confirm != nil {
+			// Not inline: the agent's stream must keep flowing while the
+			// confirmation dials, and the agent waits for it.
+			confirms.Go(func() { confirmErr = a.Confirm.confirm(ctx, t, e) })
+		}
 		return nil
 	}
 	out, err := a.Runner.Run(ctx, t.Client, t.Dial, t.Plan, sink)
+	confirms.Wait()
+	if confirmErr != nil && t.Result.Firewall != nil {
+		t.Result.Firewall.Confirm = confirmErr.Error()
+	}
+	if ferr := t.Result.firewallFailure(t.Plan.Check); ferr != nil && errors.Is(ferr, ErrRolledBack) {
+		return ferr // whatever else failed, the rollback is the news
+	}
 	t.Result.Uploaded = out.Uploaded
 	t.Result.Events = out.Events
 	t.Result.Resumed = out.Reconnects
@@ -77,6 +95,9 @@ func (a Agent) Run(ctx context.Context, t *Target) error {
 			msg = why()
 		}
 		return fmt.Errorf("%w: %s", ErrStepsFailed, msg)
+	}
+	if ferr := t.Result.firewallFailure(t.Plan.Check); ferr != nil {
+		t.Result.findings = append(t.Result.findings, ferr)
 	}
 	return nil
 }

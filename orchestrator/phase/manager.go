@@ -22,6 +22,9 @@ func Classify(err error) Status {
 		errors.Is(err, host.ErrConnectionLost), errors.Is(err, ErrHostBusy):
 		return StatusUnreachable
 	}
+	if errors.Is(err, ErrRolledBack) {
+		return StatusRolledBack
+	}
 	var hk *host.HostKeyChangedError
 	if errors.As(err, &hk) {
 		return StatusUnreachable
@@ -70,10 +73,14 @@ func (m *Manager) runHost(ctx context.Context, t *Target) {
 			return
 		}
 		if err := p.Run(ctx, t); err != nil {
-			t.fail(err)
+			t.fail(errors.Join(append(t.Result.findings, err)...))
 			t.Log.Error("phase failed", "host", t.Name, "phase", p.Title(), "err", err)
 			return
 		}
+	}
+	if len(t.Result.findings) > 0 {
+		t.fail(errors.Join(t.Result.findings...))
+		return
 	}
 	t.Result.Status = StatusOK
 }

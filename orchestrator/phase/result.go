@@ -2,6 +2,8 @@ package phase
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ck8s/ck8sctl/internal/event"
@@ -51,10 +53,46 @@ type Result struct {
 	// LastSeq is the highest event seq seen for the host, so phases after
 	// the agent number their own events after the agent's.
 	LastSeq int64 `json:"-"`
+	// Firewall is how the firewall step ended, nil when it did not run.
+	Firewall *FirewallOutcome `json:"firewall,omitempty"`
 
 	err         error
 	agentErrors []string // messages of agent.error events
 	listed      bool     // a listeners.collected event was seen
+	// findings make the host non-compliant without stopping its later
+	// phases: a sweep collects every finding (drift, then the scan's).
+	findings []error
+}
+
+// FirewallOutcome is the firewall step's last word on a host.
+type FirewallOutcome struct {
+	// State is the last firewall event's type without its prefix:
+	// compliant, drift_detected (check mode), confirmed or rolled_back.
+	State   string `json:"state"`
+	Message string `json:"message,omitempty"`
+	// Diff is the drift the step found: live rules → the profile's.
+	Diff string `json:"diff,omitempty"`
+	// Confirm is why the orchestrator could not confirm the change.
+	Confirm string `json:"confirmError,omitempty"`
+}
+
+// firewallFailure is the error a firewall outcome means for the host, nil
+// when it means nothing bad.
+func (r *Result) firewallFailure(check bool) error {
+	f := r.Firewall
+	switch {
+	case f == nil:
+		return nil
+	case f.State == "rolled_back":
+		msg := f.Message
+		if f.Confirm != "" {
+			msg += "; " + f.Confirm
+		}
+		return fmt.Errorf("%w: firewall: %s", ErrRolledBack, msg)
+	case f.State == "drift_detected" && check:
+		return fmt.Errorf("%w: firewall drift: %s", ErrNonCompliant, f.Message)
+	}
+	return nil
 }
 
 // agentError is the first error the agent reported, or fallback.
@@ -83,6 +121,9 @@ func (r *Result) observe(e event.Event) {
 		if json.Unmarshal(e.Data, &f) == nil {
 			r.Facts = &f
 		}
+	case event.TypeFirewallCompliant, event.TypeFirewallDrift, event.TypeFirewallApplied,
+		event.TypeFirewallConfirmed, event.TypeFirewallRolledBack:
+		r.observeFirewall(e)
 	case event.TypeListenersCollected:
 		var ls []facts.Listener
 		if json.Unmarshal(e.Data, &ls) == nil {
@@ -100,4 +141,18 @@ func (r *Result) FailedSteps() int {
 		}
 	}
 	return n
+}
+
+func (r *Result) observeFirewall(e event.Event) {
+	if r.Firewall == nil {
+		r.Firewall = &FirewallOutcome{}
+	}
+	f := r.Firewall
+	f.State, f.Message = strings.TrimPrefix(e.Type, "firewall."), e.Message
+	var d struct {
+		Diff string `json:"diff"`
+	}
+	if json.Unmarshal(e.Data, &d) == nil && d.Diff != "" {
+		f.Diff = d.Diff
+	}
 }

@@ -69,6 +69,7 @@ func TestValidationErrors(t *testing.T) {
 		{"cidr host bits", head + "firewall: {sshSources: [198.51.100.7/24]}\n", `t.yaml:5: firewall.sshSources[0]: 198.51.100.7/24 has host bits set (did you mean 198.51.100.0/24?)`},
 		{"iface long", head + "firewall: {trustedInterfaces: [averyveryverylongname]}\n", `t.yaml:5: firewall.trustedInterfaces[0]: must be an interface name of 1 to 15 characters`},
 		{"backend", head + "firewall: {backend: pf}\n", `t.yaml:5: firewall.backend: must be auto, iptables or nftables, got "pf"`},
+		{"policy", head + "firewall: {policy: accept}\n", `t.yaml:5: firewall.policy: must be drop or reject, got "accept"`},
 		{"confirm unit", head + "firewall: {confirmTimeout: 60}\n", `t.yaml:5: firewall.confirmTimeout: must be a duration such as 60s or 2m, got "60"`},
 		{"confirm negative", head + "firewall: {confirmTimeout: -1s}\n", `t.yaml:5: firewall.confirmTimeout: must not be negative, got -1s`},
 		{"confirm zero", head + "firewall: {confirmTimeout: 0s}\n", `t.yaml:5: firewall.confirmTimeout: must be longer than 0s`},

@@ -19,7 +19,14 @@ type Firewall struct {
 	Backend           string         // BackendAuto, BackendIPTables or BackendNFTables
 	ConfirmTimeout    time.Duration  // rollback unless confirmed over a new connection within this
 	Persist           *bool          // save rules so they survive a reboot; never nil after loading
+	Policy            string         // PolicyDrop or PolicyReject: what refused inbound traffic gets
 }
+
+// What refused inbound connections get: silence, or a reset/unreachable.
+const (
+	PolicyDrop   = "drop"
+	PolicyReject = "reject"
+)
 
 // Firewall backends.
 const (
@@ -28,7 +35,7 @@ const (
 	BackendNFTables = "nftables"
 )
 
-var firewallKeys = []string{"allowTCP", "allowUDP", "sshSources", "trustedInterfaces", "trustedCIDRs", "backend", "confirmTimeout", "persist"}
+var firewallKeys = []string{"allowTCP", "allowUDP", "sshSources", "trustedInterfaces", "trustedCIDRs", "backend", "confirmTimeout", "persist", "policy"}
 
 // defaultFirewall opens SSH, HTTP and HTTPS and trusts the k3s pod and
 // service networks (10.42.0.0/16, 10.43.0.0/16) and its CNI interfaces.
@@ -44,6 +51,7 @@ func defaultFirewall() Firewall {
 		Backend:           BackendAuto,
 		ConfirmTimeout:    60 * time.Second,
 		Persist:           &persist,
+		Policy:            PolicyDrop,
 	}
 }
 
@@ -82,6 +90,14 @@ func (d *decoder) firewall(n *yaml.Node) Firewall {
 			d.errorf(resolve(v).Line, "firewall.confirmTimeout", "must be longer than 0s")
 		} else if ok {
 			fw.ConfirmTimeout = t
+		}
+	}
+	if v := m["policy"]; v != nil {
+		if s, ok := d.str(v, "firewall.policy"); ok {
+			if s != PolicyDrop && s != PolicyReject {
+				d.errorf(resolve(v).Line, "firewall.policy", "must be drop or reject, got %q", s)
+			}
+			fw.Policy = s
 		}
 	}
 	if v := m["persist"]; v != nil {

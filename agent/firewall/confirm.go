@@ -1,0 +1,121 @@
+package firewall
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+)
+
+// ErrUnknownChange is a confirm for a change that is neither pending nor
+// recorded (a wrong id, or a result pruned long ago). Not retryable.
+var ErrUnknownChange = errors.New("unknown change")
+
+// TooLateError is a confirm that came after the change was rolled back,
+// or after its deadline, when the watchdog is rolling it back. Not
+// retryable: the rules are (being) restored; run the step again.
+type TooLateError struct {
+	ID       string
+	Deadline time.Time // set when the result was not recorded yet
+	Result   *Result   // how it ended, when recorded
+}
+
+func (e *TooLateError) Error() string {
+	if e.Result != nil {
+		what := "rolled back"
+		if e.Result.State == StateRollbackFailed {
+			what = "given up (its rollback failed)"
+		}
+		return fmt.Sprintf("too late: change %s was %s at %s (%s)", e.ID, what, e.Result.At.Format(time.RFC3339Nano), e.Result.Reason)
+	}
+	return fmt.Sprintf("too late: change %s passed its deadline %s; the watchdog is rolling it back", e.ID, e.Deadline.Format(time.RFC3339Nano))
+}
+
+// watchdogStopWait bounds how long a confirm waits for the watchdog to go.
+const watchdogStopWait = 2 * time.Second
+
+// Confirm is the firewall-confirm command, run by the orchestrator over a
+// new SSH connection: that the connection got through the new rules is
+// the proof they are safe. Under the lock, a change still pending and
+// before its deadline becomes confirmed: saved for boot if the plan asked,
+// recorded as the baseline (applied.json) and as its result, and its
+// watchdog is stopped. Confirming a confirmed change again returns the
+// recorded result, so the orchestrator may retry after a lost reply.
+func Confirm(ctx context.Context, stateDir, id string, now func() time.Time) (*Result, error) {
+	if !ValidID(id) {
+		return nil, fmt.Errorf("change id %q is not 32 hex digits", id)
+	}
+	r, p, err := confirm(ctx, txnDir(stateDir), id, now)
+	if err != nil || p == nil {
+		return r, err
+	}
+	if err := stopWatchdog(p.WatchdogPID, id, watchdogStopWait); err != nil {
+		r.Warnings = append(r.Warnings, err.Error())
+	}
+	return r, nil
+}
+
+// confirm does Confirm's part under the lock. It returns the pending change
+// it confirmed, nil when it returns a recorded result.
+func confirm(ctx context.Context, dir, id string, now func() time.Time) (*Result, *pending, error) {
+	lk, err := acquire(ctx, dir, "confirm "+id)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer lk.Release()
+	if r, err := readResult(dir, id); r != nil || err != nil {
+		if err == nil && r.State != StateConfirmed {
+			err = &TooLateError{ID: id, Result: r}
+		}
+		return r, nil, err
+	}
+	p, err := readPending(dir)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case p == nil || p.ID != id:
+		return nil, nil, fmt.Errorf("%w %s: no such change is pending or recorded in %s", ErrUnknownChange, id, dir)
+	case !now().Before(p.Deadline):
+		return nil, nil, &TooLateError{ID: id, Deadline: p.Deadline}
+	}
+	r := confirmLocked(ctx, dir, p, now)
+	if err := finish(dir, p, r); err != nil {
+		return nil, nil, err
+	}
+	return r, p, nil
+}
+
+// confirmLocked saves and records the confirmed change p. Neither may undo
+// the confirmation: the rules are proven, so failures become part of the
+// result.
+func confirmLocked(ctx context.Context, dir string, p *pending, now func() time.Time) *Result {
+	r := &Result{ID: p.ID, RunID: p.RunID, State: StateConfirmed}
+	b, err := p.open()
+	if err != nil {
+		r.Warnings = append(r.Warnings, err.Error())
+		if p.Persist {
+			r.PersistError = err.Error()
+		}
+		r.At = now().UTC()
+		return r
+	}
+	if p.Persist {
+		files, err := b.Persist(ctx)
+		r.Persisted = files
+		if err != nil {
+			r.PersistError = err.Error()
+		}
+	}
+	state, err := b.State(ctx)
+	if err == nil {
+		err = writeJSON(filepath.Join(dir, appliedFile), Applied{
+			ID: p.ID, Backend: p.Backend, State: state, ProfileHash: p.ProfileHash, At: now().UTC(),
+		})
+	}
+	if err != nil {
+		r.Warnings = append(r.Warnings, "recording the baseline: "+err.Error())
+	}
+	r.At = now().UTC()
+	return r
+}

@@ -1,0 +1,215 @@
+package firewall
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ck8s/ck8sctl/agent/step"
+	"github.com/ck8s/ck8sctl/agent/step/steptest"
+	"github.com/ck8s/ck8sctl/internal/event"
+	"github.com/ck8s/ck8sctl/internal/plan"
+)
+
+// fakeBackend keeps its "rules" in the file Options.Path, so that every
+// process and every open sees the same; an input starting with "fail"
+// fails to apply, as a kernel refusing a batch would.
+type fakeBackend struct{ o Options }
+
+const nameFake = "fake"
+
+func init() {
+	backends[nameFake] = func(o Options) (Backend, error) { return fakeBackend{o}, nil }
+}
+
+func (fakeBackend) Name() string    { return nameFake }
+func (fakeBackend) Variant() string { return "" }
+
+func (b fakeBackend) State(context.Context) (string, error) {
+	s, err := os.ReadFile(b.o.Path)
+	return string(s), err
+}
+
+func (b fakeBackend) Render(_ context.Context, p Profile) (Batch, error) {
+	return b.batch(fmt.Sprintf("allow tcp %v ssh %v\n", p.AllowTCP, p.SSHPorts)), nil
+}
+
+func (b fakeBackend) Snapshot(ctx context.Context) (Batch, error) {
+	s, err := b.State(ctx)
+	return b.batch(s), err
+}
+
+func (b fakeBackend) batch(in string) Batch {
+	return Batch{Backend: nameFake, Parts: []Part{{Argv: []string{"fake"}, Input: in}}}
+}
+
+func (b fakeBackend) Apply(_ context.Context, bt Batch) error {
+	in := bt.Parts[0].Input
+	if strings.HasPrefix(in, "fail") {
+		return errors.New("kernel says no")
+	}
+	return os.WriteFile(b.o.Path, []byte(in), 0o600)
+}
+
+func (b fakeBackend) Persist(ctx context.Context) ([]string, error) {
+	s, err := b.State(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := filepath.Join(b.o.Etc, "fake.rules")
+	return []string{f}, os.WriteFile(f, []byte(s), 0o600)
+}
+
+// fakeTxn is a step run on the fake backend with rules, with a stand-in
+// for the agent whose "watchdog" waits while its change is pending, as
+// the real one does, but never rolls back.
+func fakeTxn(t *testing.T, rules string) (*txn, *step.Env, *steptest.Sink) {
+	t.Helper()
+	dir := t.TempDir()
+	self := filepath.Join(dir, "agent")
+	if err := os.WriteFile(self, []byte(standIn), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := choice{Backend: nameFake, Path: filepath.Join(dir, "rules"), Etc: dir}
+	if err := os.WriteFile(c.Path, []byte(rules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := c.open()
+	p := &plan.Plan{RunID: "r1", StateDir: filepath.Join(dir, "state"),
+		Firewall: &plan.FirewallPlan{Backend: nameFake, ConfirmTimeout: plan.Duration(time.Minute), Persist: true}}
+	sink := &steptest.Sink{}
+	env := step.NewEnv(p, "/", "firewall", slog.New(slog.DiscardHandler), sink)
+	return &txn{
+		self: self, stateDir: p.StateDir, dir: txnDir(p.StateDir), grace: time.Second, fw: p.Firewall,
+		runID: p.RunID, c: c, b: b, prof: Profile{AllowTCP: []int{443}, SSHPorts: []int{22}},
+	}, env, sink
+}
+
+// standIn is run as `agent firewall-watchdog --state-dir DIR --id ID`.
+const standIn = `#!/bin/sh
+while [ -e "$3/firewall/pending.json" ]; do sleep 0.05; done
+`
+
+// waitWatchdog waits until the watchdog of p is up (alive is true) or
+// gone, bounded by a hang guard.
+func waitWatchdog(t *testing.T, p *pending, alive bool) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if watchdogAlive(p.WatchdogPID, p.ID) == alive {
+			return
+		}
+	}
+	t.Fatalf("watchdog %d alive: %v, want %v", p.WatchdogPID, !alive, alive)
+}
+
+func TestApplyFailureRestoresAtOnce(t *testing.T) {
+	tx, env, sink := fakeTxn(t, "old\n")
+	tx.prof.AllowTCP = nil
+	tx.b = failingRender{tx.b}
+	p, err := tx.apply(context.Background(), env)
+	if p != nil || !errors.Is(err, step.ErrAbort) || !strings.Contains(err.Error(), "kernel says no; the previous rules are back") {
+		t.Fatalf("apply = %v, %v", p, err)
+	}
+	if s, _ := tx.b.State(context.Background()); s != "old\n" {
+		t.Errorf("rules after the failed apply: %q", s)
+	}
+	if left, _ := readPending(tx.dir); left != nil {
+		t.Error("pending.json left")
+	}
+	if len(sink.Events) != 1 || sink.Events[0].Type != event.TypeFirewallRolledBack || sink.Events[0].Status != event.StatusFailed {
+		t.Errorf("events %+v", sink.Events)
+	}
+	results, _ := filepath.Glob(tx.dir + "/result-*.json")
+	if len(results) != 1 {
+		t.Fatalf("results %v", results)
+	}
+	var r Result
+	if err := readJSON(results[0], &r); err != nil || r.State != StateRolledBack {
+		t.Errorf("result %+v, %v", r, err)
+	}
+	waitWatchdog(t, &pending{ID: r.ID, WatchdogPID: watchdogOf(t, r.ID)}, false)
+}
+
+// watchdogOf finds the pid of the watchdog of change id, 0 if none.
+func watchdogOf(t *testing.T, id string) int {
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range cmdlines {
+		var pid int
+		fmt.Sscanf(filepath.Base(filepath.Dir(f)), "%d", &pid)
+		if watchdogAlive(pid, id) {
+			return pid
+		}
+	}
+	return 0
+}
+
+// failingRender renders a batch the kernel refuses.
+type failingRender struct{ Backend }
+
+func (f failingRender) Render(ctx context.Context, p Profile) (Batch, error) {
+	b, err := f.Backend.Render(ctx, p)
+	b.Parts[0].Input = "fail " + b.Parts[0].Input
+	return b, err
+}
+
+func TestFailedRollbackIsRetried(t *testing.T) {
+	old := rollbackPause
+	rollbackPause = time.Millisecond
+	t.Cleanup(func() { rollbackPause = old })
+	tx, env, _ := fakeTxn(t, "fail: this snapshot cannot be restored\n")
+	p, err := tx.apply(context.Background(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := rollBack(context.Background(), tx.dir, p.ID, "no confirmation within 1m0s")
+	if err == nil || r.State != StateRollbackFailed {
+		t.Fatalf("rollback of an unrestorable snapshot: %+v, %v", r, err)
+	}
+	if left, _ := readPending(tx.dir); left == nil {
+		t.Fatal("a failed rollback forgot the change: nobody would try again")
+	}
+	if _, err := Confirm(context.Background(), tx.stateDir, p.ID, time.Now); err == nil || !strings.Contains(err.Error(), "its rollback failed") {
+		t.Errorf("confirm after a failed rollback: %v", err)
+	}
+
+	// The next run's retry, once the kernel accepts the snapshot.
+	left, _ := readPending(tx.dir)
+	left.Rollback.Parts[0].Input = "old\n"
+	if err := writeJSON(filepath.Join(tx.dir, pendingFile), left); err != nil {
+		t.Fatal(err)
+	}
+	r, err = rollBack(context.Background(), tx.dir, p.ID, "retry")
+	if s, _ := tx.b.State(context.Background()); err != nil || r.State != StateRolledBack || s != "old\n" {
+		t.Errorf("retry: %+v, %v, rules %q", r, err, s)
+	}
+	waitWatchdog(t, p, false) // pending.json is gone
+}
+
+func TestConfirmPersistsAndRecords(t *testing.T) {
+	tx, env, _ := fakeTxn(t, "")
+	p, err := tx.apply(context.Background(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitWatchdog(t, p, true)
+	r, err := Confirm(context.Background(), tx.stateDir, p.ID, time.Now)
+	if err != nil || r.State != StateConfirmed || len(r.Persisted) != 1 || len(r.Warnings) > 0 {
+		t.Fatalf("confirm: %+v, %v", r, err)
+	}
+	if watchdogAlive(p.WatchdogPID, p.ID) {
+		t.Error("the watchdog outlived the confirm")
+	}
+	var a Applied
+	if err := readJSON(filepath.Join(tx.dir, appliedFile), &a); err != nil || a.State != "allow tcp [443] ssh [22]\n" || a.ProfileHash != tx.prof.hash() {
+		t.Errorf("applied.json: %+v, %v", a, err)
+	}
+	if err := tx.await(context.Background(), env, p); err != nil {
+		t.Errorf("await after the confirm: %v", err)
+	}
+}

@@ -1,0 +1,15 @@
+package bootstrap
+
+import (
+	"context"
+
+	"github.com/ck8s/ck8sctl/orchestrator/host"
+)
+
+// ConfirmFirewall runs `ck8s-agent firewall-confirm` for the change id on
+// the host behind c and returns what the agent printed (the change's
+// result as JSON). The caller must use a connection opened after the change
+// was applied: that it got through the new rules is what is confirmed.
+func (r *Runner) ConfirmFirewall(ctx context.Context, c *host.Client, stateDir, id string) ([]byte, error) {
+	return c.Output(ctx, Command(stateDir, r.Agents, "firewall-confirm", "--state-dir", stateDir, "--id", id))
+}

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestHardenKilled kills ck8sctl with SIGKILL right after the agent applied
+// the new rules: nobody will ever confirm, and the detached watchdog on the
+// host restores the old rules by itself; the agent finishes its run in the
+// journal; nothing of ours keeps running there.
+func TestHardenKilled(t *testing.T) {
+	l := newLab(t, 1)
+	h := l.Hosts[0]
+	pb := firewallPlaybook(t, l, "  backend: iptables\n  confirmTimeout: 3s\n", h)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "harden", "-p", pb, "--db", filepath.Join(t.TempDir(), "ck8s.db"))
+	cmd.Env = append(os.Environ(), asCLIEnv+"=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFile(ctx, pendingFile(l, h)) {
+		t.Fatal("the agent never started a firewall change")
+	}
+	time.Sleep(100 * time.Millisecond) // the apply follows the pending file
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+
+	results := filepath.Join(l.StateDir(h), "firewall", "result-*.json")
+	var got string
+	for ctx.Err() == nil {
+		if m, _ := filepath.Glob(results); len(m) > 0 {
+			b, _ := os.ReadFile(m[0])
+			if got = string(b); got != "" {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(got, "rolled") {
+		t.Fatalf("change result = %q, want a rollback", got)
+	}
+	requireReach(t, h, []int{22}, true)
+	if o := owned(t, l, h); strings.TrimSpace(o) != "" {
+		t.Errorf("rules left after the rollback:\n%s", o)
+	}
+	// The agent notices the rollback within its poll interval, then exits.
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && (watchdogs(t, l, h) != "" || agents(t, l, h) != "") {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if w, a := watchdogs(t, l, h), agents(t, l, h); w != "" || a != "" {
+		t.Errorf("still running on the host: watchdog %q, agent %q", w, a)
+	}
+}

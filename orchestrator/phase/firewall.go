@@ -1,0 +1,87 @@
+package phase
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ck8s/ck8sctl/bootstrap"
+	"github.com/ck8s/ck8sctl/internal/event"
+)
+
+// ErrRolledBack means a change was undone on the host: the firewall's
+// watchdog restored the old rules because no confirmation arrived.
+var ErrRolledBack = errors.New("change rolled back")
+
+// ErrNonCompliant means a read-only run found the host differing from the
+// playbook (firewall drift in --check).
+var ErrNonCompliant = errors.New("not compliant")
+
+// Confirmer answers the agent's firewall.applied event. The agent's own
+// session proves nothing about the new rules (it survives them through
+// conntrack), so the confirmation goes over a connection opened after the
+// change: only if sshd can be reached through the new rules is the change
+// kept. Without it, the watchdog on the host rolls back at the deadline.
+type Confirmer struct {
+	Runner *bootstrap.Runner
+	// ConnectTimeout bounds one connection attempt.
+	ConnectTimeout time.Duration
+	// Retry is the pause between attempts; 0 means 500ms.
+	Retry time.Duration
+}
+
+// applied is the part of the firewall.applied data the confirmer needs.
+type applied struct {
+	ID       string    `json:"id"`
+	Deadline time.Time `json:"deadline"`
+}
+
+// confirm keeps trying a new connection and the confirm command until one
+// succeeds or the deadline is too close to beat the watchdog. Its error is
+// the reason the change was not confirmed.
+func (c Confirmer) confirm(ctx context.Context, t *Target, e event.Event) error {
+	var a applied
+	if err := json.Unmarshal(e.Data, &a); err != nil || a.ID == "" || a.Deadline.IsZero() {
+		return fmt.Errorf("firewall.applied event without a change id and deadline: %s", e.Data)
+	}
+	retry := c.Retry
+	if retry == 0 {
+		retry = 500 * time.Millisecond
+	}
+	var last error
+	for attempt := 1; ; attempt++ {
+		// Stop a little before the deadline: a confirm racing the
+		// watchdog is refused anyway.
+		left := time.Until(a.Deadline) - 200*time.Millisecond
+		if left <= 0 {
+			if last == nil {
+				last = errors.New("no time left")
+			}
+			return fmt.Errorf("no new SSH connection confirmed the firewall change before %s (%d attempts): %w", a.Deadline.Format(time.RFC3339), attempt-1, last)
+		}
+		if last = c.attempt(ctx, t, a, min(left, c.ConnectTimeout)); last == nil {
+			t.Log.Debug("firewall change confirmed over a new connection", "host", t.Name, "id", a.ID, "attempts", attempt)
+			return nil
+		}
+		t.Log.Warn("confirming the firewall change", "host", t.Name, "attempt", attempt, "err", last)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("confirming the firewall change: %w", ctx.Err())
+		case <-time.After(min(retry, max(time.Until(a.Deadline), 0))):
+		}
+	}
+}
+
+func (c Confirmer) attempt(ctx context.Context, t *Target, a applied, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cl, err := t.Dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	_, err = c.Runner.ConfirmFirewall(ctx, cl, t.Plan.Dir(), a.ID)
+	return err
+}
