@@ -119,9 +119,11 @@ func runPlaybook(c *ucli.Context, command string, steps []string) error {
 	if err != nil {
 		return err
 	}
-	pre, err := newPreflight(o.pb, log)
-	if err != nil {
-		return err
+	var pre *preflight // nil: no preflight (harden, or no nameservers)
+	if slices.Contains(steps, "dns") {
+		if pre, err = newPreflight(o.pb, log); err != nil {
+			return err
+		}
 	}
 	portScan, err := portScanPhase(o)
 	if err != nil {

@@ -6,8 +6,10 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,10 +22,12 @@ var (
 	openPorts    = []int{22, 80, 443}
 )
 
-// dialable reports whether a TCP connection to a:port completes soon. A
-// dropped SYN times out; a closed port is refused: both are false.
+// dialable reports whether a TCP connection to a:port completes within
+// dialWait. A dropped SYN times out; a closed port is refused: both are
+// false. The wait is generous: these machines are small and noisy, and a
+// slow answer must not read as a closed port.
 func dialable(a netip.Addr, port int) bool {
-	c, err := net.DialTimeout("tcp", net.JoinHostPort(a.String(), strconv.Itoa(port)), 400*time.Millisecond)
+	c, err := net.DialTimeout("tcp", net.JoinHostPort(a.String(), strconv.Itoa(port)), dialWait)
 	if err != nil {
 		return false
 	}
@@ -31,15 +35,30 @@ func dialable(a netip.Addr, port int) bool {
 	return true
 }
 
-// requireReach asserts which of ports answer on both of h's addresses.
+const dialWait = 1500 * time.Millisecond
+
+// requireReach asserts which of ports answer on both of h's addresses,
+// dialling them all at once so dropped ports cost one wait, not one each.
 func requireReach(t *testing.T, h lab.Host, ports []int, want bool) {
 	t.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var wrong []string
 	for _, a := range []netip.Addr{h.Addr4, h.Addr6} {
 		for _, p := range ports {
-			if got := dialable(a, p); got != want {
-				t.Errorf("%s port %d reachable = %t, want %t", net.JoinHostPort(a.String(), strconv.Itoa(p)), p, got, want)
-			}
+			wg.Go(func() {
+				if got := dialable(a, p); got != want {
+					mu.Lock()
+					wrong = append(wrong, net.JoinHostPort(a.String(), strconv.Itoa(p)))
+					mu.Unlock()
+				}
+			})
 		}
+	}
+	wg.Wait()
+	slices.Sort(wrong)
+	for _, w := range wrong {
+		t.Errorf("%s on %s reachable = %t, want %t", w, h.Name, !want, want)
 	}
 }
 
