@@ -179,13 +179,21 @@ func (p Profile) hash() string {
 }
 
 // states returns the live owned state and the one the profile renders to.
+// The expectation is cached (expect_cache.go): a no-drift re-run then costs
+// one listing. A cached expectation that disagrees is recomputed before it
+// counts as drift, so a stale cache can never cause a change.
 func (t *txn) states(ctx context.Context) (live, want string, err error) {
-	if want, err = expected(ctx, t.self, t.c, t.prof); err != nil {
-		return "", "", err
-	}
 	if live, err = t.b.State(ctx); err != nil {
 		return "", "", fmt.Errorf("listing the owned firewall rules (%s): %w", t.b.Name(), err)
 	}
+	key := t.expectKey()
+	if want, ok := t.cachedExpect(key); ok && want == live {
+		return live, want, nil
+	}
+	if want, err = expected(ctx, t.self, t.c, t.prof); err != nil {
+		return "", "", err
+	}
+	t.storeExpect(key, want)
 	return live, want, nil
 }
 

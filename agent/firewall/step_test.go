@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	osexec "os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -106,6 +107,19 @@ func TestApplyAndConfirm(t *testing.T) {
 			again := h.run(t.Context(), h.plan(false, time.Minute, 80, 443), Step{}, nil)
 			if again.err != nil || again.changed || !slices.Equal(types(again.events), []string{event.TypeFirewallCompliant}) {
 				t.Errorf("second run: err %v, changed %v, events %v; want compliant and unchanged", again.err, again.changed, types(again.events))
+			}
+			// The second run took its expectation from the cache the first
+			// left; a wrong cache is recomputed, never acted on.
+			cached, _ := filepath.Glob(filepath.Join(txnDir(h.stateDir), "expect-*.txt"))
+			if len(cached) != 1 {
+				t.Fatalf("cached expectations %v, want one", cached)
+			}
+			if err := os.WriteFile(cached[0], []byte("ipv4 filter -N CK8S-STALE\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			third := h.run(t.Context(), h.plan(false, time.Minute, 80, 443), Step{}, nil)
+			if third.err != nil || third.changed || !slices.Equal(types(third.events), []string{event.TypeFirewallCompliant}) {
+				t.Errorf("run with a stale cache: err %v, changed %v, events %v; want compliant and unchanged", third.err, third.changed, types(third.events))
 			}
 			re := h.cli("firewall-confirm", "--state-dir", h.stateDir, "--id", applied.ID)
 			if re.code != 0 || re.stdout != c.stdout {
