@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ck8s/ck8sctl/agent/firewall"
 	"github.com/ck8s/ck8sctl/internal/facts"
 )
 
@@ -34,6 +35,11 @@ func (s *Step) firewall(ctx context.Context, root string) (facts.Firewall, error
 			continue // the module is not loaded: no legacy tables
 		}
 		fw.LegacyTables = append(fw.LegacyTables, strings.Fields(string(b))...)
+	}
+	if fw.Iptables != nil || fw.Nft != nil {
+		var err error
+		fw.Auto, fw.AutoPath, err = firewall.Auto(ctx, root)
+		errs = append(errs, err)
 	}
 	return fw, errors.Join(errs...)
 }

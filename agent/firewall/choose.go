@@ -156,3 +156,11 @@ func rulesInUse(save string) bool {
 	}
 	return false
 }
+
+// Auto reports what backend "auto" would drive on the host under root, and
+// through which binary, without running anything that changes it: the
+// facts step reports it, so a sweep shows the choice before any change.
+func Auto(ctx context.Context, root string) (backend, path string, err error) {
+	c, err := choose(ctx, root, "auto")
+	return c.Backend, c.Path, err
+}

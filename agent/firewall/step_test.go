@@ -321,3 +321,33 @@ func runCmd(name string, args ...string) (string, error) {
 	out, err := osexec.Command(name, args...).CombinedOutput()
 	return string(out), err
 }
+
+// TestNoPersistWritesNothing: with persist off, a confirmed change is live
+// but no boot file is written: a reboot brings back the host's own rules.
+func TestNoPersistWritesNothing(t *testing.T) {
+	agent, ok := isolate(t)
+	if !ok {
+		return
+	}
+	for _, backend := range testBackends {
+		t.Run(backend, func(t *testing.T) {
+			h := newHost(t, agent, backend)
+			p := h.plan(false, time.Minute, 80, 443)
+			p.Firewall.Persist = false
+			confirmed := make(chan cliResult, 1)
+			o := h.run(t.Context(), p, Step{}, h.confirmOnApplied(confirmed))
+			<-confirmed
+			if got, want := types(o.events), []string{event.TypeFirewallApplied, event.TypeFirewallConfirmed}; o.err != nil || !slices.Equal(got, want) {
+				t.Fatalf("err %v, events %v; want %v", o.err, got, want)
+			}
+			for _, f := range []string{"/etc/iptables/rules.v4", "/etc/iptables/rules.v6", "/etc/nftables.d/ck8s.nft"} {
+				if _, err := os.Stat(f); err == nil {
+					t.Errorf("%s written with persist off", f)
+				}
+			}
+			if h.state() == "" {
+				t.Error("nothing applied")
+			}
+		})
+	}
+}

@@ -58,6 +58,11 @@ type Firewall struct {
 	// API (/proc/net/ip_tables_names, ip6_tables_names): rules there are
 	// invisible to nft.
 	LegacyTables []string `json:"legacyTables,omitempty"`
+	// Auto is the backend the firewall step's "auto" picks here
+	// ("iptables" or "nftables"), AutoPath the binary it drives; empty
+	// when the host has neither.
+	Auto     string `json:"autoBackend,omitempty"`
+	AutoPath string `json:"autoBackendPath,omitempty"`
 }
 
 // Iptables variants.
