@@ -36,7 +36,7 @@ func (b *iptBackend) Persist(context.Context) ([]string, error) {
 		if err != nil {
 			return written, fmt.Errorf("persisting iptables rules into %s: %w", name, err)
 		}
-		if err := iptWriteAtomic(name, []byte(merged), 0o640); err != nil {
+		if err := writeAtomic(name, []byte(merged), 0o640); err != nil {
 			return written, fmt.Errorf("persisting iptables rules: %w", err)
 		}
 		written = append(written, name)
@@ -59,38 +59,3 @@ func (f *iptFamily) saveTables() ([]iptSaveTable, error) {
 	return out, nil
 }
 
-// iptWriteAtomic replaces name with data through a temporary file in the
-// same directory, so boot never restores a half-written file.
-func iptWriteAtomic(name string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", dir, err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(mode)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	// The rename is durable only once the directory is synced.
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
-}

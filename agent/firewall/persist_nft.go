@@ -31,7 +31,7 @@ func (b *nftBackend) Persist(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("persisting table %s: %w", nftTable, err)
 	}
 	file := filepath.Join(b.o.Etc, strings.TrimPrefix(nftInclude, "/etc/"))
-	if err := nftWriteAtomic(file, []byte(nftFileHeader+nftRestore(state)), 0o640); err != nil {
+	if err := writeAtomic(file, []byte(nftFileHeader+nftRestore(state)), 0o640); err != nil {
 		return nil, fmt.Errorf("persisting table %s: %w", nftTable, err)
 	}
 	written := []string{file}
@@ -54,7 +54,7 @@ func (b *nftBackend) Persist(ctx context.Context) ([]string, error) {
 func nftEnsureInclude(conf string) (bool, error) {
 	old, err := os.ReadFile(conf)
 	if os.IsNotExist(err) {
-		return true, nftWriteAtomic(conf, []byte(nftConfCreated+nftIncludeLine()), 0o755)
+		return true, writeAtomic(conf, []byte(nftConfCreated+nftIncludeLine()), 0o755)
 	}
 	if err != nil {
 		return false, fmt.Errorf("reading %s: %w", conf, err)
@@ -102,38 +102,3 @@ func nftIncludes(conf []byte) bool {
 	return false
 }
 
-// nftWriteAtomic replaces name with data through a temporary file in the
-// same directory, so boot never reads half a file.
-func nftWriteAtomic(name string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", dir, err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	defer os.Remove(f.Name()) // after a successful rename there is nothing left to remove
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), name)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	// Best effort: make the rename itself survive a power cut.
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
-}
