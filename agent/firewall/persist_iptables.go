@@ -58,4 +58,3 @@ func (f *iptFamily) saveTables() ([]iptSaveTable, error) {
 	}
 	return out, nil
 }
-

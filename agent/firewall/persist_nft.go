@@ -101,4 +101,3 @@ func nftIncludes(conf []byte) bool {
 	}
 	return false
 }
-
