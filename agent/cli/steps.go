@@ -5,6 +5,7 @@ import (
 	"github.com/ck8s/ck8sctl/agent/facts"
 	"github.com/ck8s/ck8sctl/agent/firewall"
 	"github.com/ck8s/ck8sctl/agent/hostmetrics"
+	"github.com/ck8s/ck8sctl/agent/http01"
 	"github.com/ck8s/ck8sctl/agent/listeners"
 	"github.com/ck8s/ck8sctl/agent/step"
 )
@@ -17,6 +18,7 @@ func Steps() *step.Registry {
 		facts.New(),
 		firewall.New(),
 		hostmetrics.New(),
+		http01.New(),
 		listeners.New(),
 	)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,6 +19,13 @@ import (
 	"github.com/ck8s/ck8sctl/orchestrator/lab"
 )
 
+var (
+	scanCases    = flag.String("scan-cases", "drop,reject,drop10", "cases of the port scan section: drop, reject, drop10")
+	scanReps     = flag.Int("scan-reps", 1, "runs of each scan case, ck8sctl and nmap alternating (the median is reported)")
+	scanBinary   = flag.String("scan-binary", "", "the ck8sctl binary to time (default bin/ck8sctl)")
+	scanBaseline = flag.String("scan-baseline", "", "another ck8sctl binary to time in the same run (before/after)")
+)
+
 // scanBench compares `ck8sctl scan` of every port with `nmap -p- -T4 -n
 // -Pn` on lab hosts behind a DROP policy, behind a REJECT (reset) policy,
 // and ten DROP hosts at once. Both must find the same open ports.
@@ -25,10 +33,18 @@ func scanBench(self string, index int) error {
 	if _, err := exec.LookPath("nmap"); err != nil {
 		return fmt.Errorf("scan bench needs nmap (make deps): %w", err)
 	}
+	if *scanBinary != "" {
+		self = *scanBinary
+	}
 	dir, _ := filepath.Abs(".bench/scanlab")
 	ctx := context.Background()
-	fmt.Printf("\n== port scan: ck8sctl scan vs nmap -p- -T4 -n -Pn ==\nbringing up a lab of 11 hosts...\n")
-	l, err := lab.Up(ctx, lab.Options{Dir: dir, Hosts: 11, Index: index, ListenerArgv: []string{self, "lab", "listen"}})
+	want := strings.Split(*scanCases, ",")
+	n := 2
+	if slices.Contains(want, "drop10") {
+		n = 11
+	}
+	fmt.Printf("\n== port scan: ck8sctl scan vs nmap -p- -T4 -n -Pn ==\nbringing up a lab of %d hosts...\n", n)
+	l, err := lab.Up(ctx, lab.Options{Dir: dir, Hosts: n, Index: index, ListenerArgv: []string{self, "lab", "listen"}})
 	if err != nil {
 		return err
 	}
@@ -38,39 +54,90 @@ func scanBench(self string, index int) error {
 			return err
 		}
 	}
-	cases := []struct {
-		name  string
-		hosts []lab.Host
-	}{
-		{"1 DROP host", l.Hosts[:1]},
-		{"1 REJECT host", l.Hosts[1:2]},
-		{"10 DROP hosts", l.Hosts[1:]},
-	}
-	cases[2].hosts = append([]lab.Host{l.Hosts[0]}, l.Hosts[2:]...)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "case\tck8sctl scan\tnmap -T4\tratio nmap/ck8sctl\tsame open set\tck8sctl peak RSS\t")
-	for _, c := range cases {
-		var addrs []string
-		for _, h := range c.hosts {
-			addrs = append(addrs, h.Addr4.String())
-		}
-		ours, rss, ourOpen, err := ck8sctlScan(self, addrs)
-		if err != nil {
+	for _, c := range benchCases(l.Hosts, want) {
+		if err := scanCase(tw, self, c.name, c.hosts); err != nil {
 			return err
-		}
-		theirs, theirOpen, err := nmapScan(addrs)
-		if err != nil {
-			return err
-		}
-		same := equalSets(ourOpen, theirOpen)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1fx\t%v\t%.1f MiB\t\n", c.name, ours.Round(time.Millisecond), theirs.Round(time.Millisecond),
-			float64(theirs)/float64(ours), same, float64(rss)/1024)
-		if !same {
-			fmt.Fprintf(tw, "\tck8sctl: %v\tnmap: %v\t\t\t\t\n", ourOpen, theirOpen)
 		}
 	}
 	tw.Flush()
 	fmt.Println("targets: >= 5x faster than nmap -T4 on DROP (under 5 s), no slower on REJECT, peak RSS under 100 MB")
+	return nil
+}
+
+type scanBenchCase struct {
+	name  string
+	hosts []lab.Host
+}
+
+// benchCases picks the wanted cases: host 0 drops, host 1 rejects, hosts
+// 0 and 2..10 are the ten DROP hosts.
+func benchCases(hosts []lab.Host, want []string) []scanBenchCase {
+	var out []scanBenchCase
+	if slices.Contains(want, "drop") {
+		out = append(out, scanBenchCase{"1 DROP host", hosts[:1]})
+	}
+	if slices.Contains(want, "reject") {
+		out = append(out, scanBenchCase{"1 REJECT host", hosts[1:2]})
+	}
+	if slices.Contains(want, "drop10") {
+		out = append(out, scanBenchCase{"10 DROP hosts", append([]lab.Host{hosts[0]}, hosts[2:]...)})
+	}
+	return out
+}
+
+// scanCase times -scan-reps runs of ck8sctl (and of the baseline binary)
+// and of nmap, alternating so that load on a shared machine hits all
+// alike, and prints the medians.
+func scanCase(tw *tabwriter.Writer, self, name string, hosts []lab.Host) error {
+	var addrs []string
+	for _, h := range hosts {
+		addrs = append(addrs, h.Addr4.String())
+	}
+	var ours, base, theirs, oursCPU, baseCPU, theirsCPU []time.Duration
+	var rss int64
+	same := true
+	for range max(1, *scanReps) {
+		d, r, ourOpen, err := ck8sctlScan(self, addrs)
+		if err != nil {
+			return err
+		}
+		ours, rss, oursCPU = append(ours, d), max(rss, r), append(oursCPU, lastCPU)
+		if *scanBaseline != "" {
+			d, _, baseOpen, err := ck8sctlScan(*scanBaseline, addrs)
+			if err != nil {
+				return err
+			}
+			base, baseCPU = append(base, d), append(baseCPU, lastCPU)
+			same = same && equalSets(ourOpen, baseOpen)
+		}
+		d, theirOpen, err := nmapScan(addrs)
+		if err != nil {
+			return err
+		}
+		theirs, theirsCPU = append(theirs, d), append(theirsCPU, lastCPU)
+		if !equalSets(ourOpen, theirOpen) {
+			same = false
+			fmt.Fprintf(tw, "\tck8sctl: %v\tnmap: %v\t\t\t\t\n", ourOpen, theirOpen)
+		}
+	}
+	o, t := medianOf(ours), medianOf(theirs)
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%.2fx\t%v\t%.1f MiB\t\n", name, o.Round(time.Millisecond), t.Round(time.Millisecond),
+		float64(t)/float64(o), same, float64(rss)/1024)
+	if len(base) > 0 {
+		b := medianOf(base)
+		fmt.Fprintf(tw, "%s (baseline %s)\t%s\t%s\t%.2fx\t\t\t\n", name, filepath.Base(*scanBaseline), b.Round(time.Millisecond),
+			t.Round(time.Millisecond), float64(t)/float64(b))
+	}
+	fmt.Fprintf(tw, "\tCPU (user+sys) %s\t%s\t\t\t\t\n", medianOf(oursCPU).Round(time.Millisecond), medianOf(theirsCPU).Round(time.Millisecond))
+	if len(base) > 0 {
+		fmt.Fprintf(tw, "\tbaseline CPU %s\t\t\t\t\t\n", medianOf(baseCPU).Round(time.Millisecond))
+		fmt.Fprintf(tw, "\tbaseline runs: %v\t\t\t\t\t\n", base)
+	}
+	if len(ours) > 1 {
+		fmt.Fprintf(tw, "\truns: %v\tnmap: %v\t\t\t\t\n", ours, theirs)
+	}
 	return nil
 }
 
@@ -94,6 +161,12 @@ func benchFirewall(ctx context.Context, l *lab.Lab, h lab.Host, reject bool) err
 	return nil
 }
 
+// cpuOf is the user and system CPU time of a finished command: on a
+// loaded machine it is steadier than the wall time.
+func cpuOf(cmd *exec.Cmd) time.Duration {
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+}
+
 func ck8sctlScan(self string, addrs []string) (time.Duration, int64, map[string][]int, error) {
 	cmd := exec.Command(self, append([]string{"scan", "-o", "json", "--expect", "22,80,443"}, addrs...)...)
 	start := time.Now()
@@ -115,6 +188,7 @@ func ck8sctlScan(self string, addrs []string) (time.Duration, int64, map[string]
 	for _, t := range rep.Targets {
 		open[t.Target] = t.Open
 	}
+	lastCPU = cpuOf(cmd)
 	return d, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, open, nil
 }
 
@@ -142,8 +216,12 @@ func nmapScan(addrs []string) (time.Duration, map[string][]int, error) {
 			}
 		}
 	}
+	lastCPU = cpuOf(cmd)
 	return d, open, nil
 }
+
+// lastCPU is the CPU time of the last scan command run.
+var lastCPU time.Duration
 
 func equalSets(a, b map[string][]int) bool {
 	if len(a) != len(b) {
@@ -157,4 +235,10 @@ func equalSets(a, b map[string][]int) bool {
 		}
 	}
 	return true
+}
+
+func medianOf(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

@@ -52,6 +52,9 @@ const (
 	// the scan's Finding per address).
 	TypePortsScanCompleted  = "ports.scan.completed"
 	TypePortsUnexpectedOpen = "ports.unexpected_open"
+	// An address of the host (from the agent's facts) the scan did not
+	// probe, with the reason (data: the address, interface and reason).
+	TypePortsScanSkipped = "ports.scan.skipped"
 	// The host's listening sockets (data: []facts.Listener) and their join
 	// with the outside scan (data: the per-port exposure).
 	TypeListenersCollected = "listeners.collected"
@@ -75,6 +78,17 @@ const (
 	TypeFirewallConfirmed  = "firewall.confirmed"
 	TypeFirewallRolledBack = "firewall.rolled_back"
 	TypeFirewallPersisted  = "firewall.persisted"
+	// The ACME http-01 rehearsal. The agent's http01 step reports serving
+	// (it holds port 80 and serves the challenge; data: plan.HTTP01Status)
+	// or occupied (another process holds port 80; data names it), then
+	// stopped; the orchestrator fetches the challenge from outside and
+	// records the verdict as rehearsal.passed or rehearsal.failed (data:
+	// per-address results and the reason).
+	TypeHTTP01Serving  = "acme.http01.serving"
+	TypeHTTP01Occupied = "acme.http01.occupied"
+	TypeHTTP01Stopped  = "acme.http01.stopped"
+	TypeHTTP01Passed   = "acme.http01.rehearsal.passed"
+	TypeHTTP01Failed   = "acme.http01.rehearsal.failed"
 )
 
 // Event is one thing that happened on a host during a run.

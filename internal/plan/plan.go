@@ -45,6 +45,9 @@ type Plan struct {
 	// Firewall is the profile the firewall step applies; nil: the step
 	// fails, naming the missing section.
 	Firewall *FirewallPlan `json:"firewall,omitempty"`
+	// HTTP01 is the ACME http-01 rehearsal the http01 step serves (see
+	// http01.go); nil: the step has nothing to do.
+	HTTP01 *HTTP01Plan `json:"http01,omitempty"`
 }
 
 // DNSPlan is the dns step's part of the plan: what the domain must resolve
@@ -127,6 +130,11 @@ func (p *Plan) Validate() error {
 		return errors.New("plan field \"lockWait\": negative")
 	case p.DNS != nil && (p.DNS.Domain == "" || len(p.DNS.Expect) == 0):
 		return errors.New("plan field \"dns\": needs a domain and expected addresses")
+	}
+	if p.HTTP01 != nil {
+		if err := p.HTTP01.validate(); err != nil {
+			return err
+		}
 	}
 	if p.Firewall != nil {
 		return p.Firewall.validate()

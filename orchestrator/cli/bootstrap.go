@@ -27,6 +27,7 @@ import (
 // agentSteps are the agent steps bootstrap runs, in order. dns is first:
 // nothing changes before it passes; listeners come after the firewall so
 // the report joins the scan with the hardened host. Manifests come next.
+// With `checks: http01:` the http01 step runs right after the firewall.
 var agentSteps = []string{"dns", "facts", "firewall", "metrics", "listeners"}
 
 func bootstrapCommand() *ucli.Command {
@@ -129,6 +130,14 @@ func runPlaybook(c *ucli.Context, command string, steps []string) error {
 	if err != nil {
 		return err
 	}
+	rehearsal, steps, err := http01Rehearsal(o, steps)
+	if err != nil {
+		return err
+	}
+	tlsCheck, err := tlsPhase(o)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -148,12 +157,16 @@ func runPlaybook(c *ucli.Context, command string, steps []string) error {
 		return err
 	}
 	pre.addToPlans(targets)
+	if err := addHTTP01Plans(targets, rehearsal, o.pb.Domain); err != nil {
+		return err
+	}
 	// Reconnects cover a link that drops while a firewall change waits
 	// for its confirmation: the rest of the run comes from the journal.
 	runner := &bootstrap.Runner{Agents: agents, Redact: red, Log: log, Reconnects: 6, FollowTimeout: 10 * time.Minute}
 	prog := newProgress(c.App.ErrWriter, o.output == "table" && isTerminal(c.App.ErrWriter), len(targets))
 	portScan.Record = func(ctx context.Context, e event.Event) error { return db.AppendEvents(context.WithoutCancel(ctx), e) }
 	portScan.Progress = prog.event
+	tlsCheck.Record, tlsCheck.Progress = portScan.Record, prog.event
 	m := &phase.Manager{
 		Forks: o.forks,
 		Phases: []phase.Phase{
@@ -164,6 +177,7 @@ func runPlaybook(c *ucli.Context, command string, steps []string) error {
 			phase.Agent{
 				Runner:  runner,
 				Confirm: &phase.Confirmer{Runner: runner, ConnectTimeout: c.Duration("connect-timeout")},
+				HTTP01:  rehearsal,
 				Record: func(ctx context.Context, e event.Event) error {
 					// Recording must outlive a cancelled run: what the host did
 					// is history, Ctrl-C or not.
@@ -172,6 +186,7 @@ func runPlaybook(c *ucli.Context, command string, steps []string) error {
 				Progress: prog.event,
 			},
 			portScan,
+			tlsCheck,
 		},
 		Done: prog.done,
 	}

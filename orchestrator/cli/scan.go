@@ -28,6 +28,8 @@ func scanCommand() *ucli.Command {
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "ports", Value: scan.AllPorts, Usage: "ports to scan, e.g. 1-1024,8080"},
 			&ucli.StringFlag{Name: "expect", Value: scan.DefaultExpect, Usage: "ports that should be open; any other open port is non-compliant"},
+			&ucli.StringFlag{Name: "udp", Usage: "UDP ports to probe too, best effort, e.g. 53,123,51820 (open only if answered)"},
+			&ucli.StringFlag{Name: "expect-udp", Usage: "UDP ports that may answer; any other UDP port that answers is non-compliant"},
 			&ucli.StringFlag{Name: "playbook", Aliases: []string{"p"}, Usage: "playbook `FILE` whose hosts (address and expectIPs) may be scanned by name"},
 			&ucli.Float64Flag{Name: "rate", Usage: "at most N connects per second (0: no limit)"},
 			&ucli.DurationFlag{Name: "timeout", Value: scan.DefaultTimeout, Usage: "longest wait for one port's answer (the scan adapts below it)"},
@@ -47,6 +49,7 @@ type scanTarget struct {
 type scanOpts struct {
 	targets       []scanTarget
 	ports, expect []uint16
+	expectUDP     []uint16
 	output        string
 	scanner       *scan.Scanner
 }
@@ -63,6 +66,17 @@ func parseScanFlags(c *ucli.Context) (*scanOpts, error) {
 	if o.expect, err = scan.ParsePorts(c.String("expect")); err != nil {
 		return nil, badInputf("flag --expect: %v", err)
 	}
+	var udp []uint16
+	if c.String("udp") != "" {
+		if udp, err = scan.ParsePorts(c.String("udp")); err != nil {
+			return nil, badInputf("flag --udp: %v", err)
+		}
+	}
+	if c.String("expect-udp") != "" {
+		if o.expectUDP, err = scan.ParsePorts(c.String("expect-udp")); err != nil {
+			return nil, badInputf("flag --expect-udp: %v", err)
+		}
+	}
 	if c.Float64("rate") < 0 || c.Duration("timeout") <= 0 || c.Int("concurrency") < 1 {
 		return nil, badInputf("flags --rate, --timeout, --concurrency: must be positive (rate 0: unlimited)")
 	}
@@ -77,7 +91,7 @@ func parseScanFlags(c *ucli.Context) (*scanOpts, error) {
 	// playbook lists, nothing a typo or a resolver could add.
 	o.scanner = &scan.Scanner{
 		Guard: scan.Hosts(addrs...), Concurrency: c.Int("concurrency"), Rate: c.Float64("rate"),
-		Timeout: c.Duration("timeout"), First: o.expect,
+		Timeout: c.Duration("timeout"), First: o.expect, UDP: udp,
 	}
 	return o, nil
 }
@@ -186,7 +200,7 @@ func runScan(c *ucli.Context) error {
 	findings := make([]scan.Finding, len(res))
 	code := ExitOK
 	for i, r := range res {
-		findings[i] = scan.Judged(o.targets[i].host, r, portsArg, o.expect)
+		findings[i] = scan.Judged(o.targets[i].host, r, portsArg, o.expect).WithUDP(r, o.expectUDP)
 		switch {
 		case !findings[i].Reachable:
 			code = ExitUnreachable
@@ -235,6 +249,25 @@ func writeScan(w io.Writer, format string, fs []scan.Finding, code int) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", f.Target, hostOrDash(f.Host), scan.FormatPorts(f.Open),
 			f.Closed, f.Filtered, scan.FormatPorts(f.Unexpected), scan.FormatPorts(f.Missing),
 			time.Duration(f.DurationSeconds*float64(time.Second)), verdict)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return writeUDP(w, fs)
+}
+
+// writeUDP adds the best-effort UDP table when UDP ports were probed.
+func writeUDP(w io.Writer, fs []scan.Finding) error {
+	if len(fs) == 0 || fs[0].UDP == nil {
+		return nil
+	}
+	fmt.Fprintln(w, "\nUDP (best effort: open only if answered; open|filtered is not judged)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TARGET\tOPEN\tCLOSED\tOPEN|FILTERED\tFILTERED\tUNEXPECTED OPEN\tEXPECTED CLOSED")
+	for _, f := range fs {
+		u := f.UDP
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Target, scan.FormatPorts(u.Open), scan.FormatPorts(u.Closed),
+			scan.FormatPorts(u.OpenFiltered), scan.FormatPorts(u.Filtered), scan.FormatPorts(u.Unexpected), scan.FormatPorts(u.Missing))
 	}
 	return tw.Flush()
 }

@@ -16,9 +16,11 @@ import (
 // the outside port scan on as the last phase of bootstrap; the expected set
 // is the environment's exposure policy, so it lives in the playbook.
 type portsCheck struct {
-	Expect  string        `yaml:"expect"`  // default 22,80,443
-	Range   string        `yaml:"range"`   // default 1-65535
-	Timeout time.Duration `yaml:"timeout"` // longest wait per port
+	Expect    string        `yaml:"expect"`    // default 22,80,443
+	Range     string        `yaml:"range"`     // default 1-65535
+	Timeout   time.Duration `yaml:"timeout"`   // longest wait per port
+	UDP       string        `yaml:"udp"`       // UDP ports to probe, best effort; default none
+	ExpectUDP string        `yaml:"expectUDP"` // UDP ports that may answer
 }
 
 // portScanPhase builds the scan phase from the playbook; without a
@@ -41,11 +43,17 @@ func portScanPhase(o *runOpts) (phase.Scan, error) {
 		return ph, badInputf("playbook %s: checks.ports.range: %v", o.pb.Path, err)
 	}
 	ph.Timeout = pc.Timeout
+	if ph.UDP, ph.ExpectUDP, err = udpPorts(pc); err != nil {
+		return ph, badInputf("playbook %s: %v", o.pb.Path, err)
+	}
 	addrs := map[string][]netip.Addr{}
 	for _, h := range o.hosts {
 		addrs[h.Name] = hostAddrs(h)
 	}
 	ph.Addrs = func(host string) []netip.Addr { return addrs[host] }
+	// The host's own addresses too, as its facts report them (bootstrap
+	// collects facts; harden does not, and scans the playbook's only).
+	ph.Facts = &phase.FactsAddrs{TrustedInterfaces: o.pb.Firewall.TrustedInterfaces, TrustedCIDRs: o.pb.Firewall.TrustedCIDRs}
 	// Hosts scan in parallel: share the open-files budget between them.
 	hosts := max(1, min(o.forks, len(o.hosts)))
 	ph.Concurrency = max(64, min(scan.DefaultConcurrency, (int(scan.RaiseNoFile())-1024)/hosts))
@@ -69,6 +77,10 @@ func decodePortsCheck(n *yaml.Node) (portsCheck, error) {
 			pc.Expect = scalarList(v)
 		case "range":
 			pc.Range = v.Value
+		case "udp":
+			pc.UDP = scalarList(v)
+		case "expectUDP":
+			pc.ExpectUDP = scalarList(v)
 		case "timeout":
 			d, err := time.ParseDuration(v.Value)
 			if err != nil || d <= 0 {
@@ -76,10 +88,25 @@ func decodePortsCheck(n *yaml.Node) (portsCheck, error) {
 			}
 			pc.Timeout = d
 		default:
-			return pc, fmt.Errorf("line %d: checks.ports.%s: unknown key (expect, range, timeout)", k.Line, k.Value)
+			return pc, fmt.Errorf("line %d: checks.ports.%s: unknown key (expect, range, timeout, udp, expectUDP)", k.Line, k.Value)
 		}
 	}
 	return pc, nil
+}
+
+// udpPorts parses checks.ports.udp and expectUDP; both may be empty.
+func udpPorts(pc portsCheck) (udp, expect []uint16, err error) {
+	if strings.TrimSpace(pc.UDP) != "" {
+		if udp, err = scan.ParsePorts(pc.UDP); err != nil {
+			return nil, nil, fmt.Errorf("checks.ports.udp: %v", err)
+		}
+	}
+	if strings.TrimSpace(pc.ExpectUDP) != "" {
+		if expect, err = scan.ParsePorts(pc.ExpectUDP); err != nil {
+			return nil, nil, fmt.Errorf("checks.ports.expectUDP: %v", err)
+		}
+	}
+	return udp, expect, nil
 }
 
 // scalarList reads "22,80,443" and the YAML list [22, 80, 443] alike.

@@ -34,6 +34,9 @@ type Agent struct {
 	// Confirm, if set, confirms firewall changes over a new connection
 	// while the agent waits for it.
 	Confirm *Confirmer
+	// HTTP01, if set, runs the ACME http-01 rehearsal when the agent's
+	// http01 step serves the challenge or finds port 80 taken.
+	HTTP01 *HTTP01
 }
 
 // Title implements Phase.
@@ -43,6 +46,7 @@ func (Agent) Title() string { return "agent" }
 func (a Agent) Run(ctx context.Context, t *Target) error {
 	var confirms sync.WaitGroup
 	var confirmErr error
+	var rehearsal *HTTP01Outcome
 	sink := func(e event.Event) error {
 		if err := a.Record(ctx, e); err != nil {
 			return err
@@ -55,6 +59,10 @@ func (a Agent) Run(ctx context.Context, t *Target) error {
 			// Not inline: the agent's stream must keep flowing while the
 			// confirmation dials, and the agent waits for it.
 			confirms.Go(func() { confirmErr = a.Confirm.confirm(ctx, t, e) })
+		}
+		if a.HTTP01.reacts(e) {
+			// Not inline either: the agent serves until the fetches end.
+			confirms.Go(func() { rehearsal = a.HTTP01.rehearse(ctx, t, e) })
 		}
 		return nil
 	}
@@ -71,6 +79,9 @@ func (a Agent) Run(ctx context.Context, t *Target) error {
 	t.Result.Resumed = out.Reconnects
 	for _, e := range out.Invalid {
 		t.Result.Invalid = append(t.Result.Invalid, e.Error())
+	}
+	if err := a.HTTP01.conclude(ctx, t, rehearsal, a.Record, a.Progress); err != nil {
+		return err
 	}
 	// The agent's exit status decides even when its stream closed cleanly:
 	// a run refused before any step (busy lock, bad plan) still ends with

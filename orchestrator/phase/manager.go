@@ -67,6 +67,9 @@ func (m *Manager) runHost(ctx context.Context, t *Target) {
 		t.Result.Duration = time.Since(start)
 	}()
 	for _, p := range m.Phases {
+		if o, ok := p.(Optional); ok && !o.Enabled(t) {
+			continue
+		}
 		t.Result.Phase = p.Title()
 		if err := ctx.Err(); err != nil {
 			t.fail(err)

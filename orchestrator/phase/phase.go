@@ -20,6 +20,13 @@ type Phase interface {
 	Run(ctx context.Context, t *Target) error
 }
 
+// Optional is a phase that may be off for a host (a check the playbook
+// does not ask for). The Manager skips it, so the phase a host is
+// reported to have ended in is one that ran.
+type Optional interface {
+	Enabled(t *Target) bool
+}
+
 // Target is one host's state as it moves through the phases.
 type Target struct {
 	Name   string

@@ -9,6 +9,7 @@ import (
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/facts"
 	"github.com/ck8s/ck8sctl/orchestrator/scan"
+	"github.com/ck8s/ck8sctl/orchestrator/tlscheck"
 )
 
 // Status is a host's outcome in a run.
@@ -46,6 +47,12 @@ type Result struct {
 	Duration time.Duration `json:"durationNs"`
 	// Scan is the outside port scan of each of the host's addresses.
 	Scan []scan.Finding `json:"portScan,omitempty"`
+	// ScanSkipped are addresses of the host the scan left alone (outside
+	// the network fence, private), each with the reason.
+	ScanSkipped []SkippedAddr `json:"portScanSkipped,omitempty"`
+	// TLS is the outside TLS check of the domain on each of the host's
+	// addresses (public certificate fields only).
+	TLS []*tlscheck.Report `json:"tls,omitempty"`
 	// Listeners are the host's listening sockets as the agent listed them;
 	// Exposure joins them with Scan (see ExposureOf).
 	Listeners []facts.Listener `json:"listeners,omitempty"`
@@ -55,6 +62,10 @@ type Result struct {
 	LastSeq int64 `json:"-"`
 	// Firewall is how the firewall step ended, nil when it did not run.
 	Firewall *FirewallOutcome `json:"firewall,omitempty"`
+	// HTTP01 is the ACME http-01 rehearsal's verdict, nil when it did not
+	// run. Nothing that needs http-01 (a ClusterIssuer) may be created
+	// unless HTTP01Passed.
+	HTTP01 *HTTP01Outcome `json:"http01,omitempty"`
 
 	err         error
 	agentErrors []string // messages of agent.error events
@@ -102,6 +113,9 @@ func (r *Result) agentError(fallback string) string {
 	}
 	return fallback
 }
+
+// HTTP01Passed reports whether the http-01 rehearsal ran and passed.
+func (r *Result) HTTP01Passed() bool { return r.HTTP01 != nil && r.HTTP01.Passed }
 
 // Err is the error the host ended with, for exit-code mapping.
 func (r *Result) Err() error { return r.err }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,18 +19,25 @@ import (
 // firewall or the service is fixed.
 var ErrPortsNonCompliant = errors.New("port exposure not compliant")
 
-// Scan is the outside-in port check, the last phase: it connects to every
+// Scan is the outside-in port check after the agent: it connects to every
 // port of each of the host's addresses from the orchestrator, with no help
 // from the agent, and judges the open set against Expect. It records
 // ports.scan.completed per address, ports.unexpected_open per exposed
-// port and ports.exposure (the join with the agent's listeners), numbered
-// after the agent's last event of the host.
+// port, ports.scan.skipped per facts address it would not probe and
+// ports.exposure (the join with the agent's listeners), numbered after the
+// agent's last event of the host. Non-compliance is a finding: later
+// phases (the TLS check) still run.
 type Scan struct {
-	// Addrs returns the host's addresses seen from outside; the scanner's
-	// scope guard allows exactly these. Nil disables the phase.
-	Addrs       func(host string) []netip.Addr
+	// Addrs returns the host's addresses from the playbook. Nil disables
+	// the phase.
+	Addrs func(host string) []netip.Addr
+	// Facts, if set, adds the host's own addresses from the agent's facts.
+	// The scanner's scope guard allows exactly the addresses scanned.
+	Facts       *FactsAddrs
 	Ports       []uint16
 	Expect      []uint16
+	UDP         []uint16 // probed too, best effort (scan.UDPResult)
+	ExpectUDP   []uint16
 	Concurrency int
 	Timeout     time.Duration
 	Record      func(context.Context, event.Event) error
@@ -48,32 +56,49 @@ func (s Scan) Run(ctx context.Context, t *Target) error {
 	if len(addrs) == 0 {
 		return fmt.Errorf("scanning %s: no IP address to scan (address is a name and no expectIPs)", t.Name)
 	}
-	sc := &scan.Scanner{Guard: scan.Hosts(addrs...), Concurrency: s.Concurrency, Timeout: s.Timeout, First: s.Expect}
-	res, err := sc.Scan(ctx, addrs, s.Ports)
+	extra, skipped := s.Facts.addrs(t.Result.Facts, addrs)
+	for _, sk := range skipped {
+		t.Result.ScanSkipped = append(t.Result.ScanSkipped, sk)
+		msg := fmt.Sprintf("%s (%s, from facts): %s", sk.Target, sk.Interface, sk.Reason)
+		if err := s.emit(ctx, t, event.TypePortsScanSkipped, event.StatusSkipped, msg, sk); err != nil {
+			return fmt.Errorf("recording the scan of %s: %w", t.Name, err)
+		}
+	}
+	all := slices.Concat(addrs, extra)
+	sc := &scan.Scanner{Guard: scan.Hosts(all...), Concurrency: s.Concurrency, Timeout: s.Timeout, First: s.Expect, UDP: s.UDP}
+	res, err := sc.Scan(ctx, all, s.Ports)
 	if err != nil {
 		return fmt.Errorf("scanning %s: %w", t.Name, err)
 	}
 	var problems []string
-	for _, r := range res {
-		f := scan.Judged(t.Name, r, scan.FormatPorts(s.Ports), s.Expect)
+	for i, r := range res {
+		src := SourcePlaybook
+		if i >= len(addrs) {
+			src = SourceFacts
+		}
+		f := scan.Judged(t.Name, r, scan.FormatPorts(s.Ports), s.Expect).WithUDP(r, s.ExpectUDP)
 		t.Result.Scan = append(t.Result.Scan, f)
-		if err := s.record(ctx, t, f); err != nil {
+		if err := s.record(ctx, t, f, src); err != nil {
 			return fmt.Errorf("recording the scan of %s: %w", t.Name, err)
 		}
-		problems = append(problems, problem(f)...)
+		problems = append(problems, problem(f, src)...)
 	}
 	if err := s.join(ctx, t); err != nil {
 		return fmt.Errorf("recording the exposure of %s: %w", t.Name, err)
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%w: %s", ErrPortsNonCompliant, strings.Join(problems, "; "))
+		t.Result.findings = append(t.Result.findings, fmt.Errorf("%w: %s", ErrPortsNonCompliant, strings.Join(problems, "; ")))
 	}
 	return nil
 }
 
-func problem(f scan.Finding) []string {
+// problem lists what makes f non-compliant. A playbook address where no
+// port answers proves nothing (the host is down or the scan is blocked);
+// a facts address may simply not be routed from here, which exposes
+// nothing: it is reported (reachable false) but not a failure.
+func problem(f scan.Finding, src string) []string {
 	var out []string
-	if !f.Reachable {
+	if !f.Reachable && src == SourcePlaybook {
 		out = append(out, f.Target+": no port answered")
 	}
 	if len(f.Unexpected) > 0 {
@@ -82,7 +107,7 @@ func problem(f scan.Finding) []string {
 	if len(f.Missing) > 0 && f.Reachable {
 		out = append(out, fmt.Sprintf("%s: expected closed %s", f.Target, scan.FormatPorts(f.Missing)))
 	}
-	return out
+	return append(out, f.UDPProblems()...)
 }
 
 // join records ports.exposure: the agent's listeners against the findings.
@@ -103,17 +128,36 @@ func (s Scan) join(ctx context.Context, t *Target) error {
 
 // record stores the address's events. The store keys events by (run,
 // host, seq); the agent numbered 1..LastSeq, so these continue from there.
-func (s Scan) record(ctx context.Context, t *Target, f scan.Finding) error {
+func (s Scan) record(ctx context.Context, t *Target, f scan.Finding, src string) error {
 	status, msg := event.StatusOK, fmt.Sprintf("%s: open %s, compliant", f.Target, scan.FormatPorts(f.Open))
-	if p := problem(f); len(p) > 0 {
+	if !f.Reachable && src == SourceFacts {
+		msg = f.Target + ": no port answered (not reachable from here: nothing exposed)"
+	}
+	if p := problem(f, src); len(p) > 0 {
 		status, msg = event.StatusFailed, strings.Join(p, "; ")
 	}
-	if err := s.emit(ctx, t, event.TypePortsScanCompleted, status, msg, f); err != nil {
+	if src == SourceFacts {
+		msg = "from facts: " + msg
+	}
+	data := struct {
+		scan.Finding
+		Source string `json:"source"`
+	}{f, src}
+	if err := s.emit(ctx, t, event.TypePortsScanCompleted, status, msg, data); err != nil {
 		return err
 	}
 	for _, p := range f.Unexpected {
 		data := map[string]any{"target": f.Target, "port": p, "expect": scan.FormatPorts(s.Expect)}
 		if err := s.emit(ctx, t, event.TypePortsUnexpectedOpen, event.StatusFailed, fmt.Sprintf("%s port %d is open from outside", f.Target, p), data); err != nil {
+			return err
+		}
+	}
+	if f.UDP == nil {
+		return nil
+	}
+	for _, p := range f.UDP.Unexpected {
+		data := map[string]any{"target": f.Target, "port": p, "protocol": "udp", "expect": scan.FormatPorts(s.ExpectUDP)}
+		if err := s.emit(ctx, t, event.TypePortsUnexpectedOpen, event.StatusFailed, fmt.Sprintf("%s udp port %d answers from outside", f.Target, p), data); err != nil {
 			return err
 		}
 	}

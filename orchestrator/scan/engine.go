@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -15,11 +14,12 @@ import (
 
 // The engine drives non-blocking connects from a few event loops (one per
 // CPU, each with its own epoll and share of the socket budget) instead of a
-// goroutine per socket: a probe is then five system calls and no scheduling,
-// which is what lets a full range against a rejecting host finish in well
-// under a second.
+// goroutine per socket: a probe is then a few system calls and no
+// scheduling. A closed port of a near host, the bulk of a scan against a
+// rejecting host, costs two: a connect, and a second connect that reads
+// the reset and readies the same socket for the next port.
 
-// flight is one connect in progress.
+// flight is one connect in progress; seq 0 is no flight.
 type flight struct {
 	it       item
 	fd       int
@@ -28,19 +28,80 @@ type flight struct {
 	deadline time.Time
 }
 
-// deadlines is a min-heap of flights by deadline. Finished flights stay in
-// it until popped and are recognised by seq.
-type deadlines []flight
+// deadline is a flight's place in the deadline heap.
+type deadline struct {
+	at  time.Time
+	fd  int
+	seq uint64
+}
 
-func (d deadlines) Len() int           { return len(d) }
-func (d deadlines) Less(i, j int) bool { return d[i].deadline.Before(d[j].deadline) }
-func (d deadlines) Swap(i, j int)      { d[i], d[j] = d[j], d[i] }
-func (d *deadlines) Push(x any)        { *d = append(*d, x.(flight)) }
-func (d *deadlines) Pop() any {
-	old := *d
-	f := old[len(old)-1]
-	*d = old[:len(old)-1]
-	return f
+// deadlines is a min-heap of flights by deadline, typed rather than
+// container/heap's, which would allocate per probe. Finished flights
+// stay in it until popped and are recognised by seq.
+type deadlines []deadline
+
+func (d *deadlines) push(x deadline) {
+	h := append(*d, x)
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !h[i].at.Before(h[p].at) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+	*d = h
+}
+
+func (d *deadlines) pop() deadline {
+	h := *d
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	for i := 0; ; {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && h[c+1].at.Before(h[c].at) {
+			c++
+		}
+		if !h[c].at.Before(h[i].at) {
+			break
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
+	*d = h
+	return top
+}
+
+// flights holds the flights of a loop by fd.
+type flights struct {
+	byFD []flight
+	n    int
+}
+
+func (f *flights) len() int { return f.n }
+
+func (f *flights) add(x flight) {
+	for x.fd >= len(f.byFD) {
+		f.byFD = append(f.byFD, make([]flight, len(f.byFD)+64)...)
+	}
+	f.byFD[x.fd] = x
+	f.n++
+}
+
+// take removes and returns the flight on fd, if it is seq (any, if 0).
+func (f *flights) take(fd int, seq uint64) (flight, bool) {
+	if fd >= len(f.byFD) || f.byFD[fd].seq == 0 || (seq != 0 && f.byFD[fd].seq != seq) {
+		return flight{}, false
+	}
+	x := f.byFD[fd]
+	f.byFD[fd] = flight{}
+	f.n--
+	return x, true
 }
 
 // pass probes items with at most r.conc sockets in flight.
@@ -54,7 +115,7 @@ func (r *run) pass(ctx context.Context, items []item, attempt int) (answered int
 		if i < r.conc%loops {
 			budget++
 		}
-		l := &loop{r: r, items: items, next: &next, ans: &ans, attempt: attempt, budget: max(budget, 1), inflight: map[int]flight{}}
+		l := &loop{r: r, items: items, next: &next, ans: &ans, attempt: attempt, budget: max(budget, 1)}
 		wg.Go(func() { errs[i] = l.run(ctx) })
 	}
 	wg.Wait()
@@ -74,8 +135,9 @@ type loop struct {
 	budget   int
 	ep       int
 	seq      uint64
-	inflight map[int]flight
+	inflight flights
 	heap     deadlines
+	socks    sockets
 	carry    *item // an item a local shortage kept from starting
 	stalls   int
 }
@@ -96,7 +158,7 @@ func (l *loop) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if !more && len(l.inflight) == 0 {
+		if !more && l.inflight.len() == 0 {
 			return nil
 		}
 		wait := l.waitMillis()
@@ -109,7 +171,9 @@ func (l *loop) run(ctx context.Context) error {
 		}
 		now := time.Now()
 		for _, ev := range events[:max(n, 0)] {
-			l.complete(int(ev.Fd), now)
+			if err := l.complete(int(ev.Fd), now); err != nil {
+				return fmt.Errorf("scan: watching a socket: %w", err)
+			}
 		}
 		l.expire(now)
 	}
@@ -121,7 +185,7 @@ func (l *loop) waitMillis() int {
 	if len(l.heap) == 0 {
 		return 1
 	}
-	ms := time.Until(l.heap[0].deadline).Milliseconds() + 1
+	ms := time.Until(l.heap[0].at).Milliseconds() + 1
 	return int(min(max(ms, 0), 10))
 }
 
@@ -134,7 +198,7 @@ const fillBatch = 64
 // and room that the budget still allows starting it now.
 func (l *loop) fill() (more, room bool, err error) {
 	for range fillBatch {
-		if len(l.inflight) >= l.budget {
+		if l.inflight.len() >= l.budget {
 			return true, false, nil
 		}
 		it, ok := l.take()
@@ -149,7 +213,7 @@ func (l *loop) fill() (more, room bool, err error) {
 			return true, false, err
 		}
 	}
-	return true, len(l.inflight) < l.budget, nil
+	return true, l.inflight.len() < l.budget, nil
 }
 
 func (l *loop) take() (item, bool) {
@@ -171,40 +235,32 @@ func (l *loop) start(it item) error {
 	l.r.s.probes.Add(1)
 	t.probes.Add(1)
 	started := time.Now()
-	fd, err := socketTo(t, it.port)
-	if errors.Is(err, unix.EINPROGRESS) {
-		// On a near host the reset is often processed before connect
-		// returns: read it now and skip the epoll round trip.
-		soerr, gerr := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-		if gerr != nil || soerr != int(unix.ECONNREFUSED) {
-			return l.watch(it, fd)
-		}
-		err = unix.ECONNREFUSED
+	fd, err := l.socks.connect(t, it.port)
+	if errors.Is(err, unix.EALREADY) {
+		return l.watch(it, fd, started)
 	}
 	c, local := classify(err)
+	if fd >= 0 {
+		l.socks.done(t, fd, err)
+	}
 	if local {
 		return l.shortage(it, err)
 	}
 	l.stalls = 0
-	if fd >= 0 {
-		closeSocket(fd, c == Open)
-	}
 	l.record(it, c, time.Since(started))
 	return nil
 }
 
-func (l *loop) watch(it item, fd int) error {
-	ev := unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLERR | unix.EPOLLHUP, Fd: int32(fd)}
-	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		unix.Close(fd)
+func (l *loop) watch(it item, fd int, started time.Time) error {
+	if err := l.socks.watch(l.ep, fd); err != nil {
+		l.socks.close(fd, false)
 		return fmt.Errorf("scan: watching a socket: %w", err)
 	}
 	l.seq++
-	now := time.Now()
 	t := l.r.targets[it.target]
-	f := flight{it: it, fd: fd, seq: l.seq, start: now, deadline: now.Add(t.est.timeout(l.attempt))}
-	l.inflight[fd] = f
-	heap.Push(&l.heap, f)
+	f := flight{it: it, fd: fd, seq: l.seq, start: started, deadline: started.Add(t.est.timeout(l.attempt))}
+	l.inflight.add(f)
+	l.heap.push(deadline{at: f.deadline, fd: fd, seq: f.seq})
 	return nil
 }
 
@@ -214,42 +270,44 @@ func (l *loop) watch(it item, fd int) error {
 func (l *loop) shortage(it item, err error) error {
 	l.carry = &it
 	l.stalls++
-	if len(l.inflight) == 0 && l.stalls > 100 {
+	if l.inflight.len() == 0 && l.stalls > 100 {
 		t := l.r.targets[it.target]
 		return fmt.Errorf("probing %s port %d: %w (out of local resources: lower --concurrency)", t.addr, it.port, err)
 	}
-	if len(l.inflight) == 0 {
+	if l.inflight.len() == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	l.budget = max(1, len(l.inflight))
+	l.budget = max(1, l.inflight.len())
 	return nil
 }
 
-func (l *loop) complete(fd int, now time.Time) {
-	f, ok := l.inflight[fd]
+func (l *loop) complete(fd int, now time.Time) error {
+	f, ok := l.inflight.take(fd, 0)
 	if !ok {
-		return
+		return nil
 	}
-	delete(l.inflight, fd)
-	soerr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err == nil && soerr != 0 {
-		err = unix.Errno(soerr)
+	t := l.r.targets[f.it.target]
+	err := l.socks.again(t, f.it.port, fd)
+	if errors.Is(err, unix.EALREADY) {
+		// Still connecting (a spurious wake-up): watch it again.
+		l.inflight.add(f)
+		return l.socks.watch(l.ep, fd)
 	}
 	c, _ := classify(err)
 	took := now.Sub(f.start)
 	if c == Open {
 		took = kernelRTT(fd, took)
 	}
-	closeSocket(fd, c == Open)
+	l.socks.done(t, fd, err)
 	l.record(f.it, c, took)
+	return nil
 }
 
 func (l *loop) expire(now time.Time) {
-	for len(l.heap) > 0 && !l.heap[0].deadline.After(now) {
-		f := heap.Pop(&l.heap).(flight)
-		if cur, ok := l.inflight[f.fd]; ok && cur.seq == f.seq {
-			delete(l.inflight, f.fd)
-			closeSocket(f.fd, false)
+	for len(l.heap) > 0 && !l.heap[0].at.After(now) {
+		d := l.heap.pop()
+		if f, ok := l.inflight.take(d.fd, d.seq); ok {
+			l.socks.close(f.fd, false)
 			l.record(f.it, silent, 0)
 		}
 	}
@@ -274,9 +332,12 @@ func (l *loop) record(it item, c Class, took time.Duration) {
 }
 
 func (l *loop) closeAll() {
-	for fd := range l.inflight {
-		closeSocket(fd, false)
+	for _, f := range l.inflight.byFD {
+		if f.seq != 0 {
+			l.socks.close(f.fd, false)
+		}
 	}
+	l.socks.closeAll()
 	unix.Close(l.ep)
 }
 

@@ -20,6 +20,9 @@ type target struct {
 	est     *rtt
 	probes  atomic.Int64
 	retries int
+
+	udp       *UDPResult
+	udpProbes atomic.Int64
 }
 
 // item is one port of one target still to probe.
@@ -124,7 +127,7 @@ func (r *run) progress() Progress {
 func (r *run) results() []*Result {
 	out := make([]*Result, len(r.targets))
 	for i, t := range r.targets {
-		res := &Result{Target: t.addr, Open: []uint16{}, Probes: int(t.probes.Load()), Retries: t.retries, Duration: time.Since(r.start)}
+		res := &Result{Target: t.addr, Open: []uint16{}, Probes: int(t.probes.Load()), Retries: t.retries, Duration: time.Since(r.start), UDP: t.udp}
 		res.SRTT, _ = t.est.stats()
 		for _, p := range r.order {
 			switch t.class[p] {

@@ -63,6 +63,9 @@ type Scanner struct {
 	// First are ports probed before the others (the expected ones), so the
 	// RTT is known early even on a host that drops all but a few ports.
 	First []uint16
+	// UDP are ports also probed over UDP, best effort (see UDPResult),
+	// alongside the TCP scan.
+	UDP []uint16
 	// Progress, if set, is called about every 100ms and once at the end.
 	Progress func(Progress)
 
@@ -84,6 +87,7 @@ type Result struct {
 	Retries  int           `json:"retryPasses"`
 	SRTT     time.Duration `json:"srttNs"`
 	Duration time.Duration `json:"durationNs"`
+	UDP      *UDPResult    `json:"udp,omitempty"` // with Scanner.UDP only
 }
 
 // Reachable reports whether any port answered with a handshake or a reset.
@@ -112,7 +116,10 @@ func (s *Scanner) Scan(ctx context.Context, targets []netip.Addr, ports []uint16
 	}
 	run := s.newRun(targets, ports)
 	stopProgress := run.reportProgress(s.Progress)
+	var udp sync.WaitGroup
+	udp.Go(func() { run.scanUDP(ctx, s.UDP) })
 	err := run.passes(ctx, s.retries())
+	udp.Wait()
 	stopProgress()
 	return run.results(), err
 }

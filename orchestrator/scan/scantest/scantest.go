@@ -18,37 +18,75 @@ import (
 // ListenIn listens on addr ("[::]:0", "198.18.1.2:443") inside the named
 // network namespace (as `ip netns add` names it).
 func ListenIn(netns, addr string) (net.Listener, error) {
+	var ln net.Listener
+	err := in(netns, func() (err error) {
+		ln, err = net.Listen("tcp", addr)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s in %s: %w", addr, netns, err)
+	}
+	return ln, nil
+}
+
+// ListenPacketIn opens a UDP socket on addr inside the named network
+// namespace.
+func ListenPacketIn(netns, addr string) (net.PacketConn, error) {
+	var pc net.PacketConn
+	err := in(netns, func() (err error) {
+		pc, err = net.ListenPacket("udp", addr)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listening on udp %s in %s: %w", addr, netns, err)
+	}
+	return pc, nil
+}
+
+// Echo answers every datagram on pc with its own bytes until pc is
+// closed, like a UDP service that understood the probe.
+func Echo(pc net.PacketConn) {
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			_, _ = pc.WriteTo(buf[:n], from)
+		}
+	}()
+}
+
+// in runs open on a thread moved into netns; the sockets it opens stay
+// in that namespace.
+func in(netns string, open func() error) error {
 	runtime.LockOSThread()
 	orig, err := os.Open("/proc/thread-self/ns/net")
 	if err != nil {
 		runtime.UnlockOSThread()
-		return nil, fmt.Errorf("listening in %s: %w", netns, err)
+		return err
 	}
 	defer orig.Close()
 	target, err := os.Open(filepath.Join("/run/netns", netns))
 	if err != nil {
 		runtime.UnlockOSThread()
-		return nil, fmt.Errorf("listening in %s: %w", netns, err)
+		return err
 	}
 	defer target.Close()
 	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
 		runtime.UnlockOSThread()
-		return nil, fmt.Errorf("entering netns %s: %w", netns, err)
+		return fmt.Errorf("entering netns: %w", err)
 	}
-	ln, lerr := net.Listen("tcp", addr)
+	oerr := open()
 	if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
 		// The thread is stuck in the other namespace: leave it locked so
 		// the runtime ends it with this goroutine instead of reusing it.
-		if ln != nil {
-			ln.Close()
-		}
-		return nil, fmt.Errorf("leaving netns %s: %w", netns, err)
+		// The socket open made is lost with it.
+		return fmt.Errorf("leaving netns: %w", err)
 	}
 	runtime.UnlockOSThread()
-	if lerr != nil {
-		return nil, fmt.Errorf("listening on %s in %s: %w", addr, netns, lerr)
-	}
-	return ln, nil
+	return oerr
 }
 
 // Accept accepts and closes connections on ln until it is closed, so
