@@ -31,7 +31,14 @@ func main() {
 	ssh := flag.Bool("ssh", true, "run the bootstrap vs ssh section")
 	scan := flag.Bool("scan", true, "run the port scan vs nmap section (lab index INDEX-1)")
 	dns := flag.Bool("dns", true, "run the DNS preflight section (lab index INDEX-2)")
+	fw := flag.Bool("firewall", true, "run the firewall section: ck8sctl harden vs Ansible (own lab, random free index)")
+	fwIndex := flag.Int("firewall-index", 0, "lab index of the firewall section (0: a random free one)")
+	fwForks := flag.Int("ansible-forks", 10, "Ansible forks in the firewall section")
+	fwReps := flag.Int("ansible-reps", 1, "repetitions of each Ansible measurement (50 hosts take minutes a run)")
+	fwBackend := flag.String("firewall-backend", "iptables", "firewall.backend of ck8sctl's playbook in the firewall section")
+	fwAnsible := flag.Bool("firewall-ansible", true, "run the Ansible side of the firewall section (false: ck8sctl only, minutes instead of an hour)")
 	flag.Parse()
+	benchIndex = *index
 	if *ssh {
 		if err := run(*sizes, *index, *reps); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -48,6 +55,18 @@ func main() {
 	if *dns {
 		if err := benchDNS(*index-2, *reps); err != nil {
 			fmt.Fprintln(os.Stderr, "bench: dns:", err)
+			os.Exit(1)
+		}
+	}
+	if *fw {
+		self, _ := filepath.Abs("bin/ck8sctl")
+		ns, err := parseSizes(*sizes)
+		if err == nil {
+			err = firewallBench(fwOptions{self: self, sizes: ns, index: *fwIndex, reps: *reps, ansibleReps: *fwReps, ansibleForks: *fwForks,
+				backend: *fwBackend, playbook: "hack/bench/ansible/firewall.yml", ansible: *fwAnsible})
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: firewall:", err)
 			os.Exit(1)
 		}
 	}
