@@ -23,6 +23,7 @@ func tlsCheckCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "addr", Usage: "`IP:PORT` or [IPv6]:PORT to connect to (default: DOMAIN resolved, port 443)"},
 			&ucli.StringFlag{Name: "ca-file", Usage: "PEM `FILE` of CA certificates to verify against instead of the system roots (staging CAs)"},
 			&ucli.StringFlag{Name: "min-valid", Value: "14d", Usage: "least remaining validity that passes: days (14d) or a duration (36h)"},
+			&ucli.BoolFlag{Name: "http-redirect", Usage: "also require http://DOMAIN/ on port 80 of the same address to redirect to https://DOMAIN/"},
 			&ucli.DurationFlag{Name: "timeout", Value: tlscheck.DefaultTimeout, Usage: "for the connect and for the handshake each"},
 			&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "table or json"},
 		},
@@ -88,6 +89,7 @@ func tlsCheckConfig(c *ucli.Context) (tlscheck.Config, string, error) {
 	if cfg.MinValid, err = tlscheck.ParseMinValid(c.String("min-valid")); err != nil {
 		return cfg, "", badInputf("flag --min-valid: %v", err)
 	}
+	cfg.HTTPRedirect = c.Bool("http-redirect")
 	if cfg.Timeout = c.Duration("timeout"); cfg.Timeout <= 0 {
 		return cfg, "", badInputf("flag --timeout: must be positive")
 	}

@@ -112,4 +112,9 @@ func TestTLSCheckLab(t *testing.T) {
 	if r.code != ExitFailed || !strings.Contains(r.stderr, "in 20 days, within the minimum remaining validity of 30d") || !strings.Contains(r.stdout, "- fail expiry: ") {
 		t.Fatalf("--min-valid 30d: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	// The lab host's port 80 is a plain web decoy, no redirect to https.
+	r = ck8sctl(t, "tls-check", domain, "--addr", addr4, "--ca-file", caFile, "--http-redirect")
+	if r.code != ExitFailed || !strings.Contains(r.stderr, "http://"+domain+"/ at "+h.Addr4.String()+":80 answers") {
+		t.Fatalf("--http-redirect against the decoy: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
 }

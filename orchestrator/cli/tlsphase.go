@@ -17,7 +17,7 @@ import (
 )
 
 // tlsKeys are the keys of `checks: tls:`.
-var tlsKeys = []string{"caFile", "minValid", "port", "timeout"}
+var tlsKeys = []string{"caFile", "minValid", "port", "timeout", "httpRedirect"}
 
 // tlsPhase builds the TLS check phase from the playbook's `checks: tls:`
 // section. It is opt-in: lab hosts (and many fresh hosts) serve a
@@ -103,6 +103,12 @@ func decodeTLSKey(ph *phase.TLS, key string, v *yaml.Node, dir string) error {
 			return fmt.Errorf("%q is not a positive duration", v.Value)
 		}
 		ph.Config.Timeout = d
+	case "httpRedirect":
+		b, err := strconv.ParseBool(v.Value)
+		if err != nil || v.Tag != "!!bool" {
+			return fmt.Errorf("must be true or false, got %q", v.Value)
+		}
+		ph.Config.HTTPRedirect = b
 	default:
 		return fmt.Errorf("unknown key (%s)", strings.Join(tlsKeys, ", "))
 	}

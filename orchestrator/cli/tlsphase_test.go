@@ -30,7 +30,8 @@ func TestTLSPlaybookBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ tls, msg string }{
-		{"\n    bogus: 1", "playbook.yaml: line 4: checks.tls.bogus: unknown key (caFile, minValid, port, timeout)"},
+		{"\n    bogus: 1", "playbook.yaml: line 4: checks.tls.bogus: unknown key (caFile, minValid, port, timeout, httpRedirect)"},
+		{"\n    httpRedirect: sometimes", `line 4: checks.tls.httpRedirect: must be true or false, got "sometimes"`},
 		{" [443]", "line 3: checks.tls: must be a mapping"},
 		{"\n    port: 0", "line 4: checks.tls.port: must be an integer between 1 and 65535"},
 		{"\n    port: \"443\"", "line 4: checks.tls.port: must be an integer"},

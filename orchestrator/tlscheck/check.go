@@ -49,6 +49,9 @@ func Check(ctx context.Context, cfg Config) (*Report, error) {
 	if ok {
 		judge(r, &cfg, o, now)
 	}
+	if cfg.HTTPRedirect {
+		checkRedirect(ctx, &cfg, addr.Addr(), r)
+	}
 	r.finish()
 	return r, nil
 }

@@ -55,6 +55,11 @@ type Config struct {
 	RejectStaging bool
 	// Timeout bounds the connect and the handshake each; DefaultTimeout if zero.
 	Timeout time.Duration
+	// HTTPRedirect also asks the same address for http://<domain>/ on
+	// HTTPPort (DefaultHTTPPort if zero) and fails unless it redirects to
+	// https on the domain.
+	HTTPRedirect bool
+	HTTPPort     uint16
 	// Now is the clock the validity is judged by; time.Now if nil.
 	Now func() time.Time
 }

@@ -60,11 +60,14 @@ type Report struct {
 	ChainVerified bool      `json:"chainVerified"`
 	VerifyError   string    `json:"verifyError,omitempty"`
 	Staging       bool      `json:"staging"`
-	MinValidDays  float64   `json:"minValidDays"`
-	Findings      []Finding `json:"findings,omitempty"`
-	Passed        bool      `json:"passed"`
-	CheckedAt     time.Time `json:"checkedAt"`
-	Seconds       float64   `json:"durationSeconds"`
+	// HTTPRedirect is where plain HTTP on the domain redirects to, when
+	// that was checked and passed.
+	HTTPRedirect string    `json:"httpRedirect,omitempty"`
+	MinValidDays float64   `json:"minValidDays"`
+	Findings     []Finding `json:"findings,omitempty"`
+	Passed       bool      `json:"passed"`
+	CheckedAt    time.Time `json:"checkedAt"`
+	Seconds      float64   `json:"durationSeconds"`
 }
 
 func (r *Report) add(check string, sev Severity, format string, a ...any) {

@@ -31,6 +31,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 			row("chain", "NOT verified against %s: %s", r.Roots, r.VerifyError)
 		}
 		row("staging CA", "%s", map[bool]string{false: "no", true: "yes"}[r.Staging])
+		if r.HTTPRedirect != "" {
+			row("http", "redirects to %s", r.HTTPRedirect)
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
