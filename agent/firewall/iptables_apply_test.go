@@ -16,17 +16,17 @@ func TestIPTablesIdempotent(t *testing.T) {
 		return
 	}
 	iptEachVariant(t, func(t *testing.T, b *iptBackend) {
-		bt := iptRender(t, b, iptDefaultProfile())
-		iptApply(t, b, bt)
-		first := iptState(t, b)
+		bt := mustRender(t, b, iptDefaultProfile())
+		mustApply(t, b, bt)
+		first := mustState(t, b)
 		iptTouchLoopback(t)
 		counters := iptJumpCounters(t, b)
-		iptApply(t, b, iptRender(t, b, iptDefaultProfile()))
-		if s := iptState(t, b); s != first {
+		mustApply(t, b, mustRender(t, b, iptDefaultProfile()))
+		if s := mustState(t, b); s != first {
 			t.Errorf("State after a re-render and apply:\n%s\nwant:\n%s", s, first)
 		}
-		iptApply(t, b, bt) // stale: it still inserts the jumps
-		if s := iptState(t, b); s != first {
+		mustApply(t, b, bt) // stale: it still inserts the jumps
+		if s := mustState(t, b); s != first {
 			t.Errorf("State after applying the same batch again:\n%s\nwant:\n%s", s, first)
 		}
 		if got := iptJumpCounters(t, b); got != counters || strings.Contains(counters, "-c 0 ") {
@@ -77,8 +77,8 @@ func TestIPTablesEstablishedFirst(t *testing.T) {
 	}
 	iptEachVariant(t, func(t *testing.T, b *iptBackend) {
 		for name, p := range iptGoldens() {
-			iptApply(t, b, iptRender(t, b, p))
-			iptCheckOrder(t, name+" listed", iptState(t, b))
+			mustApply(t, b, mustRender(t, b, p))
+			iptCheckOrder(t, name+" listed", mustState(t, b))
 		}
 	})
 }

@@ -19,7 +19,7 @@ func TestIPTablesCoexistence(t *testing.T) {
 	iptEachVariant(t, func(t *testing.T, b *iptBackend) {
 		iptLoadForeign(t, b)
 		before := iptForeign(t, b)
-		if s := iptState(t, b); s != "" {
+		if s := mustState(t, b); s != "" {
 			t.Fatalf("State before any apply = %q, want empty", s)
 		}
 		unchanged := func(when string) {
@@ -31,20 +31,20 @@ func TestIPTablesCoexistence(t *testing.T) {
 				}
 			}
 		}
-		rollback := iptSnapshot(t, b)
-		iptApply(t, b, iptRender(t, b, iptDefaultProfile()))
+		rollback := mustSnapshot(t, b)
+		mustApply(t, b, mustRender(t, b, iptDefaultProfile()))
 		unchanged("after apply")
 		iptJumpFirst(t, b)
 
 		p := iptDefaultProfile()
 		p.Reject, p.AllowUDP = true, []int{8472}
-		iptApply(t, b, iptRender(t, b, p))
+		mustApply(t, b, mustRender(t, b, p))
 		unchanged("after re-apply")
 		iptJumpFirst(t, b)
 
-		iptApply(t, b, rollback)
+		mustApply(t, b, rollback)
 		unchanged("after rollback")
-		if s := iptState(t, b); s != "" {
+		if s := mustState(t, b); s != "" {
 			t.Errorf("State after rollback = %q, want empty", s)
 		}
 	})
@@ -59,13 +59,13 @@ func TestIPTablesJumpKeepsItsPlace(t *testing.T) {
 	}
 	iptEachVariant(t, func(t *testing.T, b *iptBackend) {
 		iptLoadForeign(t, b)
-		iptApply(t, b, iptRender(t, b, iptDefaultProfile()))
+		mustApply(t, b, mustRender(t, b, iptDefaultProfile()))
 		for _, f := range b.fams {
 			if err := f.ipt.Insert("filter", "INPUT", 1, "-j", "KUBE-FIREWALL"); err != nil {
 				t.Fatal(err)
 			}
 		}
-		iptApply(t, b, iptRender(t, b, iptDefaultProfile()))
+		mustApply(t, b, mustRender(t, b, iptDefaultProfile()))
 		for _, f := range b.fams {
 			rules, err := f.ipt.List("filter", "INPUT")
 			if err != nil {

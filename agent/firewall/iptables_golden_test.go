@@ -64,7 +64,7 @@ func TestIPTablesGolden(t *testing.T) {
 	iptEachVariant(t, func(t *testing.T, b *iptBackend) {
 		for name, p := range iptGoldens() {
 			iptReset(t)
-			bt := iptRender(t, b, p)
+			bt := mustRender(t, b, p)
 			if got := "# ipv4\n" + bt.Parts[0].Input + "# ipv6\n" + bt.Parts[1].Input; got != iptGoldenText(t, p) {
 				t.Errorf("%s: Render on an empty host differs from the golden:\n%s", name, got)
 			}
@@ -74,8 +74,8 @@ func TestIPTablesGolden(t *testing.T) {
 					t.Errorf("%s: part %d argv = %q, want %q", name, i, part.Argv, want)
 				}
 			}
-			iptApply(t, b, bt)
-			if got, want := iptState(t, b), iptStateOf(bt); got != want {
+			mustApply(t, b, bt)
+			if got, want := mustState(t, b), iptStateOf(bt); got != want {
 				t.Errorf("%s: State after applying differs from the rendered rules:\n got: %s\nwant: %s", name, got, want)
 			}
 		}

@@ -119,37 +119,3 @@ func iptForeign(t *testing.T, b *iptBackend) [2]string {
 	}
 	return out
 }
-
-func iptState(t *testing.T, b *iptBackend) string {
-	t.Helper()
-	s, err := b.State(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func iptRender(t *testing.T, b *iptBackend, p Profile) Batch {
-	t.Helper()
-	bt, err := b.Render(context.Background(), p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bt
-}
-
-func iptSnapshot(t *testing.T, b *iptBackend) Batch {
-	t.Helper()
-	bt, err := b.Snapshot(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bt
-}
-
-func iptApply(t *testing.T, b *iptBackend, bt Batch) {
-	t.Helper()
-	if err := b.Apply(context.Background(), bt); err != nil {
-		t.Fatal(err)
-	}
-}

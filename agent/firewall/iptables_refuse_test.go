@@ -20,7 +20,7 @@ func TestIPTablesApplyRefuses(t *testing.T) {
 	iptEachVariant(t, func(t *testing.T, b *iptBackend) {
 		iptLoadForeign(t, b)
 		before := iptForeign(t, b)
-		good := iptRender(t, b, iptDefaultProfile())
+		good := mustRender(t, b, iptDefaultProfile())
 		with := func(argv []string, input string) Batch {
 			return Batch{Backend: NameIPTables, Parts: []Part{good.Parts[0], {Argv: argv, Input: input}}}
 		}
@@ -44,7 +44,7 @@ func TestIPTablesApplyRefuses(t *testing.T) {
 				t.Errorf("%s: Apply = %v, want a refusal", name, err)
 			}
 		}
-		if s := iptState(t, b); s != "" {
+		if s := mustState(t, b); s != "" {
 			t.Errorf("a refused batch changed the owned state:\n%s", s)
 		}
 		if after := iptForeign(t, b); after != before {

@@ -23,25 +23,25 @@ func TestIPTablesSnapshotRestores(t *testing.T) {
 		for _, before := range []*Profile{nil, &older} {
 			iptReset(t)
 			if before != nil {
-				iptApply(t, b, iptRender(t, b, *before))
+				mustApply(t, b, mustRender(t, b, *before))
 			}
-			want := iptState(t, b)
-			snap := iptSnapshot(t, b)
-			bt := iptRender(t, b, iptDefaultProfile())
-			iptApply(t, b, bt)
-			if iptState(t, b) == want {
+			want := mustState(t, b)
+			snap := mustSnapshot(t, b)
+			bt := mustRender(t, b, iptDefaultProfile())
+			mustApply(t, b, bt)
+			if mustState(t, b) == want {
 				t.Fatal("the apply changed nothing; the test proves nothing")
 			}
-			iptApply(t, b, snap)
-			if got := iptState(t, b); got != want {
+			mustApply(t, b, snap)
+			if got := mustState(t, b); got != want {
 				t.Errorf("State after rollback:\n%s\nwant:\n%s", got, want)
 			}
 			// A failed apply that only reached IPv4, then the rollback;
 			// and the rollback run twice (the watchdog may race a confirm).
-			iptApply(t, b, Batch{Backend: NameIPTables, Parts: bt.Parts[:1]})
-			iptApply(t, b, snap)
-			iptApply(t, b, snap)
-			if got := iptState(t, b); got != want {
+			mustApply(t, b, Batch{Backend: NameIPTables, Parts: bt.Parts[:1]})
+			mustApply(t, b, snap)
+			mustApply(t, b, snap)
+			if got := mustState(t, b); got != want {
 				t.Errorf("State after a half apply and two rollbacks:\n%s\nwant:\n%s", got, want)
 			}
 		}
@@ -58,20 +58,20 @@ func TestIPTablesApplyFailure(t *testing.T) {
 	}
 	iptEachVariant(t, func(t *testing.T, b *iptBackend) {
 		ctx := context.Background()
-		before := iptState(t, b)
-		bad := iptRender(t, b, iptDefaultProfile())
+		before := mustState(t, b)
+		bad := mustRender(t, b, iptDefaultProfile())
 		bad.Parts[1].Input = strings.Replace(bad.Parts[1].Input, "--dport 22 ", "--dport 99999 ", 1)
 		err := b.Apply(ctx, bad)
 		if err == nil || !strings.Contains(err.Error(), "nothing was changed") {
 			t.Errorf("Apply of an unparsable IPv6 part: %v, want an error saying nothing was changed", err)
 		}
-		if s := iptState(t, b); s != before {
+		if s := mustState(t, b); s != before {
 			t.Errorf("State after a refused batch:\n%s\nwant:\n%s", s, before)
 		}
 
 		// Deleting a chain its jump still uses fails at commit time, after
 		// the IPv6 mangle section is already committed.
-		late := iptRender(t, b, iptDefaultProfile())
+		late := mustRender(t, b, iptDefaultProfile())
 		late.Parts[1].Input = strings.Replace(late.Parts[1].Input, "-I INPUT 1 -j CK8S-INPUT\n", "-I INPUT 1 -j CK8S-INPUT\n-X CK8S-INPUT\n", 1)
 		err = b.Apply(ctx, late)
 		if err == nil {
@@ -79,7 +79,7 @@ func TestIPTablesApplyFailure(t *testing.T) {
 		}
 		t.Logf("%s: %v", b.variant, err)
 		var v6 []string
-		for _, l := range strings.Split(iptState(t, b), "\n") {
+		for _, l := range strings.Split(mustState(t, b), "\n") {
 			if strings.HasPrefix(l, "ipv6 ") {
 				v6 = append(v6, l)
 			}
@@ -88,8 +88,8 @@ func TestIPTablesApplyFailure(t *testing.T) {
 			t.Errorf("the failed IPv6 part left:\n%s", strings.Join(v6, "\n"))
 		}
 		applied := strings.Contains(err.Error(), "ipv4 rules were applied")
-		if applied != strings.HasPrefix(iptState(t, b), "ipv4 ") {
-			t.Errorf("the error (%v) and the IPv4 state disagree:\n%s", err, iptState(t, b))
+		if applied != strings.HasPrefix(mustState(t, b), "ipv4 ") {
+			t.Errorf("the error (%v) and the IPv4 state disagree:\n%s", err, mustState(t, b))
 		}
 	})
 }

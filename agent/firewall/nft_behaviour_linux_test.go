@@ -44,14 +44,14 @@ func TestNFTBehaviour(t *testing.T) {
 	}
 	defer live.Close()
 
-	rollback := nftSnapshot(t, b)
-	nftApply(t, b, nftRenderBatch(t, b, Profile{AllowTCP: []int{8443}, SSHPorts: []int{22}}))
+	rollback := mustSnapshot(t, b)
+	mustApply(t, b, mustRender(t, b, Profile{AllowTCP: []int{8443}, SSHPorts: []int{22}}))
 	nftReach(t, "applied", client, true, open...)
 	nftReach(t, "applied", client, false, closed...)
 	if err := nftEcho(live); err != nil {
 		t.Errorf("a session open before the apply broke: %v", err)
 	}
-	nftApply(t, b, rollback)
+	mustApply(t, b, rollback)
 	nftReach(t, "rolled back", client, true, append(open, closed...)...)
 }
 

@@ -67,40 +67,6 @@ func nftSh(t *testing.T, script string) {
 	}
 }
 
-func nftApply(t *testing.T, b *nftBackend, bt Batch) {
-	t.Helper()
-	if err := b.Apply(context.Background(), bt); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func nftRenderBatch(t *testing.T, b *nftBackend, p Profile) Batch {
-	t.Helper()
-	bt, err := b.Render(context.Background(), p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bt
-}
-
-func nftState(t *testing.T, b *nftBackend) string {
-	t.Helper()
-	s, err := b.State(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func nftSnapshot(t *testing.T, b *nftBackend) Batch {
-	t.Helper()
-	s, err := b.Snapshot(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // nftForeign is `nft list ruleset` without our table: what the backend
 // must never change.
 func nftForeign(t *testing.T) string {

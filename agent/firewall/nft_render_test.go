@@ -58,8 +58,8 @@ func TestNFTGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		nftApply(t, b, b.batch(string(golden)))
-		if s := nftState(t, b); !strings.HasPrefix(s, "table "+nftTable+" {") {
+		mustApply(t, b, b.batch(string(golden)))
+		if s := mustState(t, b); !strings.HasPrefix(s, "table "+nftTable+" {") {
 			t.Errorf("%s: after loading the golden, State = %q", name, s)
 		}
 	}
@@ -159,8 +159,8 @@ func TestNFTEstablishedFirst(t *testing.T) {
 	}
 	b := nftTestBackend(t)
 	for name, p := range nftGoldens() {
-		nftApply(t, b, nftRenderBatch(t, b, p))
-		nftCheckOrder(t, name+" listed", nftState(t, b))
+		mustApply(t, b, mustRender(t, b, p))
+		nftCheckOrder(t, name+" listed", mustState(t, b))
 	}
 }
 

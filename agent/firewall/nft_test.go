@@ -30,12 +30,12 @@ ip6tables -A INPUT -p tcp --dport 10250 -j ACCEPT`)
 	before := nftCmd(t, "", "list", "ruleset")
 	iptBefore := nftIPTablesSave(t)
 
-	rollback := nftSnapshot(t, b)
-	nftApply(t, b, nftRenderBatch(t, b, nftDefaultProfile()))
+	rollback := mustSnapshot(t, b)
+	mustApply(t, b, mustRender(t, b, nftDefaultProfile()))
 	nftSameForeign(t, "after apply", before)
-	nftApply(t, b, nftRenderBatch(t, b, nftDefaultProfile()))
+	mustApply(t, b, mustRender(t, b, nftDefaultProfile()))
 	nftSameForeign(t, "after re-apply", before)
-	nftApply(t, b, rollback)
+	mustApply(t, b, rollback)
 	if got := nftCmd(t, "", "list", "ruleset"); got != before {
 		t.Errorf("ruleset after rollback differs from before:\n%s\nbefore:\n%s", got, before)
 	}
@@ -80,20 +80,20 @@ func TestNFTIdempotent(t *testing.T) {
 		return
 	}
 	b := nftTestBackend(t)
-	if s := nftState(t, b); s != "" {
+	if s := mustState(t, b); s != "" {
 		t.Fatalf("State without our table = %q, want empty", s)
 	}
 	profiles := nftGoldens()
 	maps.Copy(profiles, nftEdgeProfiles())
 	for name, p := range profiles {
-		nftApply(t, b, nftRenderBatch(t, b, p))
-		first := nftState(t, b)
-		nftApply(t, b, nftRenderBatch(t, b, p))
-		if again := nftState(t, b); again != first {
+		mustApply(t, b, mustRender(t, b, p))
+		first := mustState(t, b)
+		mustApply(t, b, mustRender(t, b, p))
+		if again := mustState(t, b); again != first {
 			t.Errorf("%s: State changed on re-apply:\n%s\nfirst:\n%s", name, again, first)
 		}
-		nftApply(t, b, nftSnapshot(t, b))
-		if again := nftState(t, b); again != first {
+		mustApply(t, b, mustSnapshot(t, b))
+		if again := mustState(t, b); again != first {
 			t.Errorf("%s: State changed by applying its own snapshot:\n%s\nfirst:\n%s", name, again, first)
 		}
 	}
@@ -113,17 +113,17 @@ func TestNFTSnapshotRollback(t *testing.T) {
 		setup func()
 	}{
 		{"no table", func() {}},
-		{"older profile", func() { nftApply(t, b, nftRenderBatch(t, b, older)) }},
+		{"older profile", func() { mustApply(t, b, mustRender(t, b, older)) }},
 	} {
 		step.setup()
-		before := nftState(t, b)
-		rollback := nftSnapshot(t, b)
-		nftApply(t, b, nftRenderBatch(t, b, nftGoldens()["ssh-sources"]))
-		if nftState(t, b) == before {
+		before := mustState(t, b)
+		rollback := mustSnapshot(t, b)
+		mustApply(t, b, mustRender(t, b, nftGoldens()["ssh-sources"]))
+		if mustState(t, b) == before {
 			t.Fatalf("%s: apply changed nothing", step.name)
 		}
-		nftApply(t, b, rollback)
-		if got := nftState(t, b); got != before {
+		mustApply(t, b, rollback)
+		if got := mustState(t, b); got != before {
 			t.Errorf("%s: State after rollback:\n%s\nwant:\n%s", step.name, got, before)
 		}
 	}

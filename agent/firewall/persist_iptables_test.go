@@ -91,8 +91,8 @@ func TestPersistIPTablesBoot(t *testing.T) {
 		if err := os.WriteFile(v4, []byte(iptUserRules), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		iptApply(t, b, iptRender(t, b, iptDefaultProfile()))
-		want := iptState(t, b)
+		mustApply(t, b, mustRender(t, b, iptDefaultProfile()))
+		want := mustState(t, b)
 		files, err := b.Persist(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -108,7 +108,7 @@ func TestPersistIPTablesBoot(t *testing.T) {
 				iptCmd(t, "", append([]string{f.bin}, args...)...)
 			}
 		}
-		if s := iptState(t, b); s != "" {
+		if s := mustState(t, b); s != "" {
 			t.Fatalf("State after flushing = %q", s)
 		}
 		for i, f := range b.fams {
@@ -118,7 +118,7 @@ func TestPersistIPTablesBoot(t *testing.T) {
 			}
 			iptCmd(t, string(data), f.restore)
 		}
-		if got := iptState(t, b); got != want {
+		if got := mustState(t, b); got != want {
 			t.Errorf("State after the boot restore:\n%s\nwant:\n%s", got, want)
 		}
 		rules, err := b.fams[0].ipt.List("filter", "INPUT")

@@ -21,8 +21,8 @@ func TestNFTPersist(t *testing.T) {
 		return
 	}
 	b := nftTestBackend(t)
-	nftApply(t, b, nftRenderBatch(t, b, nftDefaultProfile()))
-	want := nftState(t, b)
+	mustApply(t, b, mustRender(t, b, nftDefaultProfile()))
+	want := mustState(t, b)
 
 	t.Run("distro conf", func(t *testing.T) {
 		nftPersist(t, b)
@@ -68,11 +68,11 @@ func TestNFTPersist(t *testing.T) {
 		nftCheckBoot(t, b, want)
 	})
 	t.Run("no table", func(t *testing.T) {
-		nftApply(t, b, b.batch(nftRestore("")))
+		mustApply(t, b, b.batch(nftRestore("")))
 		nftPersist(t, b)
-		nftApply(t, b, nftRenderBatch(t, b, nftDefaultProfile()))
+		mustApply(t, b, mustRender(t, b, nftDefaultProfile()))
 		nftCmd(t, "", "-f", "/etc/nftables.d/ck8s.nft")
-		if got := nftState(t, b); got != "" {
+		if got := mustState(t, b); got != "" {
 			t.Errorf("loading the file persisted without a table left:\n%s", got)
 		}
 		nftCheckBoot(t, b, "")
@@ -113,7 +113,7 @@ func nftCheckBoot(t *testing.T, b *nftBackend, want string) {
 	nftCmd(t, "", "flush", "ruleset")
 	for _, when := range []string{"at boot", "when run again"} {
 		nftCmd(t, "", "-f", nftTestConf)
-		if got := nftState(t, b); got != want {
+		if got := mustState(t, b); got != want {
 			t.Errorf("State after loading nftables.conf %s:\n%s\nwant:\n%s", when, got, want)
 		}
 	}
