@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ck8s/ck8sctl/orchestrator/phase"
+	"github.com/ck8s/ck8sctl/orchestrator/playbook"
 	"github.com/ck8s/ck8sctl/orchestrator/tlscheck"
 )
 
@@ -115,23 +115,11 @@ func decodeTLSKey(ph *phase.TLS, key string, v *yaml.Node, dir string) error {
 	return nil
 }
 
-// playbookPath expands a path written in the playbook like the playbook's
-// own paths: ~/ is the home directory, a relative path is relative to the
-// playbook's directory.
+// playbookPath expands a path written in the playbook the way the
+// playbook's own paths are (playbook.ExpandPath); empty is an error here.
 func playbookPath(p, dir string) (string, error) {
-	switch {
-	case p == "":
+	if p == "" {
 		return "", fmt.Errorf("empty path")
-	case p == "~" || strings.HasPrefix(p, "~/"):
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("cannot expand ~: %w", err)
-		}
-		return filepath.Join(home, p[1:]), nil
-	case strings.HasPrefix(p, "~"):
-		return "", fmt.Errorf("%q: ~user is not supported, write ~/ or the full path", p)
-	case filepath.IsAbs(p):
-		return filepath.Clean(p), nil
 	}
-	return filepath.Join(dir, p), nil
+	return playbook.ExpandPath(p, dir)
 }

@@ -83,7 +83,7 @@ func (d *decoder) filePath(n *yaml.Node, path string, dst *string) {
 	if !ok {
 		return
 	}
-	p, err := expandPath(s, d.dir)
+	p, err := ExpandPath(s, d.dir)
 	if err != nil {
 		d.errorf(resolve(n).Line, path, "%v", err)
 		return

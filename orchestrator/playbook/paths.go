@@ -7,12 +7,12 @@ import (
 	"strings"
 )
 
-// expandPath makes a path from the playbook absolute at load time, so that
+// ExpandPath makes a path from the playbook absolute at load time, so that
 // later steps never depend on the working directory: "~" and "~/x" are the
 // user's home, a relative path is relative to the playbook's directory.
 // "~user" is refused rather than looked up, because the playbook may be
 // shared between people whose accounts differ.
-func expandPath(p, dir string) (string, error) {
+func ExpandPath(p, dir string) (string, error) {
 	switch {
 	case p == "":
 		return "", nil
