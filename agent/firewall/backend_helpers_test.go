@@ -2,6 +2,7 @@ package firewall
 
 import (
 	"context"
+	"net/netip"
 	"testing"
 )
 
@@ -39,5 +40,25 @@ func mustApply(t *testing.T, b Backend, bt Batch) {
 	t.Helper()
 	if err := b.Apply(context.Background(), bt); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// eachBackend runs fn as one subtest per backend of testBackends, each on
+// a fresh host (state dir) driven by the agent binary at agent.
+func eachBackend(t *testing.T, agent string, fn func(t *testing.T, h *host)) {
+	for _, backend := range testBackends {
+		t.Run(backend, func(t *testing.T) { fn(t, newHost(t, agent, backend)) })
+	}
+}
+
+// defaultProfile is the playbook's default profile: SSH, HTTP and HTTPS,
+// the k3s CNI interfaces and its pod and service networks (rule matches
+// only; nothing is ever sent there).
+func defaultProfile() Profile {
+	return Profile{
+		AllowTCP:          []int{22, 80, 443},
+		SSHPorts:          []int{22},
+		TrustedInterfaces: []string{"cni0", "flannel.1"},
+		TrustedCIDRs:      []netip.Prefix{netip.MustParsePrefix("10.42.0.0/16"), netip.MustParsePrefix("10.43.0.0/16")}, // allowed: rule matches only
 	}
 }

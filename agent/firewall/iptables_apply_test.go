@@ -16,12 +16,12 @@ func TestIPTablesIdempotent(t *testing.T) {
 		return
 	}
 	iptEachVariant(t, func(t *testing.T, b *iptBackend) {
-		bt := mustRender(t, b, iptDefaultProfile())
+		bt := mustRender(t, b, defaultProfile())
 		mustApply(t, b, bt)
 		first := mustState(t, b)
 		iptTouchLoopback(t)
 		counters := iptJumpCounters(t, b)
-		mustApply(t, b, mustRender(t, b, iptDefaultProfile()))
+		mustApply(t, b, mustRender(t, b, defaultProfile()))
 		if s := mustState(t, b); s != first {
 			t.Errorf("State after a re-render and apply:\n%s\nwant:\n%s", s, first)
 		}

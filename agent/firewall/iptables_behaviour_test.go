@@ -46,7 +46,7 @@ func TestIPTablesBehaviour(t *testing.T) {
 		expect("before the apply", map[string]bool{"80": true, "8080": true, "30080": true})
 		session := peer.session(t, iptHost4, "8080")
 		rollback := mustSnapshot(t, b)
-		mustApply(t, b, mustRender(t, b, iptDefaultProfile()))
+		mustApply(t, b, mustRender(t, b, defaultProfile()))
 		expect("after the apply", map[string]bool{"80": true})
 		if got := session.finish(t); got != "one\ntwo\n" {
 			t.Errorf("a session open before the apply, after it: %q, want it to keep working", got)

@@ -32,11 +32,11 @@ func TestIPTablesCoexistence(t *testing.T) {
 			}
 		}
 		rollback := mustSnapshot(t, b)
-		mustApply(t, b, mustRender(t, b, iptDefaultProfile()))
+		mustApply(t, b, mustRender(t, b, defaultProfile()))
 		unchanged("after apply")
 		iptJumpFirst(t, b)
 
-		p := iptDefaultProfile()
+		p := defaultProfile()
 		p.Reject, p.AllowUDP = true, []int{8472}
 		mustApply(t, b, mustRender(t, b, p))
 		unchanged("after re-apply")
@@ -59,13 +59,13 @@ func TestIPTablesJumpKeepsItsPlace(t *testing.T) {
 	}
 	iptEachVariant(t, func(t *testing.T, b *iptBackend) {
 		iptLoadForeign(t, b)
-		mustApply(t, b, mustRender(t, b, iptDefaultProfile()))
+		mustApply(t, b, mustRender(t, b, defaultProfile()))
 		for _, f := range b.fams {
 			if err := f.ipt.Insert("filter", "INPUT", 1, "-j", "KUBE-FIREWALL"); err != nil {
 				t.Fatal(err)
 			}
 		}
-		mustApply(t, b, mustRender(t, b, iptDefaultProfile()))
+		mustApply(t, b, mustRender(t, b, defaultProfile()))
 		for _, f := range b.fams {
 			rules, err := f.ipt.List("filter", "INPUT")
 			if err != nil {

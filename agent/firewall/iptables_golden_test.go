@@ -14,16 +14,16 @@ import (
 // iptGoldens are the profiles whose rendered batch (on a host with no
 // owned chains yet) is kept under testdata/iptables; -update rewrites them.
 func iptGoldens() map[string]Profile {
-	ssh := iptDefaultProfile()
+	ssh := defaultProfile()
 	ssh.SSHSources = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("2001:db8:1::/48")}
-	reject := iptDefaultProfile()
+	reject := defaultProfile()
 	reject.Reject = true
-	many := iptDefaultProfile()
+	many := defaultProfile()
 	for p := 8000; p < 8020; p++ { // more than one multiport match takes
 		many.AllowTCP = append(many.AllowTCP, p)
 	}
 	many.AllowUDP = []int{8472, 53, 51820}
-	return map[string]Profile{"default": iptDefaultProfile(), "ssh-sources": ssh, "reject": reject, "many-ports": many}
+	return map[string]Profile{"default": defaultProfile(), "ssh-sources": ssh, "reject": reject, "many-ports": many}
 }
 
 // iptGoldenText renders p for a host without jumps, both families.

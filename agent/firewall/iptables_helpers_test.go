@@ -3,7 +3,6 @@ package firewall
 import (
 	"context"
 	"flag"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -34,16 +33,6 @@ func iptUpdate() bool {
 var iptTestVariants = []struct{ variant, path string }{
 	{iptVariantNFT, "/usr/sbin/iptables-nft"},
 	{iptVariantLegacy, "/usr/sbin/iptables-legacy"},
-}
-
-// iptDefaultProfile is the playbook's default firewall with sshd on 22.
-func iptDefaultProfile() Profile {
-	return Profile{
-		AllowTCP:          []int{22, 80, 443},
-		SSHPorts:          []int{22},
-		TrustedInterfaces: []string{"cni0", "flannel.1"},
-		TrustedCIDRs:      []netip.Prefix{netip.MustParsePrefix("10.42.0.0/16"), netip.MustParsePrefix("10.43.0.0/16")},
-	}
 }
 
 // iptEachVariant runs fn as one subtest per variant, each starting from

@@ -20,7 +20,7 @@ func TestIPTablesApplyRefuses(t *testing.T) {
 	iptEachVariant(t, func(t *testing.T, b *iptBackend) {
 		iptLoadForeign(t, b)
 		before := iptForeign(t, b)
-		good := mustRender(t, b, iptDefaultProfile())
+		good := mustRender(t, b, defaultProfile())
 		with := func(argv []string, input string) Batch {
 			return Batch{Backend: NameIPTables, Parts: []Part{good.Parts[0], {Argv: argv, Input: input}}}
 		}

@@ -16,7 +16,7 @@ func TestIPTablesSnapshotRestores(t *testing.T) {
 	if !testenv.Isolated(t) {
 		return
 	}
-	older := iptDefaultProfile()
+	older := defaultProfile()
 	older.Reject = true
 	older.SSHSources = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("2001:db8:1::/48")}
 	iptEachVariant(t, func(t *testing.T, b *iptBackend) {
@@ -27,7 +27,7 @@ func TestIPTablesSnapshotRestores(t *testing.T) {
 			}
 			want := mustState(t, b)
 			snap := mustSnapshot(t, b)
-			bt := mustRender(t, b, iptDefaultProfile())
+			bt := mustRender(t, b, defaultProfile())
 			mustApply(t, b, bt)
 			if mustState(t, b) == want {
 				t.Fatal("the apply changed nothing; the test proves nothing")
@@ -59,7 +59,7 @@ func TestIPTablesApplyFailure(t *testing.T) {
 	iptEachVariant(t, func(t *testing.T, b *iptBackend) {
 		ctx := context.Background()
 		before := mustState(t, b)
-		bad := mustRender(t, b, iptDefaultProfile())
+		bad := mustRender(t, b, defaultProfile())
 		bad.Parts[1].Input = strings.Replace(bad.Parts[1].Input, "--dport 22 ", "--dport 99999 ", 1)
 		err := b.Apply(ctx, bad)
 		if err == nil || !strings.Contains(err.Error(), "nothing was changed") {
@@ -71,7 +71,7 @@ func TestIPTablesApplyFailure(t *testing.T) {
 
 		// Deleting a chain its jump still uses fails at commit time, after
 		// the IPv6 mangle section is already committed.
-		late := mustRender(t, b, iptDefaultProfile())
+		late := mustRender(t, b, defaultProfile())
 		late.Parts[1].Input = strings.Replace(late.Parts[1].Input, "-I INPUT 1 -j CK8S-INPUT\n", "-I INPUT 1 -j CK8S-INPUT\n-X CK8S-INPUT\n", 1)
 		err = b.Apply(ctx, late)
 		if err == nil {

@@ -3,7 +3,6 @@ package firewall
 import (
 	"context"
 	"flag"
-	"net/netip"
 	"os/exec"
 	"strings"
 	"testing"
@@ -22,16 +21,6 @@ func init() {
 func nftUpdate() bool {
 	v, _ := flag.Lookup("update").Value.(flag.Getter).Get().(bool)
 	return v
-}
-
-// nftDefaultProfile is the playbook's default firewall with sshd on 22.
-func nftDefaultProfile() Profile {
-	return Profile{
-		AllowTCP:          []int{22, 80, 443},
-		SSHPorts:          []int{22},
-		TrustedInterfaces: []string{"cni0", "flannel.1"},
-		TrustedCIDRs:      []netip.Prefix{netip.MustParsePrefix("10.42.0.0/16"), netip.MustParsePrefix("10.43.0.0/16")},
-	}
 }
 
 // nftTestBackend is the backend on this machine's nft. Only call it in an

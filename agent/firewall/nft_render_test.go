@@ -13,13 +13,13 @@ import (
 // nftGoldens are the profiles whose rendered batch is kept under
 // testdata/nft; -update rewrites them.
 func nftGoldens() map[string]Profile {
-	ssh := nftDefaultProfile()
+	ssh := defaultProfile()
 	ssh.SSHSources = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("2001:db8:1::/48")}
-	reject := nftDefaultProfile()
+	reject := defaultProfile()
 	reject.Reject = true
-	udp := nftDefaultProfile()
+	udp := defaultProfile()
 	udp.AllowUDP = []int{8472, 53, 51820}
-	return map[string]Profile{"default": nftDefaultProfile(), "ssh-sources": ssh, "reject": reject, "udp": udp}
+	return map[string]Profile{"default": defaultProfile(), "ssh-sources": ssh, "reject": reject, "udp": udp}
 }
 
 // TestNFTGolden compares the rendered batches with the goldens, then (as
@@ -113,7 +113,7 @@ func TestNFTRenderSets(t *testing.T) {
 	}
 	for _, want := range []string{
 		"\t\tflags interval\n\t\telements = { \"cali*\", \"cni0\", \"veth*\" }\n",
-		"elements = { 10.0.0.0/8, 192.0.2.0/24 }\n",
+		"elements = { 10.0.0.0/8, 192.0.2.0/24 }\n", // allowed: rule matches only
 		"elements = { 2001:db8::/32 }\n",
 		"tcp dport 2222 accept\n\t\ttcp dport 443 accept\n",
 	} {

@@ -31,9 +31,9 @@ ip6tables -A INPUT -p tcp --dport 10250 -j ACCEPT`)
 	iptBefore := nftIPTablesSave(t)
 
 	rollback := mustSnapshot(t, b)
-	mustApply(t, b, mustRender(t, b, nftDefaultProfile()))
+	mustApply(t, b, mustRender(t, b, defaultProfile()))
 	nftSameForeign(t, "after apply", before)
-	mustApply(t, b, mustRender(t, b, nftDefaultProfile()))
+	mustApply(t, b, mustRender(t, b, defaultProfile()))
 	nftSameForeign(t, "after re-apply", before)
 	mustApply(t, b, rollback)
 	if got := nftCmd(t, "", "list", "ruleset"); got != before {

@@ -91,7 +91,7 @@ func TestPersistIPTablesBoot(t *testing.T) {
 		if err := os.WriteFile(v4, []byte(iptUserRules), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		mustApply(t, b, mustRender(t, b, iptDefaultProfile()))
+		mustApply(t, b, mustRender(t, b, defaultProfile()))
 		want := mustState(t, b)
 		files, err := b.Persist(context.Background())
 		if err != nil {

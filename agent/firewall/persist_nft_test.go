@@ -21,7 +21,7 @@ func TestNFTPersist(t *testing.T) {
 		return
 	}
 	b := nftTestBackend(t)
-	mustApply(t, b, mustRender(t, b, nftDefaultProfile()))
+	mustApply(t, b, mustRender(t, b, defaultProfile()))
 	want := mustState(t, b)
 
 	t.Run("distro conf", func(t *testing.T) {
@@ -70,7 +70,7 @@ func TestNFTPersist(t *testing.T) {
 	t.Run("no table", func(t *testing.T) {
 		mustApply(t, b, b.batch(nftRestore("")))
 		nftPersist(t, b)
-		mustApply(t, b, mustRender(t, b, nftDefaultProfile()))
+		mustApply(t, b, mustRender(t, b, defaultProfile()))
 		nftCmd(t, "", "-f", "/etc/nftables.d/ck8s.nft")
 		if got := mustState(t, b); got != "" {
 			t.Errorf("loading the file persisted without a table left:\n%s", got)

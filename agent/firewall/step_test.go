@@ -42,34 +42,31 @@ func TestCheckModeReportsDriftAndChangesNothing(t *testing.T) {
 	if !ok {
 		return
 	}
-	for _, backend := range testBackends {
-		t.Run(backend, func(t *testing.T) {
-			h := newHost(t, agent, backend)
-			o := h.run(t.Context(), h.plan(true, time.Minute, 80, 443), Step{}, nil)
-			if o.err != nil || o.changed {
-				t.Fatalf("check run: err %v, changed %v", o.err, o.changed)
+	eachBackend(t, agent, func(t *testing.T, h *host) {
+		o := h.run(t.Context(), h.plan(true, time.Minute, 80, 443), Step{}, nil)
+		if o.err != nil || o.changed {
+			t.Fatalf("check run: err %v, changed %v", o.err, o.changed)
+		}
+		drift := find(t, o.events, event.TypeFirewallDrift)
+		diff := reportOf(t, drift).Diff
+		if drift.Status != event.StatusFailed || !strings.Contains(diff, "--- live (") || !strings.Contains(diff, "+++ expected (profile)") {
+			t.Errorf("drift: status %s, diff:\n%s", drift.Status, diff)
+		}
+		for line := range strings.Lines(diff) {
+			if strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "---") {
+				t.Errorf("a fresh host has nothing to remove, diff says %q", line)
 			}
-			drift := find(t, o.events, event.TypeFirewallDrift)
-			diff := reportOf(t, drift).Diff
-			if drift.Status != event.StatusFailed || !strings.Contains(diff, "--- live (") || !strings.Contains(diff, "+++ expected (profile)") {
-				t.Errorf("drift: status %s, diff:\n%s", drift.Status, diff)
-			}
-			for line := range strings.Lines(diff) {
-				if strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "---") {
-					t.Errorf("a fresh host has nothing to remove, diff says %q", line)
-				}
-			}
-			if e := find(t, o.events, step.TypeChangePlanned); !strings.Contains(e.Message, "would apply firewall profile ("+backend+")") {
-				t.Errorf("planned: %q", e.Message)
-			}
-			if s := h.state(); s != "" {
-				t.Errorf("check mode changed the firewall:\n%s", s)
-			}
-			if h.pending() != nil || len(h.watchdogs()) > 0 {
-				t.Error("check mode left a pending change or a watchdog")
-			}
-		})
-	}
+		}
+		if e := find(t, o.events, step.TypeChangePlanned); !strings.Contains(e.Message, "would apply firewall profile ("+h.backend+")") {
+			t.Errorf("planned: %q", e.Message)
+		}
+		if s := h.state(); s != "" {
+			t.Errorf("check mode changed the firewall:\n%s", s)
+		}
+		if h.pending() != nil || len(h.watchdogs()) > 0 {
+			t.Error("check mode left a pending change or a watchdog")
+		}
+	})
 }
 
 func TestApplyAndConfirm(t *testing.T) {
@@ -85,48 +82,45 @@ func TestApplyAndConfirm(t *testing.T) {
 		nft add table inet other; nft add chain inet other input '{ type filter hook input priority 10; }'`); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	for _, backend := range testBackends {
-		t.Run(backend, func(t *testing.T) {
-			h := newHost(t, agent, backend)
-			confirmed := make(chan cliResult, 1)
-			o := h.run(t.Context(), h.plan(false, time.Minute, 80, 443), Step{}, h.confirmOnApplied(confirmed))
-			if o.err != nil || !o.changed {
-				t.Fatalf("apply: err %v, changed %v", o.err, o.changed)
-			}
-			if got, want := types(o.events), []string{event.TypeFirewallApplied, event.TypeFirewallConfirmed, event.TypeFirewallPersisted}; !slices.Equal(got, want) {
-				t.Errorf("events %v, want %v", got, want)
-			}
-			c := <-confirmed
-			applied := reportOf(t, find(t, o.events, event.TypeFirewallApplied))
-			checkConfirmed(t, h, applied.ID, c)
-			if w := h.watchdogs(); len(w) > 0 { // the confirm waited for it to go
-				t.Errorf("watchdog process(es) %v left after the confirm", w)
-			}
-			checkLiveIsExpected(t, h)
+	eachBackend(t, agent, func(t *testing.T, h *host) {
+		confirmed := make(chan cliResult, 1)
+		o := h.run(t.Context(), h.plan(false, time.Minute, 80, 443), Step{}, h.confirmOnApplied(confirmed))
+		if o.err != nil || !o.changed {
+			t.Fatalf("apply: err %v, changed %v", o.err, o.changed)
+		}
+		if got, want := types(o.events), []string{event.TypeFirewallApplied, event.TypeFirewallConfirmed, event.TypeFirewallPersisted}; !slices.Equal(got, want) {
+			t.Errorf("events %v, want %v", got, want)
+		}
+		c := <-confirmed
+		applied := reportOf(t, find(t, o.events, event.TypeFirewallApplied))
+		checkConfirmed(t, h, applied.ID, c)
+		if w := h.watchdogs(); len(w) > 0 { // the confirm waited for it to go
+			t.Errorf("watchdog process(es) %v left after the confirm", w)
+		}
+		checkLiveIsExpected(t, h)
 
-			again := h.run(t.Context(), h.plan(false, time.Minute, 80, 443), Step{}, nil)
-			if again.err != nil || again.changed || !slices.Equal(types(again.events), []string{event.TypeFirewallCompliant}) {
-				t.Errorf("second run: err %v, changed %v, events %v; want compliant and unchanged", again.err, again.changed, types(again.events))
-			}
-			// The second run took its expectation from the cache the first
-			// left; a wrong cache is recomputed, never acted on.
-			cached, _ := filepath.Glob(filepath.Join(txnDir(h.stateDir), "expect-*.txt"))
-			if len(cached) != 1 {
-				t.Fatalf("cached expectations %v, want one", cached)
-			}
-			if err := os.WriteFile(cached[0], []byte("ipv4 filter -N CK8S-STALE\n"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			third := h.run(t.Context(), h.plan(false, time.Minute, 80, 443), Step{}, nil)
-			if third.err != nil || third.changed || !slices.Equal(types(third.events), []string{event.TypeFirewallCompliant}) {
-				t.Errorf("run with a stale cache: err %v, changed %v, events %v; want compliant and unchanged", third.err, third.changed, types(third.events))
-			}
-			re := h.cli("firewall-confirm", "--state-dir", h.stateDir, "--id", applied.ID)
-			if re.code != 0 || re.stdout != c.stdout {
-				t.Errorf("re-confirm: exit %d stdout %s stderr %s; want 0 and the stored result %s", re.code, re.stdout, re.stderr, c.stdout)
-			}
-		})
-	}
+		again := h.run(t.Context(), h.plan(false, time.Minute, 80, 443), Step{}, nil)
+		if again.err != nil || again.changed || !slices.Equal(types(again.events), []string{event.TypeFirewallCompliant}) {
+			t.Errorf("second run: err %v, changed %v, events %v; want compliant and unchanged", again.err, again.changed, types(again.events))
+		}
+		// The second run took its expectation from the cache the first
+		// left; a wrong cache is recomputed, never acted on.
+		cached, _ := filepath.Glob(filepath.Join(txnDir(h.stateDir), "expect-*.txt"))
+		if len(cached) != 1 {
+			t.Fatalf("cached expectations %v, want one", cached)
+		}
+		if err := os.WriteFile(cached[0], []byte("ipv4 filter -N CK8S-STALE\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		third := h.run(t.Context(), h.plan(false, time.Minute, 80, 443), Step{}, nil)
+		if third.err != nil || third.changed || !slices.Equal(types(third.events), []string{event.TypeFirewallCompliant}) {
+			t.Errorf("run with a stale cache: err %v, changed %v, events %v; want compliant and unchanged", third.err, third.changed, types(third.events))
+		}
+		re := h.cli("firewall-confirm", "--state-dir", h.stateDir, "--id", applied.ID)
+		if re.code != 0 || re.stdout != c.stdout {
+			t.Errorf("re-confirm: exit %d stdout %s stderr %s; want 0 and the stored result %s", re.code, re.stdout, re.stderr, c.stdout)
+		}
+	})
 }
 
 // checkConfirmed checks the confirm command's reply and what it left.
@@ -175,26 +169,23 @@ func TestNoConfirmRollsBack(t *testing.T) {
 	if !ok {
 		return
 	}
-	for _, backend := range testBackends {
-		t.Run(backend, func(t *testing.T) {
-			h := newHost(t, agent, backend)
-			id := rollbackRun(t, h, "")
+	eachBackend(t, agent, func(t *testing.T, h *host) {
+		id := rollbackRun(t, h, "")
 
-			// From an older, confirmed profile: back to exactly that.
-			confirmed := make(chan cliResult, 1)
-			if o := h.run(t.Context(), h.plan(false, time.Minute, 80), Step{}, h.confirmOnApplied(confirmed)); o.err != nil {
-				t.Fatal(o.err)
-			}
-			<-confirmed
-			older := h.state()
-			rollbackRun(t, h, older)
+		// From an older, confirmed profile: back to exactly that.
+		confirmed := make(chan cliResult, 1)
+		if o := h.run(t.Context(), h.plan(false, time.Minute, 80), Step{}, h.confirmOnApplied(confirmed)); o.err != nil {
+			t.Fatal(o.err)
+		}
+		<-confirmed
+		older := h.state()
+		rollbackRun(t, h, older)
 
-			late := h.cli("firewall-confirm", "--state-dir", h.stateDir, "--id", id)
-			if late.code != 1 || !strings.Contains(late.stderr, "too late: change "+id+" was rolled back at") || !strings.Contains(late.stdout, `"rolled-back"`) {
-				t.Errorf("confirm after the rollback: exit %d\nstdout %s\nstderr %s", late.code, late.stdout, late.stderr)
-			}
-		})
-	}
+		late := h.cli("firewall-confirm", "--state-dir", h.stateDir, "--id", id)
+		if late.code != 1 || !strings.Contains(late.stderr, "too late: change "+id+" was rolled back at") || !strings.Contains(late.stdout, `"rolled-back"`) {
+			t.Errorf("confirm after the rollback: exit %d\nstdout %s\nstderr %s", late.code, late.stdout, late.stderr)
+		}
+	})
 }
 
 // rollbackRun applies a new profile nobody confirms and checks that the
@@ -329,25 +320,22 @@ func TestNoPersistWritesNothing(t *testing.T) {
 	if !ok {
 		return
 	}
-	for _, backend := range testBackends {
-		t.Run(backend, func(t *testing.T) {
-			h := newHost(t, agent, backend)
-			p := h.plan(false, time.Minute, 80, 443)
-			p.Firewall.Persist = false
-			confirmed := make(chan cliResult, 1)
-			o := h.run(t.Context(), p, Step{}, h.confirmOnApplied(confirmed))
-			<-confirmed
-			if got, want := types(o.events), []string{event.TypeFirewallApplied, event.TypeFirewallConfirmed}; o.err != nil || !slices.Equal(got, want) {
-				t.Fatalf("err %v, events %v; want %v", o.err, got, want)
+	eachBackend(t, agent, func(t *testing.T, h *host) {
+		p := h.plan(false, time.Minute, 80, 443)
+		p.Firewall.Persist = false
+		confirmed := make(chan cliResult, 1)
+		o := h.run(t.Context(), p, Step{}, h.confirmOnApplied(confirmed))
+		<-confirmed
+		if got, want := types(o.events), []string{event.TypeFirewallApplied, event.TypeFirewallConfirmed}; o.err != nil || !slices.Equal(got, want) {
+			t.Fatalf("err %v, events %v; want %v", o.err, got, want)
+		}
+		for _, f := range []string{"/etc/iptables/rules.v4", "/etc/iptables/rules.v6", "/etc/nftables.d/ck8s.nft"} {
+			if _, err := os.Stat(f); err == nil {
+				t.Errorf("%s written with persist off", f)
 			}
-			for _, f := range []string{"/etc/iptables/rules.v4", "/etc/iptables/rules.v6", "/etc/nftables.d/ck8s.nft"} {
-				if _, err := os.Stat(f); err == nil {
-					t.Errorf("%s written with persist off", f)
-				}
-			}
-			if h.state() == "" {
-				t.Error("nothing applied")
-			}
-		})
-	}
+		}
+		if h.state() == "" {
+			t.Error("nothing applied")
+		}
+	})
 }

@@ -24,55 +24,52 @@ func TestAgentKilledWatchdogRollsBack(t *testing.T) {
 	if !ok {
 		return
 	}
-	for _, backend := range testBackends {
-		t.Run(backend, func(t *testing.T) {
-			h := newHost(t, agent, backend)
-			p := h.plan(false, 2*time.Second, 80, 443)
-			in, err := p.Encode()
-			if err != nil {
+	eachBackend(t, agent, func(t *testing.T, h *host) {
+		p := h.plan(false, 2*time.Second, 80, 443)
+		in, err := p.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(agent, "run")
+		cmd.Stdin = bytes.NewReader(in)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		id := awaitApplied(t, out)
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Wait()
+		if h.state() == "" || len(h.watchdogs()) != 1 {
+			t.Fatalf("after the kill: watchdogs %v, state empty: %v", h.watchdogs(), h.state() == "")
+		}
+		// The session's end (SIGHUP), a broken pipe and a stray SIGTERM
+		// do not stop it while its change is pending (once it runs: a
+		// signal before its handlers are set would test nothing).
+		waitLog(t, watchdogLog(txnDir(h.stateDir), id), "watchdog started")
+		for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGPIPE, syscall.SIGTERM} {
+			if err := syscall.Kill(h.pending().WatchdogPID, sig); err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.Command(agent, "run")
-			cmd.Stdin = bytes.NewReader(in)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			id := awaitApplied(t, out)
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			cmd.Wait()
-			if h.state() == "" || len(h.watchdogs()) != 1 {
-				t.Fatalf("after the kill: watchdogs %v, state empty: %v", h.watchdogs(), h.state() == "")
-			}
-			// The session's end (SIGHUP), a broken pipe and a stray SIGTERM
-			// do not stop it while its change is pending (once it runs: a
-			// signal before its handlers are set would test nothing).
-			waitLog(t, watchdogLog(txnDir(h.stateDir), id), "watchdog started")
-			for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGPIPE, syscall.SIGTERM} {
-				if err := syscall.Kill(h.pending().WatchdogPID, sig); err != nil {
-					t.Fatal(err)
-				}
-			}
-			r := waitResult(t, h, id)
-			if r.State != StateRolledBack {
-				t.Errorf("result %+v", r)
-			}
-			if s := h.state(); s != "" {
-				t.Errorf("the rules stayed after the agent was killed:\n%s", s)
-			}
-			h.waitNoWatchdog()
-			if t.Failed() {
-				t.Logf("agent stderr:\n%s", stderr.String())
-			}
-		})
-	}
+		}
+		r := waitResult(t, h, id)
+		if r.State != StateRolledBack {
+			t.Errorf("result %+v", r)
+		}
+		if s := h.state(); s != "" {
+			t.Errorf("the rules stayed after the agent was killed:\n%s", s)
+		}
+		h.waitNoWatchdog()
+		if t.Failed() {
+			t.Logf("agent stderr:\n%s", stderr.String())
+		}
+	})
 }
 
 // awaitApplied reads the agent's events up to firewall.applied and
