@@ -18,7 +18,7 @@ AGENTS     := $(foreach a,amd64 arm64,bootstrap/bin/ck8s-agent-linux-$(a).gz)
 LAB_HOSTS  ?= 3
 DB         ?= .lab/ck8s.db
 
-.PHONY: all build agent deps demo demo-down test test-unit lint vulncheck bench clean
+.PHONY: all build agent deps k8s-env demo demo-down test test-unit lint vulncheck bench clean
 all: build
 
 ## build: both agents (static, stripped), then ck8sctl with the agents embedded
@@ -45,6 +45,10 @@ FORCE:
 deps:
 	@bash hack/deps.sh
 
+## k8s-env: builds (once, into ~/.cache/ck8s/k8s-env) kube-apiserver, cert-manager and pebble for the manifests tests
+k8s-env: deps
+	bash hack/k8s-env.sh
+
 ## demo: a local lab host, bootstrapped, with its report and recorded events
 demo: deps build
 	bin/ck8sctl lab up --hosts $(LAB_HOSTS)
@@ -68,7 +72,7 @@ demo-down:
 	bin/ck8sctl lab down
 
 ## test: everything CI runs — lint, vulnerabilities, unit and integration tests
-test: deps build lint vulncheck
+test: deps build lint vulncheck k8s-env
 	$(GO) test -count=1 -timeout 30m ./...
 
 test-unit: build

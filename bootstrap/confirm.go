@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/ck8s/ck8sctl/orchestrator/host"
 )
@@ -12,4 +13,13 @@ import (
 // was applied: that it got through the new rules is what is confirmed.
 func (r *Runner) ConfirmFirewall(ctx context.Context, c *host.Client, stateDir, id string) ([]byte, error) {
 	return c.Output(ctx, Command(stateDir, r.Agents, "firewall-confirm", "--state-dir", stateDir, "--id", id))
+}
+
+// HTTP01Verdict runs `ck8s-agent http01-verdict` on the host behind c: it
+// tells run runID's manifests step whether the ACME http-01 rehearsal
+// passed (only the orchestrator, outside, can judge it).
+func (r *Runner) HTTP01Verdict(ctx context.Context, c *host.Client, stateDir, runID string, passed bool, reason string) error {
+	_, err := c.Output(ctx, Command(stateDir, r.Agents, "http01-verdict", "--state-dir", stateDir, "--run", runID,
+		"--passed="+strconv.FormatBool(passed), "--reason", reason))
+	return err
 }

@@ -4,7 +4,9 @@
 # when something is missing.
 set -euo pipefail
 
-pkgs=(openssh-server openssh-client iproute2 iptables nftables sudo util-linux procps psmisc coreutils nmap git ca-certificates)
+pkgs=(openssh-server openssh-client iproute2 iptables nftables sudo util-linux procps psmisc coreutils nmap git ca-certificates etcd-server)
+# etcd-server (/usr/bin/etcd, etcd 3.4): the store of the real kube-apiserver
+# of the manifests tests (make k8s-env, hack/k8s-env.sh).
 
 # `hack/deps.sh bench` (make deps-bench) adds what only `make bench` needs:
 # ansible-core, the baseline of the firewall section (hack/bench/ansible).

@@ -42,6 +42,7 @@ const usage = `usage:
   ck8s-agent run [--root DIR] [--log-level LEVEL] < plan.json
   ck8s-agent journal --run ID [--state-dir DIR] [--after SEQ] [--follow [--timeout D]]
   ck8s-agent firewall-confirm --id ID [--state-dir DIR]
+  ck8s-agent http01-verdict --run ID --passed=BOOL [--reason TEXT] [--state-dir DIR]
   ck8s-agent version
 `
 
@@ -61,6 +62,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		"firewall-confirm":  cmdFirewallConfirm,
 		"firewall-watchdog": cmdFirewallWatchdog,
 		"firewall-expect":   cmdFirewallExpect,
+		"http01-verdict":    cmdHTTP01Verdict,
 	}
 	cmd, ok := cmds[args[1]]
 	if !ok {

@@ -7,6 +7,7 @@ import (
 	"github.com/ck8s/ck8sctl/agent/hostmetrics"
 	"github.com/ck8s/ck8sctl/agent/http01"
 	"github.com/ck8s/ck8sctl/agent/listeners"
+	"github.com/ck8s/ck8sctl/agent/manifests"
 	"github.com/ck8s/ck8sctl/agent/step"
 )
 
@@ -20,5 +21,6 @@ func Steps() *step.Registry {
 		hostmetrics.New(),
 		http01.New(),
 		listeners.New(),
+		manifests.New(),
 	)
 }

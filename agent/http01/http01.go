@@ -46,8 +46,19 @@ type Stopped struct {
 	Served int `json:"served"`
 }
 
-// Run implements step.Step.
-func (Step) Run(ctx context.Context, env *step.Env) error {
+// Run implements step.Step. A rehearsal that cannot even start is its own
+// failed verdict: the orchestrator, which never saw it serve, sends none.
+func (s Step) Run(ctx context.Context, env *step.Env) error {
+	err := s.run(ctx, env)
+	if err != nil && env.Plan.HTTP01 != nil {
+		if werr := WriteVerdict(env.Plan.Dir(), env.Plan.RunID, Verdict{Reason: err.Error()}); werr != nil {
+			env.Log.Warn("recording the failed rehearsal", "err", werr)
+		}
+	}
+	return err
+}
+
+func (Step) run(ctx context.Context, env *step.Env) error {
 	p := env.Plan.HTTP01
 	if p == nil {
 		env.Log.Info("no http-01 rehearsal in the plan")

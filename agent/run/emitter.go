@@ -69,6 +69,10 @@ func (em *emitter) Emit(stepName, typ string, status event.Status, message strin
 	em.out.Write(line) // best effort; see lineWriter
 }
 
+// Learn implements step.SecretSink. The redactor is shared with the run's
+// logger, so log lines are masked too.
+func (em *emitter) Learn(values ...string) { em.red.Learn(values...) }
+
 func (em *emitter) toJournal(line []byte, sync bool) {
 	if em.journal == nil {
 		return

@@ -22,6 +22,12 @@ type Sink interface {
 	Emit(step, typ string, status event.Status, message string, data any)
 }
 
+// SecretSink is implemented by sinks that mask values a step learns to be
+// secret mid-run (credentials read from a host file).
+type SecretSink interface {
+	Learn(values ...string)
+}
+
 // Env is everything a step may use. Host paths go through Path so that
 // tests and check mode never depend on the real /proc, /sys or /etc.
 type Env struct {
@@ -56,6 +62,15 @@ func (e *Env) Check() bool { return e.Plan != nil && e.Plan.Check }
 // passes the redactor before it leaves the host.
 func (e *Env) Emit(typ string, status event.Status, message string, data any) {
 	e.sink.Emit(e.name, typ, status, message, data)
+}
+
+// Secret asks that values never leave the host unmasked: from now on every
+// event and log line of the run has them replaced. A step calls it as soon
+// as it reads a credential, before anything could report it.
+func (e *Env) Secret(values ...string) {
+	if s, ok := e.sink.(SecretSink); ok {
+		s.Learn(values...)
+	}
 }
 
 // Wet is the one gate for changing the host. In check mode it reports what

@@ -89,6 +89,28 @@ const (
 	TypeHTTP01Stopped  = "acme.http01.stopped"
 	TypeHTTP01Passed   = "acme.http01.rehearsal.passed"
 	TypeHTTP01Failed   = "acme.http01.rehearsal.failed"
+	// The manifests step (data: the step's Report: every object with its
+	// template source and what happened to it). compliant: every object
+	// matches the server-side dry-run of its manifest, nothing applied;
+	// drift_detected: some do not (data has the diffs; failed in check
+	// mode); applied: the differing objects were applied; left_behind:
+	// objects an earlier run applied that the playbook no longer has,
+	// left in place; waiting: CRDs or the cert-manager webhook not ready
+	// yet (info, repeated as the reason changes).
+	TypeManifestsCompliant  = "manifests.compliant"
+	TypeManifestsDrift      = "manifests.drift_detected"
+	TypeManifestsApplied    = "manifests.applied"
+	TypeManifestsLeftBehind = "manifests.left_behind"
+	TypeManifestsWaiting    = "manifests.waiting"
+	// Following the issuance: the ClusterIssuer's ACME account is
+	// registered (issuer.ready), the Certificate is issued
+	// (certificate.ready, data: notAfter, secret), or not within the wait
+	// (failed, data: cert-manager's own reasons: Certificate, Order and
+	// Challenge state and message). progress: a condition changed.
+	TypeCertIssuerReady      = "cert.issuer.ready"
+	TypeCertCertificateReady = "cert.certificate.ready"
+	TypeCertFailed           = "cert.failed"
+	TypeCertProgress         = "cert.progress"
 )
 
 // Event is one thing that happened on a host during a run.

@@ -48,6 +48,9 @@ type Plan struct {
 	// HTTP01 is the ACME http-01 rehearsal the http01 step serves (see
 	// http01.go); nil: the step has nothing to do.
 	HTTP01 *HTTP01Plan `json:"http01,omitempty"`
+	// Manifests are the Kubernetes objects the manifests step applies
+	// (see manifests.go); nil: the step fails, naming the missing section.
+	Manifests *ManifestsPlan `json:"manifests,omitempty"`
 }
 
 // DNSPlan is the dns step's part of the plan: what the domain must resolve
@@ -133,6 +136,11 @@ func (p *Plan) Validate() error {
 	}
 	if p.HTTP01 != nil {
 		if err := p.HTTP01.validate(); err != nil {
+			return err
+		}
+	}
+	if p.Manifests != nil {
+		if err := p.Manifests.validate(); err != nil {
 			return err
 		}
 	}

@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ck8s/ck8sctl/internal/event"
 )
@@ -45,6 +47,8 @@ var secretKey = regexp.MustCompile(`(?i)^(?:password|passwd|passphrase|secret|to
 // is not usable; build one with New. A Redactor is safe for concurrent use.
 type Redactor struct {
 	patterns []*regexp.Regexp
+
+	mu       sync.RWMutex // guards literals: Learn may add some mid-run
 	literals []string
 }
 
@@ -76,20 +80,34 @@ func Default() *Redactor {
 // Values shorter than four bytes are ignored: masking "a" everywhere would
 // destroy the text without protecting anything.
 func (r *Redactor) WithLiterals(values ...string) *Redactor {
+	r.mu.RLock()
 	c := &Redactor{patterns: r.patterns, literals: append([]string{}, r.literals...)}
+	r.mu.RUnlock()
+	c.Learn(values...)
+	return c
+}
+
+// Learn adds literal secrets to r itself, for secrets found only mid-run
+// (the credentials in a host's kubeconfig): every sink sharing r masks
+// them from then on. Values shorter than four bytes are ignored, as in
+// WithLiterals.
+func (r *Redactor) Learn(values ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, v := range values {
-		if len(v) >= 4 {
-			c.literals = append(c.literals, v)
+		if len(v) >= 4 && !slices.Contains(r.literals, v) {
+			r.literals = append(r.literals, v)
 		}
 	}
-	return c
 }
 
 // String returns s with every secret masked.
 func (r *Redactor) String(s string) string {
+	r.mu.RLock()
 	for _, lit := range r.literals {
 		s = strings.ReplaceAll(s, lit, Mask)
 	}
+	r.mu.RUnlock()
 	for _, re := range r.patterns {
 		s = maskRE(re, s)
 	}

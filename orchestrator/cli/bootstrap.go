@@ -26,8 +26,9 @@ import (
 
 // agentSteps are the agent steps bootstrap runs, in order. dns is first:
 // nothing changes before it passes; listeners come after the firewall so
-// the report joins the scan with the hardened host. Manifests come next.
-// With `checks: http01:` the http01 step runs right after the firewall.
+// the report joins the scan with the hardened host. With `checks: http01:`
+// the http01 step runs right after the firewall, and with a manifests
+// section the manifests step after that (see manifestsPlan).
 var agentSteps = []string{"dns", "facts", "firewall", "metrics", "listeners"}
 
 func bootstrapCommand() *ucli.Command {
@@ -134,7 +135,11 @@ func runPlaybook(c *ucli.Context, command string, steps []string) error {
 	if err != nil {
 		return err
 	}
-	tlsCheck, err := tlsPhase(o)
+	manifests, steps, err := manifestsPlan(o, steps)
+	if err != nil {
+		return err
+	}
+	tlsCheck, err := tlsPhase(o, manifests != nil)
 	if err != nil {
 		return err
 	}
@@ -160,6 +165,7 @@ func runPlaybook(c *ucli.Context, command string, steps []string) error {
 	if err := addHTTP01Plans(targets, rehearsal, o.pb.Domain); err != nil {
 		return err
 	}
+	addManifestsPlans(targets, manifests)
 	// Reconnects cover a link that drops while a firewall change waits
 	// for its confirmation: the rest of the run comes from the journal.
 	runner := &bootstrap.Runner{Agents: agents, Redact: red, Log: log, Reconnects: 6, FollowTimeout: 10 * time.Minute}

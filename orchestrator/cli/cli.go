@@ -40,6 +40,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			scanCommand(),
 			dnsCheckCommand(),
 			tlsCheckCommand(),
+			renderCommand(),
 		},
 		// urfave/cli prints usage errors itself; we own the exit code.
 		ExitErrHandler: func(*ucli.Context, error) {},

@@ -26,12 +26,17 @@ const defaultHTTP01Timeout = 10 * time.Second
 
 // http01Rehearsal returns the rehearsal phase and the agent steps with
 // http01 inserted after firewall; nil and steps unchanged without a
-// `checks: http01:` section, or for a command without the DNS preflight
+// `checks: http01:` section or a manifests section (whose ClusterIssuer
+// the rehearsal protects), or for a command without the DNS preflight
 // (harden is firewall only).
 func http01Rehearsal(o *runOpts, steps []string) (*phase.HTTP01, []string, error) {
 	node := mapValue(&o.pb.Checks, "http01")
-	if node == nil || !slices.Contains(steps, "dns") {
+	if !slices.Contains(steps, "dns") || (node == nil && o.pb.Manifests == nil) {
 		return nil, steps, nil
+	}
+	if node == nil {
+		// The run creates a ClusterIssuer: rehearse first, by default.
+		node = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"}
 	}
 	hc, err := decodeHTTP01Check(node)
 	if err != nil {

@@ -20,19 +20,31 @@ import (
 var tlsKeys = []string{"caFile", "minValid", "port", "timeout", "httpRedirect"}
 
 // tlsPhase builds the TLS check phase from the playbook's `checks: tls:`
-// section. It is opt-in: lab hosts (and many fresh hosts) serve a
-// self-signed placeholder on 443 until the certificate is issued, so a
-// default-on check would fail every first bootstrap. Without the section
-// the phase is disabled (Addrs nil). The caller sets Record and Progress.
-func tlsPhase(o *runOpts) (phase.TLS, error) {
+// section. Without the section it is on by default when the run issues
+// the certificate (issuing is a manifests step of this run): until then
+// hosts serve a self-signed placeholder on 443, so a check there would
+// only fail. Otherwise the phase is disabled (Addrs nil). The caller sets
+// Record and Progress.
+func tlsPhase(o *runOpts, issues bool) (phase.TLS, error) {
 	var ph phase.TLS
 	node := mapValue(&o.pb.Checks, "tls")
-	if node == nil {
+	if node == nil && !issues {
 		return ph, nil
+	}
+	if node == nil {
+		node = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"} // defaults
 	}
 	var err error
 	if ph, err = decodeTLSCheck(node, filepath.Dir(o.pb.Path)); err != nil {
 		return ph, badInputf("playbook %s: %v", o.pb.Path, err)
+	}
+	if m := o.pb.Manifests; m != nil {
+		// A staging certificate is what a staging issuer should give and
+		// wrong from a production one. Staging roots are in no trust
+		// store: without a caFile the chain of a staging certificate is
+		// a warning, everything else is still checked.
+		ph.Config.RejectStaging = m.ACME.Production
+		ph.Config.StagingUntrusted = !m.ACME.Production && ph.Config.Roots == nil
 	}
 	ph.Config.Domain = o.pb.Domain
 	addrs := map[string][]netip.Addr{}

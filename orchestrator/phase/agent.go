@@ -62,7 +62,16 @@ func (a Agent) Run(ctx context.Context, t *Target) error {
 		}
 		if a.HTTP01.reacts(e) {
 			// Not inline either: the agent serves until the fetches end.
-			confirms.Go(func() { rehearsal = a.HTTP01.rehearse(ctx, t, e) })
+			confirms.Go(func() {
+				rehearsal = a.HTTP01.rehearse(ctx, t, e)
+				if t.Plan.Manifests != nil && a.Confirm != nil {
+					// The manifests step waits for this before it creates
+					// a ClusterIssuer; a lost verdict fails it, safely.
+					if err := a.Confirm.verdict(ctx, t, rehearsal); err != nil {
+						t.Log.Warn("sending the http-01 rehearsal verdict", "host", t.Name, "err", err)
+					}
+				}
+			})
 		}
 		return nil
 	}
@@ -109,6 +118,9 @@ func (a Agent) Run(ctx context.Context, t *Target) error {
 	}
 	if ferr := t.Result.firewallFailure(t.Plan.Check); ferr != nil {
 		t.Result.findings = append(t.Result.findings, ferr)
+	}
+	if merr := t.Result.manifestsFailure(t.Plan.Check); merr != nil {
+		t.Result.findings = append(t.Result.findings, merr)
 	}
 	return nil
 }

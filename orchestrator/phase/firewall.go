@@ -85,3 +85,30 @@ func (c Confirmer) attempt(ctx context.Context, t *Target, a applied, timeout ti
 	_, err = c.Runner.ConfirmFirewall(ctx, cl, t.Plan.Dir(), a.ID)
 	return err
 }
+
+// verdict tells the host's manifests step how the http-01 rehearsal went,
+// over a new connection (the agent's own session is busy streaming),
+// retrying for up to a minute.
+func (c Confirmer) verdict(ctx context.Context, t *Target, out *HTTP01Outcome) error {
+	var last error
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		actx, cancel := context.WithTimeout(ctx, c.ConnectTimeout+10*time.Second)
+		cl, err := t.Dial(actx)
+		if err == nil {
+			err = c.Runner.HTTP01Verdict(actx, cl, t.Plan.Dir(), t.Plan.RunID, out.Passed, out.Reason)
+			cl.Close()
+		}
+		cancel()
+		if err == nil {
+			return nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	return last
+}

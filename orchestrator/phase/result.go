@@ -66,6 +66,8 @@ type Result struct {
 	// run. Nothing that needs http-01 (a ClusterIssuer) may be created
 	// unless HTTP01Passed.
 	HTTP01 *HTTP01Outcome `json:"http01,omitempty"`
+	// Manifests is how the manifests step ended, nil when it did not run.
+	Manifests *ManifestsOutcome `json:"manifests,omitempty"`
 
 	err         error
 	agentErrors []string // messages of agent.error events
@@ -106,6 +108,26 @@ func (r *Result) firewallFailure(check bool) error {
 	return nil
 }
 
+// ManifestsOutcome is the manifests step's last word on a host.
+type ManifestsOutcome struct {
+	// State is the last manifests event's type without its prefix:
+	// compliant, drift_detected or applied.
+	State   string `json:"state"`
+	Message string `json:"message,omitempty"`
+	// Certificate is the issuance's end: ready or failed, with why.
+	Certificate        string `json:"certificate,omitempty"`
+	CertificateMessage string `json:"certificateMessage,omitempty"`
+}
+
+// manifestsFailure is the finding a manifests outcome means: drift in a
+// read-only run (a real run corrects it; a failed issuance fails the step).
+func (r *Result) manifestsFailure(check bool) error {
+	if m := r.Manifests; m != nil && check && m.State == "drift_detected" {
+		return fmt.Errorf("%w: manifests drift: %s", ErrNonCompliant, m.Message)
+	}
+	return nil
+}
+
 // agentError is the first error the agent reported, or fallback.
 func (r *Result) agentError(fallback string) string {
 	if len(r.agentErrors) > 0 {
@@ -138,6 +160,16 @@ func (r *Result) observe(e event.Event) {
 	case event.TypeFirewallCompliant, event.TypeFirewallDrift, event.TypeFirewallApplied,
 		event.TypeFirewallConfirmed, event.TypeFirewallRolledBack:
 		r.observeFirewall(e)
+	case event.TypeManifestsCompliant, event.TypeManifestsDrift, event.TypeManifestsApplied:
+		if r.Manifests == nil {
+			r.Manifests = &ManifestsOutcome{}
+		}
+		r.Manifests.State, r.Manifests.Message = strings.TrimPrefix(e.Type, "manifests."), e.Message
+	case event.TypeCertCertificateReady, event.TypeCertFailed:
+		if r.Manifests == nil {
+			r.Manifests = &ManifestsOutcome{}
+		}
+		r.Manifests.Certificate, r.Manifests.CertificateMessage = strings.TrimPrefix(strings.TrimPrefix(e.Type, "cert."), "certificate."), e.Message
 	case event.TypeListenersCollected:
 		var ls []facts.Listener
 		if json.Unmarshal(e.Data, &ls) == nil {

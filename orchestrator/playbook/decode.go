@@ -31,7 +31,7 @@ func (d *decoder) playbook(root *yaml.Node) *Playbook {
 	d.checkJumps(p.Hosts)
 	p.Firewall = d.firewall(m["firewall"])
 	p.DNS = d.dns(m["dns"])
-	p.Manifests = d.reserved(m["manifests"], "manifests")
+	p.Manifests = d.manifests(m["manifests"])
 	p.Checks = d.reserved(m["checks"], "checks")
 	return p
 }

@@ -1,6 +1,6 @@
 // Package playbook loads and validates ck8sctl playbooks: the YAML file that
 // names the hosts to act on and configures each part of the flow (firewall,
-// DNS, and later manifests and checks).
+// DNS, the Kubernetes manifests and the checks).
 //
 // Loading either yields a complete playbook, defaults applied and paths made
 // absolute, or every problem found at once, each naming its file, line and
@@ -26,16 +26,16 @@ const MaxSize = 1 << 20
 
 // Playbook is a loaded, validated playbook.
 type Playbook struct {
-	Path     string   // as given to Load or Parse; used in messages
-	Domain   string   // lower case, no trailing dot
-	Mask     []string // extra secret patterns (regular expressions) to mask
-	Hosts    []Host
-	Firewall Firewall
-	DNS      DNS
-	// Manifests and Checks are reserved for later issues, which decode them
-	// from these raw nodes (keeping line numbers). Zero when absent.
-	Manifests yaml.Node
-	Checks    yaml.Node
+	Path      string   // as given to Load or Parse; used in messages
+	Domain    string   // lower case, no trailing dot
+	Mask      []string // extra secret patterns (regular expressions) to mask
+	Hosts     []Host
+	Firewall  Firewall
+	DNS       DNS
+	Manifests *Manifests // nil when the section is absent
+	// Checks is decoded by its users from this raw node (keeping line
+	// numbers). Zero when absent.
+	Checks yaml.Node
 
 	defaults hostDefaults // for jump hosts written as [user@]host[:port]
 }

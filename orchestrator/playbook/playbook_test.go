@@ -48,8 +48,11 @@ func TestStagingExampleLoads(t *testing.T) {
 	if p.DNS.Nameservers[0] != "192.0.2.53:53" || p.Firewall.ConfirmTimeout != time.Minute {
 		t.Errorf("dns %+v firewall %+v", p.DNS, p.Firewall)
 	}
-	if p.Manifests.IsZero() || p.Checks.IsZero() {
-		t.Error("reserved sections not kept")
+	if m := p.Manifests; m == nil || m.CertManager.Version != "v1.21.2" || m.ACME.Email != "ops@example.com" || m.Ingress.Service != "web" {
+		t.Errorf("manifests = %+v", m)
+	}
+	if p.Checks.IsZero() {
+		t.Error("checks section not kept")
 	}
 }
 

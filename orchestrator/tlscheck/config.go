@@ -53,6 +53,11 @@ type Config struct {
 	// RejectStaging makes a certificate from an ACME staging CA a failure
 	// (production); by default it is only a warning (expected on staging).
 	RejectStaging bool
+	// StagingUntrusted makes an untrusted chain from a known ACME staging
+	// CA a warning: a playbook that issues staging certificates but names
+	// no CA file for them still gets its name, validity and version
+	// checked by default.
+	StagingUntrusted bool
 	// Timeout bounds the connect and the handshake each; DefaultTimeout if zero.
 	Timeout time.Duration
 	// HTTPRedirect also asks the same address for http://<domain>/ on

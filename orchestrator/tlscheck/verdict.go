@@ -82,6 +82,10 @@ func judgeChain(r *Report, cfg *Config, certs []*x509.Certificate, now time.Time
 	_, err := certs[0].Verify(x509.VerifyOptions{Roots: cfg.Roots, Intermediates: inter, CurrentTime: at})
 	if err != nil {
 		r.VerifyError = err.Error()
+		if issuer, ok := stagingIssuer(certs); ok && cfg.StagingUntrusted {
+			r.add("chain", Warn, "chain not trusted by %s: issued by an ACME staging CA (%s), whose roots are not in any trust store; set checks.tls.caFile to them to verify the chain", cfg.RootsName, issuer)
+			return
+		}
 		r.add("chain", Fail, "chain not trusted by %s: %v", cfg.RootsName, err)
 		return
 	}
