@@ -84,7 +84,7 @@ func TestExitCode(t *testing.T) {
 }
 
 func TestStepsRegistered(t *testing.T) {
-	if got := strings.Join(Steps().Names(), ","); got != "dns,facts,firewall,http01,listeners,metrics" {
+	if got := strings.Join(Steps().Names(), ","); got != "dns,facts,firewall,http01,listeners,manifests,metrics" {
 		t.Errorf("steps = %s", got)
 	}
 }

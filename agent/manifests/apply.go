@@ -95,7 +95,9 @@ func (s *session) reconcile(ctx context.Context, o object) (ObjectResult, error)
 	r.Diff = diff(o.String(), live, dry)
 	switch {
 	case live == nil:
-		r.Action = Created
+		// The whole object is the "diff": render prints it; a report of a
+		// first run would otherwise carry every CRD in full.
+		r.Action, r.Diff = Created, ""
 	case r.Diff == "":
 		r.Action = Unchanged
 		return r, nil

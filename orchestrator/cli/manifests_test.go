@@ -211,6 +211,9 @@ func TestBootstrapIssuesCertificate(t *testing.T) {
 	if email := issuerEmail(ctx, t, dyn); email != "someone@lab.test" {
 		t.Errorf("check mode changed the ClusterIssuer: email %q", email)
 	}
+	if m := res.Manifests; m == nil || !strings.Contains(m.Diff, "ClusterIssuer acme (updated)") || !strings.Contains(m.Diff, "+    email: ops@lab.test") {
+		t.Errorf("check: the report's manifests diff %+v", m)
+	}
 
 	// 4. A real run corrects it; the egress policies dropped from the
 	// playbook are reported as left behind and left in place.

@@ -117,6 +117,30 @@ type ManifestsOutcome struct {
 	// Certificate is the issuance's end: ready or failed, with why.
 	Certificate        string `json:"certificate,omitempty"`
 	CertificateMessage string `json:"certificateMessage,omitempty"`
+	// Diff is the drift found: per object that differed, its source and
+	// the diff from the live object to the server-side dry run.
+	Diff string `json:"diff,omitempty"`
+}
+
+// manifestsDiff renders the objects of a manifests.drift_detected event.
+func manifestsDiff(data json.RawMessage) string {
+	var d struct {
+		Objects []struct {
+			Kind, Namespace, Name, Source, Action, Diff string
+		} `json:"objects"`
+	}
+	if json.Unmarshal(data, &d) != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, o := range d.Objects {
+		name := o.Name
+		if o.Namespace != "" {
+			name = o.Namespace + "/" + name
+		}
+		fmt.Fprintf(&b, "# %s: %s %s (%s)\n%s", o.Source, o.Kind, name, o.Action, o.Diff)
+	}
+	return b.String()
 }
 
 // manifestsFailure is the finding a manifests outcome means: drift in a
@@ -165,6 +189,9 @@ func (r *Result) observe(e event.Event) {
 			r.Manifests = &ManifestsOutcome{}
 		}
 		r.Manifests.State, r.Manifests.Message = strings.TrimPrefix(e.Type, "manifests."), e.Message
+		if e.Type == event.TypeManifestsDrift {
+			r.Manifests.Diff = manifestsDiff(e.Data)
+		}
 	case event.TypeCertCertificateReady, event.TypeCertFailed:
 		if r.Manifests == nil {
 			r.Manifests = &ManifestsOutcome{}

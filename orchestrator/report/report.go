@@ -47,6 +47,7 @@ func table(w io.Writer, r Run) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	drifts(w, r)
 	_, err := fmt.Fprintf(w, "\nrun %s: %s, %d host(s) in %s, exit %d\n",
 		r.ID, r.Status, len(r.Hosts), r.Duration.Round(time.Millisecond), r.ExitCode)
 	return err
@@ -89,4 +90,21 @@ func message(h *phase.Result) string {
 		return "-"
 	}
 	return msg
+}
+
+// drifts prints each host's drift as the diffs the agent found (firewall
+// rules, manifests vs their server-side dry run): what --check is for.
+func drifts(w io.Writer, r Run) {
+	for _, h := range r.Hosts {
+		if f := h.Firewall; f != nil && f.State == "drift_detected" && f.Diff != "" {
+			fmt.Fprintf(w, "\n== %s: firewall drift ==\n%s", h.Host, f.Diff)
+		}
+		if m := h.Manifests; m != nil && m.Diff != "" {
+			what := "manifests drift"
+			if m.State != "drift_detected" {
+				what += ", corrected"
+			}
+			fmt.Fprintf(w, "\n== %s: %s ==\n%s", h.Host, what, m.Diff)
+		}
+	}
 }

@@ -155,6 +155,26 @@ func TestVerdictStaging(t *testing.T) {
 	}
 }
 
+// TestVerdictStagingUntrusted: with StagingUntrusted (a staging playbook
+// without the staging roots) an untrusted chain is a warning when a known
+// staging CA issued it, and still a failure when anyone else did; the
+// name is judged either way.
+func TestVerdictStagingUntrusted(t *testing.T) {
+	stranger := tlstest.NewCA(t, tlstest.Name{CN: "somewhere"}).Pool()
+	staging := tlstest.NewCA(t, tlstest.Name{CN: "root"}).Intermediate(t, tlstest.Name{CN: "(STAGING) Artificial Apricot R3"})
+	f := &fixture{cert: staging.Valid(t, domain), config: Config{Domain: domain, Roots: stranger, RootsName: "the system roots", StagingUntrusted: true}}
+	r := f.judgeAt(t, time.Now(), tls.VersionTLS13)
+	wantFindings(t, r)
+	if r.ChainVerified || !r.Staging || !strings.Contains(r.Findings[0].Message, "whose roots are not in any trust store") {
+		t.Errorf("staging, untrusted: %+v", r)
+	}
+	f.cert = staging.Valid(t, "other.lab.test")
+	wantFindings(t, f.judgeAt(t, time.Now(), tls.VersionTLS13), "name: certificate is not valid for www.staging.lab.test")
+	other := newFixture(t, domain)
+	other.config.Roots, other.config.StagingUntrusted = stranger, true
+	wantFindings(t, other.judgeAt(t, other.base.Add(day), tls.VersionTLS13), "chain: chain not trusted by")
+}
+
 func TestReportHasNoPrivateMaterial(t *testing.T) {
 	f := newFixture(t, domain)
 	b, err := json.Marshal(f.judgeAt(t, f.base.Add(day), tls.VersionTLS13))

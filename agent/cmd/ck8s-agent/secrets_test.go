@@ -47,7 +47,7 @@ func TestBadPlansExit2(t *testing.T) {
 		{"protocol", `{"protocol": 7, "runId": "r9", "host": "lab-1", "steps": ["facts"]}`,
 			"plan speaks protocol 7, this agent (version e2e) speaks protocol 1"},
 		{"unknown step", `{"protocol": 1, "runId": "r9", "host": "lab-1", "steps": ["facts", "dsn"]}`,
-			`unknown step(s) "dsn"; this agent has dns, facts, firewall, http01, listeners, metrics`},
+			`unknown step(s) "dsn"; this agent has dns, facts, firewall, http01, listeners, manifests, metrics`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
