@@ -87,8 +87,10 @@ vulncheck:
 	bash hack/vulncheck.sh
 
 ## bench: wall time and memory on the lab against OpenSSH's lower bound
-bench: deps-bench build
+bench: deps-bench build k8s-env
 	$(GO) run ./hack/bench
+	@# The manifests step against a real kube-apiserver (README, Benchmarks).
+	$(GO) test -run '^$$' -bench BenchmarkManifests -benchtime 20x ./agent/manifests/
 
 ## deps-bench: deps plus ansible-core, the firewall section's baseline
 ## (only make bench needs it; make test stays free of Ansible)

@@ -126,13 +126,16 @@ func (s *session) retry(ctx context.Context, o object, call func() error) error 
 	delay := 250 * time.Millisecond
 	for {
 		err := call()
-		if err == nil || !transient(err) {
+		why := transientReason(err)
+		if err == nil || why == "" {
 			return err
 		}
 		if time.Now().Add(delay).After(s.deadline) {
 			return fmt.Errorf("still failing when the wait (manifests.wait) ran out: %w", err)
 		}
-		s.waiting(fmt.Sprintf("%s: the API server is not accepting it yet (retrying): %v", o, err))
+		// Once per object and kind of failure: the error itself names a
+		// new client port on every attempt.
+		s.waiting(o.String()+": "+why, fmt.Sprintf("%s: the API server is not accepting it yet (retrying): %v", o, err))
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -142,21 +145,29 @@ func (s *session) retry(ctx context.Context, o object, call func() error) error 
 	}
 }
 
-// transient reports whether err is one that goes away by waiting: a
-// webhook not answering yet, an overloaded or starting API server.
-func transient(err error) bool {
+// transientReason names the kind of failure err is when it is one that
+// goes away by waiting (a webhook not answering yet, an overloaded or
+// starting API server); "" when it is not.
+func transientReason(err error) string {
+	if err == nil {
+		return ""
+	}
 	// Not every 500: the API server answers a manifest it cannot convert
 	// (a map where a string belongs) with an internal error too, and that
 	// never goes away. A webhook that does not answer yet is named below.
-	if apierrors.IsServiceUnavailable(err) || apierrors.IsTimeout(err) ||
-		apierrors.IsServerTimeout(err) || apierrors.IsTooManyRequests(err) {
-		return true
+	switch {
+	case apierrors.IsServiceUnavailable(err):
+		return "service unavailable"
+	case apierrors.IsTimeout(err), apierrors.IsServerTimeout(err):
+		return "timeout"
+	case apierrors.IsTooManyRequests(err):
+		return "too many requests"
 	}
 	msg := err.Error()
 	for _, s := range []string{"failed calling webhook", "no endpoints available", "connection refused", "connection reset"} {
 		if strings.Contains(msg, s) {
-			return true
+			return s
 		}
 	}
-	return false
+	return ""
 }

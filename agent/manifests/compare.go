@@ -1,6 +1,7 @@
 package manifests
 
 import (
+	"reflect"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -27,7 +28,11 @@ func comparable(u *unstructured.Unstructured) map[string]any {
 // diff is a unified diff from the live object to what applying the
 // manifest makes of it (the server-side dry run), both as YAML.
 func diff(name string, live, want *unstructured.Unstructured) string {
-	a, b := toYAML(comparable(live)), toYAML(comparable(want))
+	cl, cw := comparable(live), comparable(want)
+	if live != nil && reflect.DeepEqual(cl, cw) {
+		return "" // the common case, without printing CRDs of 100s of KB twice
+	}
+	a, b := toYAML(cl), toYAML(cw)
 	if a == b {
 		return ""
 	}

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -25,7 +26,11 @@ import (
 )
 
 // Step is the manifests step.
-type Step struct{}
+type Step struct {
+	// Dial, if set, opens the API server connections; tests and benchmarks
+	// reach an API server inside another network namespace through it.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
 
 var _ step.Checker = Step{}
 
@@ -62,7 +67,7 @@ type session struct {
 }
 
 // Run implements step.Step.
-func (Step) Run(ctx context.Context, env *step.Env) error {
+func (st Step) Run(ctx context.Context, env *step.Env) error {
 	mp := env.Plan.Manifests
 	if mp == nil {
 		return errors.New(`the plan has no "manifests" section (the playbook's manifests:); nothing changed`)
@@ -77,6 +82,9 @@ func (Step) Run(ctx context.Context, env *step.Env) error {
 	cfg, path, err := restConfig(env, mp.Kubeconfig)
 	if err != nil {
 		return err
+	}
+	if st.Dial != nil {
+		cfg.Dial = st.Dial
 	}
 	k, err := newKube(cfg, env.Log)
 	if err != nil {

@@ -40,7 +40,8 @@ func (s *session) waitKinds(ctx context.Context, objs []object, why string) erro
 			return fmt.Errorf("the API server still has no %s when the wait (manifests.wait) ran out: %s",
 				strings.Join(missing, ", "), why)
 		}
-		s.waiting(fmt.Sprintf("waiting for the API server to serve %s (%s)", strings.Join(missing, ", "), why))
+		msg := fmt.Sprintf("waiting for the API server to serve %s (%s)", strings.Join(missing, ", "), why)
+		s.waiting(msg, msg)
 		if err := sleep(ctx, pollEvery); err != nil {
 			return err
 		}
@@ -48,12 +49,13 @@ func (s *session) waitKinds(ctx context.Context, objs []object, why string) erro
 	}
 }
 
-// waiting reports what the step waits for, once per distinct reason.
-func (s *session) waiting(msg string) {
-	if msg == s.lastWait {
+// waiting reports what the step waits for, once per distinct reason
+// (key): msg may carry details that change on every attempt.
+func (s *session) waiting(key, msg string) {
+	if key == s.lastWait {
 		return
 	}
-	s.lastWait = msg
+	s.lastWait = key
 	s.env.Emit(event.TypeManifestsWaiting, event.StatusInfo, msg, nil)
 }
 
