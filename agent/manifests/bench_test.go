@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -87,13 +86,9 @@ func (s *stopAt) Emit(_, typ string, status event.Status, msg string, _ any) {
 }
 
 func benchPlan(b *testing.B, kubeconfig string) *plan.Plan {
-	crds, err := k8senv.CertManagerCRDs()
+	bundle, err := k8senv.CertManagerBundle()
 	if err != nil {
 		b.Fatal(err)
-	}
-	bundle := "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: cert-manager\n"
-	for _, c := range crds {
-		bundle += "---\n" + strings.TrimPrefix(string(c), "---\n")
 	}
 	docs, err := manifest.Render(manifest.Values{
 		Domain:      "staging.lab.test",

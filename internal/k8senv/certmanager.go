@@ -137,6 +137,22 @@ func CertManagerCRDs() ([][]byte, error) {
 	return out, nil
 }
 
+// CertManagerBundle is a release-style bundle (what a playbook's
+// `certManager.install: bundle` points at) of what can run here: the
+// cert-manager Namespace and the real CRDs. A release's bundle also has
+// the Deployments, RBAC and webhook configuration, which need a kubelet.
+func CertManagerBundle() (string, error) {
+	crds, err := CertManagerCRDs()
+	if err != nil {
+		return "", err
+	}
+	b := "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + CertManagerNamespace + "\n"
+	for _, c := range crds {
+		b += "---\n" + strings.TrimPrefix(string(c), "---\n")
+	}
+	return b, nil
+}
+
 // certManagerModuleDir locates the cert-manager module in the module
 // cache with `go mod download -json`, run in a temp dir so the main
 // module's go.mod is neither read nor changed.

@@ -86,13 +86,9 @@ func TestBootstrapIssuesCertificate(t *testing.T) {
 	standInIngress(t, h.NetNS, dyn)
 
 	dir := t.TempDir()
-	crds, err := k8senv.CertManagerCRDs()
+	bundle, err := k8senv.CertManagerBundle()
 	if err != nil {
 		t.Fatal(err)
-	}
-	bundle := "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: cert-manager\n"
-	for _, c := range crds {
-		bundle += "---\n" + strings.TrimPrefix(string(c), "---\n")
 	}
 	writeFile(t, filepath.Join(dir, "cert-manager.yaml"), bundle)
 	writeFile(t, filepath.Join(dir, "pebble-ca.pem"), string(pebble.CACert))
