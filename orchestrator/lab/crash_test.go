@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -50,6 +52,28 @@ func TestCrashedUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGone(t, l2)
+}
+
+// TestUpOverStaleNetnsFile: an `ip netns add` killed between creating
+// /run/netns/<ns> and bind-mounting the namespace on it leaves a plain
+// file; the next Up of the same lab must replace it, not fail on it with
+// "Invalid argument" (seen in CI when a cut Up stopped exactly there).
+func TestUpOverStaleNetnsFile(t *testing.T) {
+	l := labtest.New(t, 1)
+	o := labtest.Options(t, l)
+	ns := l.Hosts[0].NetNS
+	if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	stale := filepath.Join("/run/netns", ns)
+	if err := os.WriteFile(stale, nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := lab.Up(context.Background(), o)
+	if err != nil {
+		t.Fatalf("Up over a stale %s: %v", stale, err)
+	}
+	checkHealthy(t, l2)
 }
 
 // BenchmarkUpDown measures a full Up and Down; run with -benchtime=1x.
