@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 
-	"golang.org/x/sys/unix"
+	"github.com/ck8s/ck8sctl/internal/testenv"
 )
 
 // Listen opens a listener inside the named network namespace (as `ip netns
@@ -19,7 +16,7 @@ import (
 // stays in the root namespace.
 func Listen(netns, network, addr string) (net.Listener, error) {
 	var ln net.Listener
-	err := in(netns, func() (err error) {
+	err := testenv.InNetNS(netns, func() (err error) {
 		ln, err = net.Listen(network, addr)
 		return err
 	})
@@ -46,7 +43,7 @@ func Dialer(netns string) func(ctx context.Context, network, addr string) (net.C
 			return nil, fmt.Errorf("dialing %s in netns %s: only IP addresses and localhost can be dialed in a namespace", addr, netns)
 		}
 		var c net.Conn
-		err = in(netns, func() (err error) {
+		err = testenv.InNetNS(netns, func() (err error) {
 			d := net.Dialer{FallbackDelay: -1}
 			c, err = d.DialContext(ctx, network, addr)
 			return err
@@ -56,38 +53,6 @@ func Dialer(netns string) func(ctx context.Context, network, addr string) (net.C
 		}
 		return c, nil
 	}
-}
-
-// in runs open on a thread moved into netns; the sockets it creates stay
-// in that namespace after the thread moves back. (The same trick as
-// orchestrator/scan/scantest, which test-support code outside orchestrator
-// should not import.)
-func in(netns string, open func() error) error {
-	runtime.LockOSThread()
-	orig, err := os.Open("/proc/thread-self/ns/net")
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer orig.Close()
-	target, err := os.Open(filepath.Join("/run/netns", netns))
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer target.Close()
-	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("entering netns: %w", err)
-	}
-	oerr := open()
-	if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
-		// The thread is stuck in the other namespace: leave it locked so
-		// the runtime ends it with this goroutine instead of reusing it.
-		return fmt.Errorf("leaving netns: %w", err)
-	}
-	runtime.UnlockOSThread()
-	return oerr
 }
 
 // loopbackUp brings up lo in netns. Lab hosts have it up already; a bare

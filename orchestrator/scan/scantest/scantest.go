@@ -8,18 +8,15 @@ package scantest
 import (
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
-	"runtime"
 
-	"golang.org/x/sys/unix"
+	"github.com/ck8s/ck8sctl/internal/testenv"
 )
 
 // ListenIn listens on addr ("[::]:0", "198.18.1.2:443") inside the named
 // network namespace (as `ip netns add` names it).
 func ListenIn(netns, addr string) (net.Listener, error) {
 	var ln net.Listener
-	err := in(netns, func() (err error) {
+	err := testenv.InNetNS(netns, func() (err error) {
 		ln, err = net.Listen("tcp", addr)
 		return err
 	})
@@ -33,7 +30,7 @@ func ListenIn(netns, addr string) (net.Listener, error) {
 // namespace.
 func ListenPacketIn(netns, addr string) (net.PacketConn, error) {
 	var pc net.PacketConn
-	err := in(netns, func() (err error) {
+	err := testenv.InNetNS(netns, func() (err error) {
 		pc, err = net.ListenPacket("udp", addr)
 		return err
 	})
@@ -56,37 +53,6 @@ func Echo(pc net.PacketConn) {
 			_, _ = pc.WriteTo(buf[:n], from)
 		}
 	}()
-}
-
-// in runs open on a thread moved into netns; the sockets it opens stay
-// in that namespace.
-func in(netns string, open func() error) error {
-	runtime.LockOSThread()
-	orig, err := os.Open("/proc/thread-self/ns/net")
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer orig.Close()
-	target, err := os.Open(filepath.Join("/run/netns", netns))
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer target.Close()
-	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("entering netns: %w", err)
-	}
-	oerr := open()
-	if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
-		// The thread is stuck in the other namespace: leave it locked so
-		// the runtime ends it with this goroutine instead of reusing it.
-		// The socket open made is lost with it.
-		return fmt.Errorf("leaving netns: %w", err)
-	}
-	runtime.UnlockOSThread()
-	return oerr
 }
 
 // Accept accepts and closes connections on ln until it is closed, so
