@@ -58,15 +58,17 @@ demo: deps build
 	@echo; echo "== the firewall: applied, then confirmed over a new connection =="
 	bin/ck8sctl events --db $(DB) --run last --type firewall.applied
 	bin/ck8sctl events --db $(DB) --run last --type firewall.confirmed
-	@echo; echo "== re-run: no drift, nothing touched =="
-	bin/ck8sctl --log-level warn harden -p .lab/playbook.yaml --db $(DB)
-	bin/ck8sctl events --db $(DB) --run last --type firewall.compliant
 	@echo; echo "== recorded flow_events (facts and metrics) =="
 	bin/ck8sctl events --db $(DB) --run last --type facts.collected
 	bin/ck8sctl events --db $(DB) --run last --type metrics.collected
-	bin/ck8sctl events --db $(DB) --type ports.scan.completed --limit 5
+	bin/ck8sctl events --db $(DB) --run last --type ports.scan.completed
 	@echo; echo "== DNS preflight (the lab serves its own zone) =="
 	bin/ck8sctl events --db $(DB) --run last --type dns.preflight.passed
+	@echo; echo "== re-run: no drift, nothing touched =="
+	bin/ck8sctl --log-level warn harden -p .lab/playbook.yaml --db $(DB)
+	bin/ck8sctl events --db $(DB) --run last --type firewall.compliant
+	@echo; echo "== what bootstrap applies on a k3s host (playbooks/staging.yaml; make test issues it for real) =="
+	bin/ck8sctl render -p playbooks/staging.yaml | grep -E '^(# Source|kind|  name|  namespace):'
 
 demo-down:
 	bin/ck8sctl lab down
