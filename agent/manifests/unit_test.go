@@ -2,13 +2,16 @@ package manifests
 
 import (
 	"encoding/base64"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ck8s/ck8sctl/internal/plan"
@@ -152,4 +155,23 @@ func obj(t *testing.T, y string) *unstructured.Unstructured {
 		t.Fatal(err)
 	}
 	return objs[0].u
+}
+
+func TestTransientReasonRetriesOnlyWhatWaitingCures(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{apierrors.NewInternalError(errors.New(`failed calling webhook "webhook.cert-manager.io": connect: connection refused`)), "failed calling webhook"},
+		{apierrors.NewServiceUnavailable("starting"), "service unavailable"},
+		{apierrors.NewTooManyRequests("slow down", 1), "too many requests"},
+		{apierrors.NewInternalError(errors.New("failed to create typed patch object: .data.key: expected string")), ""},
+		{apierrors.NewBadRequest(`admission webhook "x" denied the request: no`), ""},
+		{apierrors.NewForbidden(schema.GroupResource{Resource: "clusterissuers"}, "acme", errors.New("RBAC")), ""},
+		{nil, ""},
+	} {
+		if got := transientReason(tc.err); got != tc.want {
+			t.Errorf("transientReason(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
 }
