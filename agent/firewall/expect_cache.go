@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ck8s/ck8sctl/agent/atomicfile"
 )
 
 // expectKey identifies what the expectation depends on: the profile, the
@@ -50,9 +52,7 @@ func (t *txn) storeExpect(key, want string) {
 		return
 	}
 	old, _ := filepath.Glob(filepath.Join(t.dir, "expect-*.txt"))
-	tmp := t.expectFile(key) + ".tmp"
-	if os.WriteFile(tmp, []byte(want), 0o600) != nil || os.Rename(tmp, t.expectFile(key)) != nil {
-		_ = os.Remove(tmp)
+	if atomicfile.Write(t.expectFile(key), []byte(want), 0o600) != nil {
 		return
 	}
 	for _, f := range old {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ck8s/ck8sctl/agent/atomicfile"
 	"github.com/ck8s/ck8sctl/agent/lock"
 	"github.com/ck8s/ck8sctl/internal/plan"
 )
@@ -146,40 +147,7 @@ func readJSON(path string, v any) error {
 // writeJSON replaces path with v atomically and durably: a reader (the
 // watchdog polls pending.json) sees the old or the new file, never half,
 // and a crash right after leaves one of them on disk.
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
-	_, err = tmp.Write(append(b, '\n'))
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
+func writeJSON(path string, v any) error { return atomicfile.WriteJSON(path, v, 0o600) }
 
 // finish records how the pending change p ended and forgets it. Call it
 // holding the lock.
@@ -191,7 +159,7 @@ func finish(dir string, p *pending, r *Result) error {
 		return fmt.Errorf("removing the pending change: %w", err)
 	}
 	prune(dir, keepResults)
-	return syncDir(dir)
+	return atomicfile.SyncDir(dir)
 }
 
 // rollbackTries and rollbackPause: the rollback is the last line of

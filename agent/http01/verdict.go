@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ck8s/ck8sctl/agent/atomicfile"
 	"github.com/ck8s/ck8sctl/agent/journal"
 )
 
@@ -36,15 +37,7 @@ func WriteVerdict(stateDir, runID string, v Verdict) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return err
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, p)
+	return atomicfile.WriteJSON(p, v, 0o600)
 }
 
 // AwaitVerdict waits up to timeout for run runID's verdict.

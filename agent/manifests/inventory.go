@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/ck8s/ck8sctl/agent/atomicfile"
 )
 
 // Entry names an object the step applied, in the inventory kept on the
@@ -59,15 +61,7 @@ func writeInventory(stateDir string, es []Entry) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(es, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, p)
+	return atomicfile.WriteJSON(p, es, 0o600)
 }
 
 // leftBehind returns the entries of old that cur no longer has.
