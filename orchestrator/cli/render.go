@@ -76,8 +76,7 @@ func manifestValues(p *playbook.Playbook) (manifest.Values, error) {
 		}
 		v.ACME.CABundle = b
 	}
-	in := m.Ingress
-	v.Ingress = manifest.Ingress{Namespace: in.Namespace, Name: in.Name, ClassName: in.ClassName, Service: in.Service, ServicePort: in.ServicePort, TLSSecret: in.TLSSecret}
+	v.Ingress = m.Ingress
 	v.Network = manifest.Network{Namespaces: m.Network.Namespaces, IngressControllerNamespace: m.Network.IngressControllerNamespace,
 		RestrictEgress: m.Network.RestrictEgress, EgressCIDRs: prefixStrings(m.Network.EgressCIDRs)}
 	return v, nil

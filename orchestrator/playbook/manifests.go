@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ck8s/ck8sctl/internal/manifest"
 )
 
 // Manifests configures what the agent applies to the cluster: cert-manager,
@@ -36,9 +38,9 @@ type CertManager struct {
 
 // How cert-manager is installed.
 const (
-	InstallHelmChart = "helmchart" // k3s's HelmChart resource for the jetstack chart
-	InstallBundle    = "bundle"    // a static release manifest from the orchestrator
-	InstallNone      = "none"      // already installed
+	InstallHelmChart = manifest.InstallHelmChart // k3s's HelmChart resource for the jetstack chart
+	InstallBundle    = manifest.InstallBundle    // a static release manifest from the orchestrator
+	InstallNone      = manifest.InstallNone      // already installed
 )
 
 // ACME configures the ClusterIssuer.
@@ -58,11 +60,9 @@ const (
 	LetsEncryptProduction = "https://acme-v02.api.letsencrypt.org/directory"
 )
 
-// Ingress names the Ingress and Certificate for the domain and its backend.
-type Ingress struct {
-	Namespace, Name, ClassName, Service, TLSSecret string
-	ServicePort                                    int
-}
+// Ingress names the Ingress and Certificate for the domain and its
+// backend: the renderer's values as they are.
+type Ingress = manifest.Ingress
 
 // Network is the NetworkPolicy baseline of the app namespaces.
 type Network struct {
