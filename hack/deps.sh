@@ -4,9 +4,11 @@
 # when something is missing.
 set -euo pipefail
 
-pkgs=(openssh-server openssh-client iproute2 iptables nftables sudo util-linux procps psmisc coreutils nmap git ca-certificates etcd-server)
+pkgs=(openssh-server openssh-client iproute2 iptables nftables sudo util-linux procps psmisc coreutils nmap git ca-certificates etcd-server libxml2-utils)
 # etcd-server (/usr/bin/etcd, etcd 3.4): the store of the real kube-apiserver
 # of the manifests tests (make k8s-env, hack/k8s-env.sh).
+# libxml2-utils (xmllint): validates -o junit against its schema
+# (orchestrator/report/testdata/junit.xsd); the test fails without it in CI.
 
 # `hack/deps.sh bench` (make deps-bench) adds what only `make bench` needs:
 # ansible-core, the baseline of the firewall section (hack/bench/ansible).

@@ -62,6 +62,12 @@ func (Step) Run(ctx context.Context, env *step.Env) error {
 	for _, a := range want {
 		d.Expect = append(d.Expect, a.String())
 	}
+	if auth := authoritativeFailure(p.Authoritative); auth != "" {
+		// Only a read-only run sends a failed authoritative view: report
+		// it with the host's, as a check that found something.
+		env.Emit(event.TypeDNSFailed, event.StatusFailed, auth, d)
+		return fail(env, fmt.Errorf("DNS preflight: %s", auth))
+	}
 	if v.OK {
 		env.Emit(event.TypeDNSPassed, event.StatusOK, fmt.Sprintf("%s resolves to %s from the authoritative servers and through the host's resolver %s",
 			p.Domain, dnsquery.Join(v.Addrs), v.Server), d)
@@ -69,7 +75,39 @@ func (Step) Run(ctx context.Context, env *step.Env) error {
 	}
 	msg := hostFailure(p.Domain, want, v, len(p.Authoritative) > 0)
 	env.Emit(event.TypeDNSFailed, event.StatusFailed, msg, d)
-	return step.Abort(fmt.Errorf("DNS preflight: %s", msg))
+	return fail(env, fmt.Errorf("DNS preflight: %s", msg))
+}
+
+// fail ends the step with err. It aborts the run, so nothing changes on a
+// host whose domain does not resolve to it; a read-only run goes on, so
+// the other checks still report.
+func fail(env *step.Env, err error) error {
+	if env.Plan.Check {
+		return err
+	}
+	return step.Abort(err)
+}
+
+// authoritativeFailure returns the summary of the orchestrator's
+// authoritative report when it failed, "" when it passed or is absent.
+func authoritativeFailure(raw json.RawMessage) string {
+	var rep struct {
+		Passed   *bool `json:"passed"`
+		Findings []struct {
+			Message string `json:"message"`
+		} `json:"findings"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &rep) != nil || rep.Passed == nil || *rep.Passed {
+		return ""
+	}
+	var msgs []string
+	for _, f := range rep.Findings {
+		msgs = append(msgs, f.Message)
+	}
+	if len(msgs) == 0 {
+		return "the authoritative servers do not answer as expected"
+	}
+	return "authoritative servers: " + strings.Join(msgs, "; ")
 }
 
 func hostFailure(domain string, want []netip.Addr, v HostView, authChecked bool) string {

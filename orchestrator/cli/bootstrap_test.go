@@ -13,6 +13,7 @@ import (
 	"github.com/ck8s/ck8sctl/bootstrap"
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/orchestrator/phase"
+	"github.com/ck8s/ck8sctl/orchestrator/report"
 )
 
 func TestBootstrapThreeHostsThenNoUpload(t *testing.T) {
@@ -104,7 +105,7 @@ func assertEventsCommand(t *testing.T, db, runID string) {
 	}
 }
 
-func stepNames(h *phase.Result) string {
+func stepNames(h report.Host) string {
 	var s []string
 	for _, st := range h.Steps {
 		s = append(s, st.Name+":"+string(st.Status))

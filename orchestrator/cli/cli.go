@@ -36,6 +36,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			labCommand(),
 			bootstrapCommand(),
 			hardenCommand(),
+			sweepCommand(),
 			eventsCommand(),
 			scanCommand(),
 			dnsCheckCommand(),

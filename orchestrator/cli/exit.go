@@ -4,16 +4,16 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ck8s/ck8sctl/orchestrator/phase"
+	"github.com/ck8s/ck8sctl/orchestrator/report"
 )
 
 // Exit codes, the same for every command (README "Exit codes").
 const (
-	ExitOK          = 0 // success, compliant
-	ExitFailed      = 1 // a check or step failed: non-compliant
-	ExitBadInput    = 2 // flags or playbook invalid; nothing ran
-	ExitUnreachable = 3 // a host could not be reached or trusted
-	ExitRolledBack  = 4 // a change was rolled back
+	ExitOK          = report.ExitOK          // success, compliant
+	ExitFailed      = report.ExitFailed      // a check or step failed: non-compliant
+	ExitBadInput    = report.ExitBadInput    // flags or playbook invalid; nothing ran
+	ExitUnreachable = report.ExitUnreachable // a host could not be reached or trusted
+	ExitRolledBack  = report.ExitRolledBack  // a change was rolled back
 )
 
 // exitError carries an exit code up to Main.
@@ -40,18 +40,4 @@ func exitCode(err error) int {
 		return ExitOK
 	}
 	return ExitFailed
-}
-
-// hostsExit combines host outcomes: 3 beats 4 beats 1 beats 0, so the most
-// actionable problem decides the code of a multi-host run.
-func hostsExit(results []*phase.Result) int {
-	rank := map[phase.Status]int{phase.StatusOK: 0, phase.StatusFailed: 1, phase.StatusRolledBack: 2, phase.StatusUnreachable: 3}
-	code := map[phase.Status]int{phase.StatusOK: ExitOK, phase.StatusFailed: ExitFailed, phase.StatusRolledBack: ExitRolledBack, phase.StatusUnreachable: ExitUnreachable}
-	worst := phase.StatusOK
-	for _, r := range results {
-		if rank[r.Status] > rank[worst] {
-			worst = r.Status
-		}
-	}
-	return code[worst]
 }

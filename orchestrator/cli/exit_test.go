@@ -7,6 +7,7 @@ import (
 
 	"github.com/ck8s/ck8sctl/orchestrator/host"
 	"github.com/ck8s/ck8sctl/orchestrator/phase"
+	"github.com/ck8s/ck8sctl/orchestrator/report"
 )
 
 func TestHostsExitPrecedence(t *testing.T) {
@@ -28,8 +29,8 @@ func TestHostsExitPrecedence(t *testing.T) {
 		{nil, ExitOK},
 	}
 	for _, c := range cases {
-		if got := hostsExit(c.results); got != c.want {
-			t.Errorf("hostsExit(%v) = %d, want %d", c.results, got, c.want)
+		if got := report.New(report.Meta{}, c.results, 0).ExitCode; got != c.want {
+			t.Errorf("exit of %v = %d, want %d", c.results, got, c.want)
 		}
 	}
 }

@@ -74,7 +74,7 @@ func TestHarden(t *testing.T) {
 			onHost(t, l, h, tc.drift)
 			r = ck8sctl(t, "harden", "--check", "-p", pb, "--db", db, "-o", "json")
 			f := r.report(t).Hosts[0].Firewall
-			if r.code != ExitFailed || f == nil || f.State != "drift_detected" || !strings.Contains(f.Diff, "5432") {
+			if r.code != ExitFailed || f == nil || f.State != phase.FirewallDrift || !strings.Contains(f.Diff, "5432") {
 				t.Fatalf("--check after a hand edit: exit %d, firewall %+v; want 1 and a diff naming 5432\n%s", r.code, f, r.stderr)
 			}
 			if !strings.Contains(owned(t, l, h), "5432") {

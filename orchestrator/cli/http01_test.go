@@ -3,8 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -12,10 +10,8 @@ import (
 
 	"github.com/ck8s/ck8sctl/agent/http01"
 	"github.com/ck8s/ck8sctl/internal/event"
-	"github.com/ck8s/ck8sctl/internal/plan"
 	"github.com/ck8s/ck8sctl/orchestrator/lab"
 	"github.com/ck8s/ck8sctl/orchestrator/phase"
-	"github.com/ck8s/ck8sctl/orchestrator/playbook"
 )
 
 // TestBootstrapHTTP01 runs the ACME http-01 rehearsal against a real lab
@@ -169,56 +165,4 @@ func waitPort80(t *testing.T, l *lab.Lab, h lab.Host, listening bool) {
 		cond = `! grep -q ':0050 0\{8,32\}:0000 0A' /proc/net/tcp /proc/net/tcp6`
 	}
 	onHost(t, l, h, `for i in $(seq 100); do if `+cond+`; then exit 0; fi; sleep 0.1; done; exit 1`)
-}
-
-// TestHTTP01Section: `checks: http01:` inserts the http01 step right after
-// the firewall in bootstrap only, and gives each host its own challenge;
-// bad sections are refused (exit 2) naming the line and key.
-func TestHTTP01Section(t *testing.T) {
-	write := func(body string) *runOpts {
-		t.Helper()
-		p := filepath.Join(t.TempDir(), "pb.yaml")
-		if err := os.WriteFile(p, []byte(body+"hosts:\n  - {name: a, address: 198.18.0.11}\n  - {name: b, address: 198.18.0.12}\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		pb, err := playbook.Load(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &runOpts{pb: pb, hosts: pb.Hosts}
-	}
-	o := write("domain: staging.lab.test\nchecks:\n  http01:\n")
-	ph, steps, err := http01Rehearsal(o, agentSteps)
-	if err != nil || ph == nil || ph.Timeout != defaultHTTP01Timeout {
-		t.Fatalf("%+v, %v", ph, err)
-	}
-	if want := "dns,facts,firewall,http01,metrics,listeners"; strings.Join(steps, ",") != want {
-		t.Errorf("steps %v, want %s", steps, want)
-	}
-	if strings.Join(agentSteps, ",") != "dns,facts,firewall,metrics,listeners" {
-		t.Errorf("agentSteps changed: %v", agentSteps)
-	}
-	if ph, steps, _ := http01Rehearsal(o, hardenSteps); ph != nil || len(steps) != len(hardenSteps) {
-		t.Errorf("harden got the rehearsal: %v", steps)
-	}
-	ts := []*phase.Target{{Plan: &plan.Plan{}}, {Plan: &plan.Plan{}}}
-	if err := addHTTP01Plans(ts, ph, "staging.lab.test"); err != nil {
-		t.Fatal(err)
-	}
-	a, b := ts[0].Plan.HTTP01, ts[1].Plan.HTTP01
-	if a.Token == b.Token || !strings.HasPrefix(a.Body, a.Token+".") || len(a.Token) != 43 || time.Duration(a.Window) != 15*time.Second {
-		t.Errorf("challenges %+v %+v", a, b)
-	}
-	if ph, steps, _ := http01Rehearsal(write("domain: x.test\n"), agentSteps); ph != nil || len(steps) != 5 {
-		t.Errorf("without the section: %v", steps)
-	}
-	for body, msg := range map[string]string{
-		"domain: x.test\nchecks:\n  http01:\n    timeout: 2m\n": "checks.http01.timeout",
-		"domain: x.test\nchecks:\n  http01:\n    port: 80\n":    "checks.http01.port: unknown key",
-		"domain: x.test\nchecks:\n  http01: yes\n":              "must be a mapping",
-	} {
-		if _, _, err := http01Rehearsal(write(body), agentSteps); err == nil || !strings.Contains(err.Error(), msg) {
-			t.Errorf("%q: %v, want %q", body, err, msg)
-		}
-	}
 }

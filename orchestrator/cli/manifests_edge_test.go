@@ -37,7 +37,7 @@ import (
 	"github.com/ck8s/ck8sctl/internal/testenv"
 	"github.com/ck8s/ck8sctl/orchestrator/lab"
 	"github.com/ck8s/ck8sctl/orchestrator/lab/labtest"
-	"github.com/ck8s/ck8sctl/orchestrator/phase"
+	"github.com/ck8s/ck8sctl/orchestrator/report"
 )
 
 var (
@@ -125,7 +125,7 @@ func TestManifestsEdge(t *testing.T) {
 	)
 	type run struct {
 		r   result
-		res phase.Result
+		res report.Host
 		evs []event.Event
 	}
 	bootstrap := func(name string, args ...string) run {
@@ -140,7 +140,7 @@ func TestManifestsEdge(t *testing.T) {
 		evs := storedEvents(t, db, rep.ID)
 		logEvents(t, name, evs)
 		t.Logf("%s: exit %d in %s: %s", name, r.code, dur.Round(time.Millisecond), rep.Hosts[0].Error)
-		return run{r: r, res: *rep.Hosts[0], evs: evs}
+		return run{r: r, res: rep.Hosts[0], evs: evs}
 	}
 	absent := func(what string, gvr schema.GroupVersionResource, ns, name string) {
 		t.Helper()
@@ -426,13 +426,13 @@ func TestManifestsEdge(t *testing.T) {
 }
 
 // edgeStep is the named step of a host's result (zero when it did not run).
-func edgeStep(res phase.Result, name string) phase.Step {
+func edgeStep(res report.Host, name string) report.Step {
 	for _, s := range res.Steps {
 		if s.Name == name {
 			return s
 		}
 	}
-	return phase.Step{}
+	return report.Step{}
 }
 
 func edgeRandomHex(t *testing.T, n int) string {

@@ -23,6 +23,7 @@ import (
 	"github.com/ck8s/ck8sctl/orchestrator/lab"
 	"github.com/ck8s/ck8sctl/orchestrator/lab/labtest"
 	"github.com/ck8s/ck8sctl/orchestrator/phase"
+	"github.com/ck8s/ck8sctl/orchestrator/report"
 )
 
 var (
@@ -104,14 +105,14 @@ func TestBootstrapIssuesCertificate(t *testing.T) {
 	}
 	withEgress := playbook("  ingress:\n    service: web\n  network:\n    restrictEgress: true\n")
 	var outputs []string
-	run := func(args ...string) (result, phase.Result, []event.Event) {
+	run := func(args ...string) (result, report.Host, []event.Event) {
 		t.Helper()
 		start := time.Now()
 		r := ck8sctl(t, append(args, "--db", db, "-o", "json")...)
 		outputs = append(outputs, r.stdout, r.stderr)
 		rep := r.report(t)
 		t.Logf("%v: exit %d in %s", args, r.code, time.Since(start).Round(time.Millisecond))
-		return r, *rep.Hosts[0], storedEvents(t, db, rep.ID)
+		return r, rep.Hosts[0], storedEvents(t, db, rep.ID)
 	}
 
 	// 1. Fresh host: cert-manager is installed by the bundle; its
@@ -130,7 +131,7 @@ func TestBootstrapIssuesCertificate(t *testing.T) {
 	o := <-first
 	outputs = append(outputs, o.r.stdout, o.r.stderr)
 	rep := o.r.report(t)
-	res, evs := *rep.Hosts[0], storedEvents(t, db, rep.ID)
+	res, evs := rep.Hosts[0], storedEvents(t, db, rep.ID)
 	logEvents(t, "fresh", evs)
 	t.Logf("fresh bootstrap: %s in all", time.Since(t0).Round(time.Millisecond))
 	if o.r.code != ExitOK || res.Status != phase.StatusOK {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ck8s/ck8sctl/internal/manifest"
 	"github.com/ck8s/ck8sctl/internal/testenv"
+	"github.com/ck8s/ck8sctl/orchestrator/action"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
 )
 
@@ -117,7 +118,7 @@ func TestRenderGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := manifestValues(pb)
+			v, err := action.ManifestValues(pb)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/ck8s/ck8sctl/internal/testenv"
 	"github.com/ck8s/ck8sctl/orchestrator/lab/labtest"
 	"github.com/ck8s/ck8sctl/orchestrator/scan"
@@ -26,24 +24,6 @@ func TestScanUDPBadInput(t *testing.T) {
 		if r.code != ExitBadInput || !strings.Contains(r.stderr, "udp") {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 naming the udp flag", args, r.code, r.stderr)
 		}
-	}
-}
-
-func TestDecodePortsCheckUDP(t *testing.T) {
-	var n yaml.Node
-	if err := yaml.Unmarshal([]byte("udp: [53, 123, 51820]\nexpectUDP: 51820\n"), &n); err != nil {
-		t.Fatal(err)
-	}
-	pc, err := decodePortsCheck(n.Content[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	udp, expect, err := udpPorts(pc)
-	if err != nil || !slices.Equal(udp, []uint16{53, 123, 51820}) || !slices.Equal(expect, []uint16{51820}) {
-		t.Fatalf("udp %v expect %v err %v", udp, expect, err)
-	}
-	if _, _, err := udpPorts(portsCheck{UDP: "70000"}); err == nil || !strings.Contains(err.Error(), "checks.ports.udp") {
-		t.Fatalf("bad udp list: err %v", err)
 	}
 }
 

@@ -10,13 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/fence"
 	"github.com/ck8s/ck8sctl/orchestrator/phase"
+	"github.com/ck8s/ck8sctl/orchestrator/report"
 	"github.com/ck8s/ck8sctl/orchestrator/scan"
-	"github.com/ck8s/ck8sctl/orchestrator/tlscheck"
 	"github.com/ck8s/ck8sctl/orchestrator/tlscheck/tlstest"
 )
 
@@ -80,7 +78,7 @@ func TestBootstrapTLSCheck(t *testing.T) {
 	}
 	spec := hostSpec{host: h, extra: fmt.Sprintf("    expectIPs: [%s, %s]\n", h.Addr4, h.Addr6)}
 	db := filepath.Join(t.TempDir(), "ck8s.db")
-	bootstrap := func(port uint16) (result, phase.Result, []event.Event) {
+	bootstrap := func(port uint16) (result, report.Host, []event.Event) {
 		t.Helper()
 		top := fmt.Sprintf("firewall:\n  allowTCP: [22, 80, 443, %d, %d, %d]\nchecks:\n  tls:\n    caFile: ca.pem\n    port: %d\n    timeout: 3s\n",
 			valid, expired, wrongName, port)
@@ -90,7 +88,7 @@ func TestBootstrapTLSCheck(t *testing.T) {
 		}
 		r := ck8sctl(t, "bootstrap", "-p", pb, "--db", db, "-o", "json")
 		rep := r.report(t)
-		return r, *rep.Hosts[0], storedEvents(t, db, rep.ID)
+		return r, rep.Hosts[0], storedEvents(t, db, rep.ID)
 	}
 	tlsEvents := func(evs []event.Event) []event.Event {
 		t.Helper()
@@ -230,42 +228,5 @@ func TestBootstrapScansFactsAddrs(t *testing.T) {
 	want := []string{event.TypePortsScanSkipped, event.TypePortsScanCompleted, event.TypePortsScanCompleted, event.TypeTLSCheckPassed}
 	if strings.Join(order, " ") != strings.Join(want, " ") {
 		t.Errorf("events %v, want %v", order, want)
-	}
-}
-
-// TestDecodeTLSCheck: `tls:` alone and empty values take the defaults; a
-// relative caFile is read from the playbook's directory.
-func TestDecodeTLSCheck(t *testing.T) {
-	dir := t.TempDir()
-	ca := tlstest.NewCA(t, tlstest.Name{CN: "ck8s decode test root"})
-	pem, err := os.ReadFile(ca.WriteFile(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "roots.pem"), pem, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	decode := func(src string) phase.TLS {
-		t.Helper()
-		var doc yaml.Node
-		if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
-			t.Fatal(err)
-		}
-		ph, err := decodeTLSCheck(mapValue(doc.Content[0], "tls"), dir)
-		if err != nil {
-			t.Fatalf("%s: %v", src, err)
-		}
-		return ph
-	}
-	for _, src := range []string{"tls:", "tls: ~", "tls:\n  port: ~\n  minValid:\n  caFile: ~"} {
-		ph := decode(src)
-		if ph.Port != 443 || ph.Config.MinValid != tlscheck.DefaultMinValid || ph.Config.Timeout != 0 || ph.Config.Roots != nil {
-			t.Errorf("%q: %+v, want the defaults", src, ph)
-		}
-	}
-	ph := decode("tls:\n  caFile: roots.pem\n  minValid: 30d\n  port: 8443\n  timeout: 2s")
-	if ph.Port != 8443 || ph.Config.MinValid != 30*24*time.Hour || ph.Config.Timeout != 2*time.Second || ph.Config.Roots == nil ||
-		ph.Config.RootsName != "caFile "+filepath.Join(dir, "roots.pem") {
-		t.Errorf("%+v", ph)
 	}
 }

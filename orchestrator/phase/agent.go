@@ -24,13 +24,10 @@ var ErrHostBusy = errors.New("host is busy with another run")
 // ErrStepsFailed means the agent ran and at least one step failed.
 var ErrStepsFailed = errors.New("steps failed")
 
-// Agent delivers the agent, runs the target's plan and records its events.
+// Agent delivers the agent, runs the target's plan and records its events
+// through the target's recorder, in order.
 type Agent struct {
 	Runner *bootstrap.Runner
-	// Record stores an event; it is called once per event, in order.
-	Record func(context.Context, event.Event) error
-	// Progress, if set, sees every recorded event (terminal progress).
-	Progress func(event.Event)
 	// Confirm, if set, confirms firewall changes over a new connection
 	// while the agent waits for it.
 	Confirm *Confirmer
@@ -48,12 +45,8 @@ func (a Agent) Run(ctx context.Context, t *Target) error {
 	var confirmErr error
 	var rehearsal *HTTP01Outcome
 	sink := func(e event.Event) error {
-		if err := a.Record(ctx, e); err != nil {
+		if err := t.Rec.Agent(ctx, t, e); err != nil {
 			return err
-		}
-		t.Result.observe(e)
-		if a.Progress != nil {
-			a.Progress(e)
 		}
 		if e.Type == event.TypeFirewallApplied && a.Confirm != nil {
 			// Not inline: the agent's stream must keep flowing while the
@@ -89,7 +82,7 @@ func (a Agent) Run(ctx context.Context, t *Target) error {
 	for _, e := range out.Invalid {
 		t.Result.Invalid = append(t.Result.Invalid, e.Error())
 	}
-	if err := a.HTTP01.conclude(ctx, t, rehearsal, a.Record, a.Progress); err != nil {
+	if err := a.HTTP01.conclude(ctx, t, rehearsal); err != nil {
 		return err
 	}
 	// The agent's exit status decides even when its stream closed cleanly:
@@ -109,19 +102,17 @@ func (a Agent) Run(ctx context.Context, t *Target) error {
 	if out.Final != nil {
 		_ = jsonUnmarshal(out.Final.Data, &fin)
 	}
-	if fin.Failed > 0 || out.AgentExit == agentExitStepFailed || t.Result.FailedSteps() > 0 {
+	t.Result.dnsFinding(t.Plan.Check)
+	failed := fin.Failed > 0 || out.AgentExit == agentExitStepFailed || t.Result.FailedSteps() > 0
+	if failed && !t.Result.onlyChecksFailed(t.Plan.Check) {
 		msg := fin.Failure
 		if msg == "" {
 			msg = why()
 		}
 		return fmt.Errorf("%w: %s", ErrStepsFailed, msg)
 	}
-	if ferr := t.Result.firewallFailure(t.Plan.Check); ferr != nil {
-		t.Result.findings = append(t.Result.findings, ferr)
-	}
-	if merr := t.Result.manifestsFailure(t.Plan.Check); merr != nil {
-		t.Result.findings = append(t.Result.findings, merr)
-	}
+	t.Result.firewallFinding(t.Plan.Check)
+	t.Result.manifestsFinding(t.Plan.Check)
 	return nil
 }
 

@@ -174,7 +174,7 @@ func orElse(s, fallback string) string {
 // conclude records the verdict after the agent's events and makes a
 // failure a finding. In check mode the agent did not run the step and
 // there is nothing to judge.
-func (h *HTTP01) conclude(ctx context.Context, t *Target, out *HTTP01Outcome, record func(context.Context, event.Event) error, progress func(event.Event)) error {
+func (h *HTTP01) conclude(ctx context.Context, t *Target, out *HTTP01Outcome) error {
 	if h == nil || t.Plan.HTTP01 == nil || t.Plan.Check {
 		return nil
 	}
@@ -189,21 +189,7 @@ func (h *HTTP01) conclude(ctx context.Context, t *Target, out *HTTP01Outcome, re
 	typ, st := event.TypeHTTP01Passed, event.StatusOK
 	if !out.Passed {
 		typ, st = event.TypeHTTP01Failed, event.StatusFailed
-		t.Result.findings = append(t.Result.findings, fmt.Errorf("%w: %s", ErrHTTP01Failed, out.Reason))
+		t.Result.add(newFinding("http01", CodeHTTP01Failed, SeverityCritical, ErrHTTP01Failed, "%s", out.Reason))
 	}
-	raw, err := json.Marshal(out)
-	if err != nil {
-		return err
-	}
-	t.Result.LastSeq++
-	e := event.Event{Time: time.Now().UTC(), RunID: t.Plan.RunID, Host: t.Name, Seq: t.Result.LastSeq,
-		Type: typ, Step: "http01", Status: st, Message: out.message(), Data: raw}
-	if err := record(ctx, e); err != nil {
-		return fmt.Errorf("recording the http-01 rehearsal of %s: %w", t.Name, err)
-	}
-	t.Result.Events++
-	if progress != nil {
-		progress(e)
-	}
-	return nil
+	return t.Rec.Emit(ctx, t, "http01", typ, st, out.message(), out)
 }

@@ -162,12 +162,12 @@ func TestRehearseAndConclude(t *testing.T) {
 	}
 	out := ph.rehearse(context.Background(), tg, e)
 	var got []event.Event
-	rec := func(_ context.Context, e event.Event) error { got = append(got, e); return nil }
-	if err := ph.conclude(context.Background(), tg, out, rec, nil); err != nil {
+	tg.Rec = NewRecorder(func(_ context.Context, evs ...event.Event) error { got = append(got, evs...); return nil }, nil, nil)
+	if err := ph.conclude(context.Background(), tg, out); err != nil {
 		t.Fatal(err)
 	}
 	// [::1] is not listening (httptest binds 127.0.0.1): refused, failed.
-	if len(got) != 1 || got[0].Type != event.TypeHTTP01Failed || got[0].Seq != 8 || tg.Result.HTTP01Passed() || len(tg.Result.findings) != 1 {
+	if len(got) != 1 || got[0].Type != event.TypeHTTP01Failed || got[0].Seq != 8 || tg.Result.HTTP01Passed() || len(tg.Result.Findings) != 1 || tg.Result.Findings[0].Code != CodeHTTP01Failed {
 		t.Fatalf("events %+v, result %+v", got, tg.Result.HTTP01)
 	}
 	if r := out.Results; r[0].OK != true || r[1].Reason != ReasonRefused || !out.Stopped || !deleted.Load() {
@@ -178,17 +178,17 @@ func TestRehearseAndConclude(t *testing.T) {
 	tg.Result = &Result{}
 	ph.Addrs = func(string) []netip.Addr { return []netip.Addr{loop4} }
 	got = nil
-	if err := ph.conclude(context.Background(), tg, ph.rehearse(context.Background(), tg, e), rec, nil); err != nil {
+	if err := ph.conclude(context.Background(), tg, ph.rehearse(context.Background(), tg, e)); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].Type != event.TypeHTTP01Passed || !tg.Result.HTTP01Passed() || len(tg.Result.findings) != 0 {
+	if len(got) != 1 || got[0].Type != event.TypeHTTP01Passed || !tg.Result.HTTP01Passed() || len(tg.Result.Findings) != 0 {
 		t.Fatalf("events %+v, result %+v", got, tg.Result.HTTP01)
 	}
 	t.Log(got[0].Message)
 
 	// The agent never got to the step: no rehearsal is a failed one.
 	tg.Result, got = &Result{}, nil
-	if err := ph.conclude(context.Background(), tg, nil, rec, nil); err != nil {
+	if err := ph.conclude(context.Background(), tg, nil); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0].Type != event.TypeHTTP01Failed || tg.Result.HTTP01Passed() || !strings.Contains(got[0].Message, "did not run") {
@@ -196,7 +196,7 @@ func TestRehearseAndConclude(t *testing.T) {
 	}
 	// Check mode skips the step: nothing to judge, nothing recorded.
 	tg.Result, got, tg.Plan.Check = &Result{}, nil, true
-	if err := ph.conclude(context.Background(), tg, nil, rec, nil); err != nil || len(got) != 0 || tg.Result.HTTP01 != nil {
+	if err := ph.conclude(context.Background(), tg, nil); err != nil || len(got) != 0 || tg.Result.HTTP01 != nil {
 		t.Fatalf("check mode: %v %+v", err, got)
 	}
 }

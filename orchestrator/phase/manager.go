@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -19,7 +20,9 @@ func Classify(err error) Status {
 		return StatusOK
 	case errors.Is(err, host.ErrHostKeyUnknown), errors.Is(err, host.ErrAuth),
 		errors.Is(err, host.ErrUnreachable), errors.Is(err, host.ErrSudoPassword),
-		errors.Is(err, host.ErrConnectionLost), errors.Is(err, ErrHostBusy):
+		errors.Is(err, host.ErrConnectionLost), errors.Is(err, ErrHostBusy),
+		errors.Is(err, host.ErrHostKeyRevoked), errors.Is(err, host.ErrSudo),
+		errors.Is(err, ErrHostDeadline):
 		return StatusUnreachable
 	}
 	if errors.Is(err, ErrRolledBack) {
@@ -32,10 +35,18 @@ func Classify(err error) Status {
 	return StatusFailed
 }
 
+// ErrHostDeadline means a host did not finish within the run's per-host
+// deadline (Manager.HostTimeout): it is reported unreachable, and the
+// other hosts carry on. Retry when the host answers again.
+var ErrHostDeadline = errors.New("host did not finish within its deadline")
+
 // Manager runs phases over targets.
 type Manager struct {
 	Phases []Phase
 	Forks  int // hosts worked on at once
+	// HostTimeout, if positive, bounds each host's whole pass through the
+	// phases: one black-holed host costs at most this, whatever it does.
+	HostTimeout time.Duration
 	// Done, if set, is called as each host finishes.
 	Done func(*Target)
 }
@@ -60,6 +71,11 @@ func (m *Manager) Run(ctx context.Context, targets []*Target) {
 
 func (m *Manager) runHost(ctx context.Context, t *Target) {
 	start := time.Now()
+	if m.HostTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, m.HostTimeout, fmt.Errorf("%w (%s)", ErrHostDeadline, m.HostTimeout))
+		defer cancel()
+	}
 	defer func() {
 		if t.Client != nil {
 			t.Client.Close()
@@ -71,18 +87,21 @@ func (m *Manager) runHost(ctx context.Context, t *Target) {
 			continue
 		}
 		t.Result.Phase = p.Title()
-		if err := ctx.Err(); err != nil {
-			t.fail(err)
+		if ctx.Err() != nil {
+			t.fail(context.Cause(ctx))
 			return
 		}
 		if err := p.Run(ctx, t); err != nil {
-			t.fail(errors.Join(append(t.Result.findings, err)...))
+			if cause := context.Cause(ctx); ctx.Err() != nil && errors.Is(cause, ErrHostDeadline) {
+				err = fmt.Errorf("%w: %w", cause, err)
+			}
+			t.fail(errors.Join(t.Result.critical(), err))
 			t.Log.Error("phase failed", "host", t.Name, "phase", p.Title(), "err", err)
 			return
 		}
 	}
-	if len(t.Result.findings) > 0 {
-		t.fail(errors.Join(t.Result.findings...))
+	if err := t.Result.critical(); err != nil {
+		t.fail(err)
 		return
 	}
 	t.Result.Status = StatusOK
@@ -90,7 +109,7 @@ func (m *Manager) runHost(ctx context.Context, t *Target) {
 
 func (t *Target) fail(err error) {
 	t.Result.err = err
-	t.Result.Error = err.Error()
+	t.Result.Error = t.Rec.Redact(err.Error())
 	t.Result.Status = Classify(err)
 }
 

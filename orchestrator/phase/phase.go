@@ -35,6 +35,8 @@ type Target struct {
 	Client *host.Client // set by Connect, closed by the Manager
 	Result *Result
 	Log    *slog.Logger
+	// Rec records the host's events: the run's one recorder.
+	Rec *Recorder
 }
 
 // Dial opens a fresh connection to the target, for phases that must prove

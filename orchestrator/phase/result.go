@@ -69,20 +69,61 @@ type Result struct {
 	// Manifests is how the manifests step ended, nil when it did not run.
 	Manifests *ManifestsOutcome `json:"manifests,omitempty"`
 
+	// Findings are what the checks found, critical ones making the host
+	// non-compliant without stopping its later phases: a sweep collects
+	// every finding (DNS, drift, the scan's, TLS) in one pass.
+	Findings []Finding `json:"findings,omitempty"`
+	// AgentVersion is what the agent said in agent.hello.
+	AgentVersion string `json:"agentVersion,omitempty"`
+	// Metrics is the host's load as the metrics step reported it.
+	Metrics *facts.Metrics `json:"metrics,omitempty"`
+
 	err         error
 	agentErrors []string // messages of agent.error events
 	listed      bool     // a listeners.collected event was seen
-	// findings make the host non-compliant without stopping its later
-	// phases: a sweep collects every finding (drift, then the scan's).
-	findings []error
+	dnsFailed   string   // the message of a dns.preflight.failed event
+}
+
+// FirewallState is where the firewall step left a host.
+type FirewallState string
+
+// Firewall states, one per final firewall event.
+const (
+	FirewallCompliant  FirewallState = "compliant"   // nothing to change
+	FirewallDrift      FirewallState = "drift"       // differs; check mode left it
+	FirewallApplied    FirewallState = "applied"     // changed, confirmation pending
+	FirewallConfirmed  FirewallState = "confirmed"   // changed and kept
+	FirewallRolledBack FirewallState = "rolled-back" // changed and undone
+)
+
+var firewallStates = map[string]FirewallState{
+	event.TypeFirewallCompliant:  FirewallCompliant,
+	event.TypeFirewallDrift:      FirewallDrift,
+	event.TypeFirewallApplied:    FirewallApplied,
+	event.TypeFirewallConfirmed:  FirewallConfirmed,
+	event.TypeFirewallRolledBack: FirewallRolledBack,
+}
+
+// ManifestsState is where the manifests step left a host.
+type ManifestsState string
+
+// Manifests states, one per final manifests event.
+const (
+	ManifestsCompliant ManifestsState = "compliant"
+	ManifestsDrift     ManifestsState = "drift"
+	ManifestsApplied   ManifestsState = "applied"
+)
+
+var manifestsStates = map[string]ManifestsState{
+	event.TypeManifestsCompliant: ManifestsCompliant,
+	event.TypeManifestsDrift:     ManifestsDrift,
+	event.TypeManifestsApplied:   ManifestsApplied,
 }
 
 // FirewallOutcome is the firewall step's last word on a host.
 type FirewallOutcome struct {
-	// State is the last firewall event's type without its prefix:
-	// compliant, drift_detected (check mode), confirmed or rolled_back.
-	State   string `json:"state"`
-	Message string `json:"message,omitempty"`
+	State   FirewallState `json:"state"`
+	Message string        `json:"message,omitempty"`
 	// Diff is the drift the step found: live rules → the profile's.
 	Diff string `json:"diff,omitempty"`
 	// Confirm is why the orchestrator could not confirm the change.
@@ -96,24 +137,28 @@ func (r *Result) firewallFailure(check bool) error {
 	switch {
 	case f == nil:
 		return nil
-	case f.State == "rolled_back":
+	case f.State == FirewallRolledBack:
 		msg := f.Message
 		if f.Confirm != "" {
 			msg += "; " + f.Confirm
 		}
 		return fmt.Errorf("%w: firewall: %s", ErrRolledBack, msg)
-	case f.State == "drift_detected" && check:
-		return fmt.Errorf("%w: firewall drift: %s", ErrNonCompliant, f.Message)
 	}
 	return nil
 }
 
+// firewallFinding is the finding a firewall outcome means in a read-only
+// run: drift (a real run repairs it).
+func (r *Result) firewallFinding(check bool) {
+	if f := r.Firewall; f != nil && check && f.State == FirewallDrift {
+		r.add(newFinding("firewall", CodeFirewallDrift, SeverityCritical, ErrNonCompliant, "firewall drift: %s", f.Message))
+	}
+}
+
 // ManifestsOutcome is the manifests step's last word on a host.
 type ManifestsOutcome struct {
-	// State is the last manifests event's type without its prefix:
-	// compliant, drift_detected or applied.
-	State   string `json:"state"`
-	Message string `json:"message,omitempty"`
+	State   ManifestsState `json:"state"`
+	Message string         `json:"message,omitempty"`
 	// Certificate is the issuance's end: ready or failed, with why.
 	Certificate        string `json:"certificate,omitempty"`
 	CertificateMessage string `json:"certificateMessage,omitempty"`
@@ -143,13 +188,12 @@ func manifestsDiff(data json.RawMessage) string {
 	return b.String()
 }
 
-// manifestsFailure is the finding a manifests outcome means: drift in a
+// manifestsFinding is the finding a manifests outcome means: drift in a
 // read-only run (a real run corrects it; a failed issuance fails the step).
-func (r *Result) manifestsFailure(check bool) error {
-	if m := r.Manifests; m != nil && check && m.State == "drift_detected" {
-		return fmt.Errorf("%w: manifests drift: %s", ErrNonCompliant, m.Message)
+func (r *Result) manifestsFinding(check bool) {
+	if m := r.Manifests; m != nil && check && m.State == ManifestsDrift {
+		r.add(newFinding("manifests", CodeManifestsDrift, SeverityCritical, ErrNonCompliant, "manifests drift: %s", m.Message))
 	}
-	return nil
 }
 
 // agentError is the first error the agent reported, or fallback.
@@ -188,7 +232,7 @@ func (r *Result) observe(e event.Event) {
 		if r.Manifests == nil {
 			r.Manifests = &ManifestsOutcome{}
 		}
-		r.Manifests.State, r.Manifests.Message = strings.TrimPrefix(e.Type, "manifests."), e.Message
+		r.Manifests.State, r.Manifests.Message = manifestsStates[e.Type], e.Message
 		if e.Type == event.TypeManifestsDrift {
 			r.Manifests.Diff = manifestsDiff(e.Data)
 		}
@@ -197,6 +241,18 @@ func (r *Result) observe(e event.Event) {
 			r.Manifests = &ManifestsOutcome{}
 		}
 		r.Manifests.Certificate, r.Manifests.CertificateMessage = strings.TrimPrefix(strings.TrimPrefix(e.Type, "cert."), "certificate."), e.Message
+	case event.TypeDNSFailed:
+		r.dnsFailed = e.Message
+	case event.TypeHello:
+		var h event.Hello
+		if json.Unmarshal(e.Data, &h) == nil {
+			r.AgentVersion = h.AgentVersion
+		}
+	case event.TypeMetricsCollected:
+		var m facts.Metrics
+		if json.Unmarshal(e.Data, &m) == nil {
+			r.Metrics = &m
+		}
 	case event.TypeListenersCollected:
 		var ls []facts.Listener
 		if json.Unmarshal(e.Data, &ls) == nil {
@@ -221,11 +277,35 @@ func (r *Result) observeFirewall(e event.Event) {
 		r.Firewall = &FirewallOutcome{}
 	}
 	f := r.Firewall
-	f.State, f.Message = strings.TrimPrefix(e.Type, "firewall."), e.Message
+	f.State, f.Message = firewallStates[e.Type], e.Message
 	var d struct {
 		Diff string `json:"diff"`
 	}
 	if json.Unmarshal(e.Data, &d) == nil && d.Diff != "" {
 		f.Diff = d.Diff
 	}
+}
+
+// dnsFinding is the finding a failed DNS preflight means in a read-only
+// run, where the agent's dns step reports it and goes on: a sweep checks
+// everything else too.
+func (r *Result) dnsFinding(check bool) {
+	if check && r.dnsFailed != "" {
+		r.add(newFinding("dns", CodeDNSMismatch, SeverityCritical, ErrDNSPreflight, "%s", r.dnsFailed))
+	}
+}
+
+// onlyChecksFailed reports whether, in a read-only run, every failed step
+// is a check whose failure is already a finding (the dns step), so the
+// agent's "step failed" is no error of its own.
+func (r *Result) onlyChecksFailed(check bool) bool {
+	if !check || r.FailedSteps() == 0 {
+		return false
+	}
+	for _, s := range r.Steps {
+		if s.Status == event.StatusFailed && (s.Name != "dns" || r.dnsFailed == "") {
+			return false
+		}
+	}
+	return true
 }

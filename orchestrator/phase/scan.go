@@ -2,7 +2,6 @@ package phase
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -40,12 +39,17 @@ type Scan struct {
 	ExpectUDP   []uint16
 	Concurrency int
 	Timeout     time.Duration
-	Record      func(context.Context, event.Event) error
-	Progress    func(event.Event)
+	// Shared, if set, is the run's one scanner that every host's scan is
+	// submitted to (one socket budget for the whole fleet); nil: each
+	// host scans with its own Scanner of Concurrency sockets.
+	Shared *scan.Shared
 }
 
 // Title implements Phase.
 func (Scan) Title() string { return "scan" }
+
+// Enabled implements Optional.
+func (s Scan) Enabled(*Target) bool { return s.Addrs != nil }
 
 // Run implements Phase.
 func (s Scan) Run(ctx context.Context, t *Target) error {
@@ -61,16 +65,14 @@ func (s Scan) Run(ctx context.Context, t *Target) error {
 		t.Result.ScanSkipped = append(t.Result.ScanSkipped, sk)
 		msg := fmt.Sprintf("%s (%s, from facts): %s", sk.Target, sk.Interface, sk.Reason)
 		if err := s.emit(ctx, t, event.TypePortsScanSkipped, event.StatusSkipped, msg, sk); err != nil {
-			return fmt.Errorf("recording the scan of %s: %w", t.Name, err)
+			return err
 		}
 	}
 	all := slices.Concat(addrs, extra)
-	sc := &scan.Scanner{Guard: scan.Hosts(all...), Concurrency: s.Concurrency, Timeout: s.Timeout, First: s.Expect, UDP: s.UDP}
-	res, err := sc.Scan(ctx, all, s.Ports)
+	res, err := s.scan(ctx, all)
 	if err != nil {
 		return fmt.Errorf("scanning %s: %w", t.Name, err)
 	}
-	var problems []string
 	for i, r := range res {
 		src := SourcePlaybook
 		if i >= len(addrs) {
@@ -79,35 +81,57 @@ func (s Scan) Run(ctx context.Context, t *Target) error {
 		f := scan.Judged(t.Name, r, scan.FormatPorts(s.Ports), s.Expect).WithUDP(r, s.ExpectUDP)
 		t.Result.Scan = append(t.Result.Scan, f)
 		if err := s.record(ctx, t, f, src); err != nil {
-			return fmt.Errorf("recording the scan of %s: %w", t.Name, err)
+			return err
 		}
-		problems = append(problems, problem(f, src)...)
+		for _, p := range problems(f, src) {
+			t.Result.add(p)
+		}
 	}
-	if err := s.join(ctx, t); err != nil {
-		return fmt.Errorf("recording the exposure of %s: %w", t.Name, err)
-	}
-	if len(problems) > 0 {
-		t.Result.findings = append(t.Result.findings, fmt.Errorf("%w: %s", ErrPortsNonCompliant, strings.Join(problems, "; ")))
-	}
-	return nil
+	return s.join(ctx, t)
 }
 
-// problem lists what makes f non-compliant. A playbook address where no
+// scan probes addrs on the run's shared scanner, or on one of its own.
+func (s Scan) scan(ctx context.Context, addrs []netip.Addr) ([]*scan.Result, error) {
+	if s.Shared != nil {
+		return s.Shared.Scan(ctx, addrs)
+	}
+	sc := &scan.Scanner{Guard: scan.Hosts(addrs...), Concurrency: s.Concurrency, Timeout: s.Timeout, First: s.Expect, UDP: s.UDP}
+	return sc.Scan(ctx, addrs, s.Ports)
+}
+
+// problems lists what makes f non-compliant. A playbook address where no
 // port answers proves nothing (the host is down or the scan is blocked);
 // a facts address may simply not be routed from here, which exposes
 // nothing: it is reported (reachable false) but not a failure.
-func problem(f scan.Finding, src string) []string {
-	var out []string
+func problems(f scan.Finding, src string) []Finding {
+	var out []Finding
+	add := func(code, format string, a ...any) {
+		out = append(out, newFinding("ports", code, SeverityCritical, ErrPortsNonCompliant, format, a...))
+	}
 	if !f.Reachable && src == SourcePlaybook {
-		out = append(out, f.Target+": no port answered")
+		add(CodePortNoAnswer, "%s: no port answered", f.Target)
 	}
 	if len(f.Unexpected) > 0 {
-		out = append(out, fmt.Sprintf("%s: unexpected open %s", f.Target, scan.FormatPorts(f.Unexpected)))
+		add(CodePortUnexpectedOpen, "%s: unexpected open %s", f.Target, scan.FormatPorts(f.Unexpected))
 	}
 	if len(f.Missing) > 0 && f.Reachable {
-		out = append(out, fmt.Sprintf("%s: expected closed %s", f.Target, scan.FormatPorts(f.Missing)))
+		add(CodePortExpectedClosed, "%s: expected closed %s", f.Target, scan.FormatPorts(f.Missing))
 	}
-	return append(out, f.UDPProblems()...)
+	if u := f.UDP; u != nil && len(u.Unexpected) > 0 {
+		add(CodePortUDPUnexpectedOpen, "%s: unexpected open udp %s", f.Target, scan.FormatPorts(u.Unexpected))
+	}
+	if u := f.UDP; u != nil && len(u.Missing) > 0 {
+		add(CodePortUDPExpectedClosed, "%s: expected udp closed %s", f.Target, scan.FormatPorts(u.Missing))
+	}
+	return out
+}
+
+func messages(fs []Finding) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = f.Message
+	}
+	return strings.Join(parts, "; ")
 }
 
 // join records ports.exposure: the agent's listeners against the findings.
@@ -133,8 +157,8 @@ func (s Scan) record(ctx context.Context, t *Target, f scan.Finding, src string)
 	if !f.Reachable && src == SourceFacts {
 		msg = f.Target + ": no port answered (not reachable from here: nothing exposed)"
 	}
-	if p := problem(f, src); len(p) > 0 {
-		status, msg = event.StatusFailed, strings.Join(p, "; ")
+	if p := problems(f, src); len(p) > 0 {
+		status, msg = event.StatusFailed, messages(p)
 	}
 	if src == SourceFacts {
 		msg = "from facts: " + msg
@@ -165,19 +189,5 @@ func (s Scan) record(ctx context.Context, t *Target, f scan.Finding, src string)
 }
 
 func (s Scan) emit(ctx context.Context, t *Target, typ string, st event.Status, msg string, data any) error {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	t.Result.LastSeq++
-	e := event.Event{Time: time.Now().UTC(), RunID: t.Plan.RunID, Host: t.Name, Seq: t.Result.LastSeq,
-		Type: typ, Step: "scan", Status: st, Message: msg, Data: raw}
-	if err := s.Record(ctx, e); err != nil {
-		return err
-	}
-	t.Result.Events++
-	if s.Progress != nil {
-		s.Progress(e)
-	}
-	return nil
+	return t.Rec.Emit(ctx, t, "scan", typ, st, msg, data)
 }

@@ -87,15 +87,15 @@ func TestFactsAddrs(t *testing.T) {
 // exposes nothing. An unexpected open port fails either.
 func TestProblemBySource(t *testing.T) {
 	silent := scan.Finding{Target: "198.18.0.200"}
-	if p := problem(silent, SourcePlaybook); len(p) != 1 || !strings.Contains(p[0], "no port answered") {
+	if p := problems(silent, SourcePlaybook); len(p) != 1 || !strings.Contains(p[0].Message, "no port answered") || p[0].Code != CodePortNoAnswer {
 		t.Errorf("playbook: %v", p)
 	}
-	if p := problem(silent, SourceFacts); len(p) != 0 {
+	if p := problems(silent, SourceFacts); len(p) != 0 {
 		t.Errorf("facts: %v", p)
 	}
 	open := scan.Finding{Target: "198.18.0.200", Reachable: true, Open: []uint16{22, 5432}}
 	open.Unexpected = []uint16{5432}
-	if p := problem(open, SourceFacts); len(p) != 1 || !strings.Contains(p[0], "unexpected open 5432") {
+	if p := problems(open, SourceFacts); len(p) != 1 || !strings.Contains(p[0].Message, "unexpected open 5432") || p[0].Code != CodePortUnexpectedOpen {
 		t.Errorf("facts, unexpected: %v", p)
 	}
 }

@@ -2,7 +2,6 @@ package phase
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -31,9 +30,11 @@ type TLS struct {
 	// Port is the HTTPS port, tlscheck.DefaultPort if zero.
 	Port uint16
 	// Config is the check without Addr: Domain, Roots, MinValid, Timeout.
-	Config   tlscheck.Config
-	Record   func(context.Context, event.Event) error
-	Progress func(event.Event)
+	Config tlscheck.Config
+	// WarnDays, if positive, makes a certificate with fewer days left a
+	// warning finding (tls.expiring) while it still passes: the sweep's
+	// early notice before Config.MinValid fails it.
+	WarnDays int
 }
 
 // Title implements Phase.
@@ -51,7 +52,6 @@ func (c TLS) Run(ctx context.Context, t *Target) error {
 	if len(addrs) == 0 {
 		return fmt.Errorf("TLS check of %s: no IP address to connect to (address is a name and no expectIPs)", t.Name)
 	}
-	var failed []error
 	for _, a := range addrs {
 		rep, err := c.check(ctx, a)
 		if err != nil {
@@ -61,17 +61,53 @@ func (c TLS) Run(ctx context.Context, t *Target) error {
 		st := event.StatusOK
 		if !rep.Passed {
 			st = event.StatusFailed
-			failed = append(failed, errors.New(rep.Summary()))
 		}
-		rec := recorder{record: c.Record, progress: c.Progress, step: "tls"}
-		if err := rec.emit(ctx, t, rep.EventType(), st, rep.Summary(), rep); err != nil {
-			return fmt.Errorf("recording the TLS check of %s: %w", t.Name, err)
+		if err := t.Rec.Emit(ctx, t, "tls", rep.EventType(), st, rep.Summary(), rep); err != nil {
+			return err
 		}
-	}
-	if len(failed) > 0 {
-		t.Result.findings = append(t.Result.findings, fmt.Errorf("%w: %w", ErrTLSNonCompliant, errors.Join(failed...)))
+		if f, ok := c.finding(rep); ok {
+			t.Result.add(f)
+		}
 	}
 	return nil
+}
+
+// finding is what rep means for the host: a failed check is critical
+// (tls.expired or tls.expiring when time is all that is wrong, else
+// tls.invalid); a passing certificate with fewer than WarnDays left is a
+// warning.
+func (c TLS) finding(rep *tlscheck.Report) (Finding, bool) {
+	cert := rep.Certificate
+	if rep.Passed {
+		if cert != nil && c.WarnDays > 0 && cert.DaysLeft < c.WarnDays {
+			return newFinding("tls", CodeTLSExpiring, SeverityWarning, ErrTLSNonCompliant,
+				"%s: certificate expires in %d days (%s)", rep.Addr, cert.DaysLeft, cert.NotAfter.Format(time.DateOnly)), true
+		}
+		return Finding{}, false
+	}
+	code := CodeTLSInvalid
+	if cert != nil && onlyTimeFailed(rep) {
+		code = CodeTLSExpiring
+		if cert.DaysLeft < 0 {
+			code = CodeTLSExpired
+		}
+	}
+	return newFinding("tls", code, SeverityCritical, ErrTLSNonCompliant, "%s", rep.Summary()), true
+}
+
+// onlyTimeFailed reports whether every failing rule of rep is about time.
+func onlyTimeFailed(rep *tlscheck.Report) bool {
+	n := 0
+	for _, f := range rep.Findings {
+		if f.Severity != tlscheck.Fail {
+			continue
+		}
+		if f.Check != "expiry" && f.Check != "validity" {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 // check runs one address, its scope guard allowing that address only.
@@ -85,31 +121,4 @@ func (c TLS) check(ctx context.Context, a netip.Addr) (*tlscheck.Report, error) 
 	cfg.Addr = netip.AddrPortFrom(a, port)
 	cfg.Allow = []netip.Prefix{netip.PrefixFrom(a, a.BitLen())}
 	return tlscheck.Check(ctx, cfg)
-}
-
-// recorder stores the events a phase of the orchestrator adds for a host.
-// The store keys events by (run, host, seq) and the agent numbered
-// 1..LastSeq, so these continue from there.
-type recorder struct {
-	record   func(context.Context, event.Event) error
-	progress func(event.Event)
-	step     string
-}
-
-func (r recorder) emit(ctx context.Context, t *Target, typ string, st event.Status, msg string, data any) error {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	t.Result.LastSeq++
-	e := event.Event{Time: time.Now().UTC(), RunID: t.Plan.RunID, Host: t.Name, Seq: t.Result.LastSeq,
-		Type: typ, Step: r.step, Status: st, Message: msg, Data: raw}
-	if err := r.record(ctx, e); err != nil {
-		return err
-	}
-	t.Result.Events++
-	if r.progress != nil {
-		r.progress(e)
-	}
-	return nil
 }

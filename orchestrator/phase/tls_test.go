@@ -41,17 +41,17 @@ func TestTLSPhase(t *testing.T) {
 		NotBefore: time.Now().Add(-60 * 24 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour)}))
 	lo := netip.MustParseAddr("127.0.0.1")
 
-	run := func(port uint16, earlier error) (*Target, []event.Event, error) {
+	run := func(port uint16, earlier *Finding) (*Target, []event.Event, error) {
 		var evs []event.Event
 		ph := TLS{
 			Addrs:  func(string) []netip.Addr { return []netip.Addr{lo} },
 			Port:   port,
 			Config: tlscheck.Config{Domain: domain, Roots: ca.Pool(), MinValid: tlscheck.DefaultMinValid, Timeout: 2 * time.Second},
-			Record: func(_ context.Context, e event.Event) error { evs = append(evs, e); return nil },
 		}
-		tg := &Target{Name: "lab-1", Plan: &plan.Plan{RunID: "r1"}, Result: &Result{LastSeq: 41}, Log: slog.New(slog.DiscardHandler)}
+		tg := &Target{Name: "lab-1", Plan: &plan.Plan{RunID: "r1"}, Result: &Result{LastSeq: 41}, Log: slog.New(slog.DiscardHandler),
+			Rec: NewRecorder(func(_ context.Context, e ...event.Event) error { evs = append(evs, e...); return nil }, nil, nil)}
 		if earlier != nil {
-			tg.Result.findings = []error{earlier}
+			tg.Result.add(*earlier)
 		}
 		m := Manager{Phases: []Phase{ph}}
 		m.Run(context.Background(), []*Target{tg})
@@ -73,10 +73,13 @@ func TestTLSPhase(t *testing.T) {
 		t.Errorf("private material in the event: %s", evs[0].Data)
 	}
 
-	drift := errors.New("firewall drift: a rule added by hand")
-	tg, evs, err = run(expired, drift)
-	if !errors.Is(err, ErrTLSNonCompliant) || !errors.Is(err, drift) || tg.Result.Status != StatusFailed {
+	drift := newFinding("firewall", CodeFirewallDrift, SeverityCritical, ErrNonCompliant, "firewall drift: a rule added by hand")
+	tg, evs, err = run(expired, &drift)
+	if !errors.Is(err, ErrTLSNonCompliant) || !errors.Is(err, ErrNonCompliant) || tg.Result.Status != StatusFailed {
 		t.Fatalf("expired: err %v, status %s", err, tg.Result.Status)
+	}
+	if f := tg.Result.Findings; len(f) != 2 || f[1].Code != CodeTLSExpired || f[1].Severity != SeverityCritical {
+		t.Errorf("expired: findings %+v", f)
 	}
 	if e := evs[0]; len(evs) != 1 || e.Type != event.TypeTLSCheckFailed || e.Status != event.StatusFailed || e.Seq != 42 || !strings.Contains(e.Message, "expired") {
 		t.Errorf("expired: events %+v", evs)

@@ -32,7 +32,7 @@ func (d *decoder) playbook(root *yaml.Node) *Playbook {
 	p.Firewall = d.firewall(m["firewall"])
 	p.DNS = d.dns(m["dns"])
 	p.Manifests = d.manifests(m["manifests"])
-	p.Checks = d.reserved(m["checks"], "checks")
+	p.Checks = d.checks(m["checks"])
 	return p
 }
 
@@ -66,18 +66,4 @@ func maskProblem(s string) string {
 		return fmt.Sprintf("pattern %q matches the empty string", s)
 	}
 	return ""
-}
-
-// reserved keeps a section a later issue will define, checking only that it
-// is a mapping. The zero Node means absent.
-func (d *decoder) reserved(n *yaml.Node, path string) yaml.Node {
-	if n == nil {
-		return yaml.Node{}
-	}
-	r := resolve(n)
-	if r.Kind != yaml.MappingNode {
-		d.errorf(r.Line, path, "must be a mapping, got %s", describe(r))
-		return yaml.Node{}
-	}
-	return *r
 }

@@ -70,6 +70,15 @@ func describe(n *yaml.Node) string {
 // their values by key. A null value counts as absent, so "user:" with
 // nothing after it means the default. A null n is an empty mapping.
 func (d *decoder) mapping(n *yaml.Node, path string, known ...string) (map[string]*yaml.Node, bool) {
+	m, ok := d.entries(n, path, known, func(k string) string { return "unknown field" + suggest(k, known) })
+	dropNulls(m)
+	return m, ok
+}
+
+// entries is mapping with null values kept, for a section whose key alone
+// means something (`checks: ports:` turns the scan on); unknown words the
+// complaint about a key that is not in known.
+func (d *decoder) entries(n *yaml.Node, path string, known []string, unknown func(key string) string) (map[string]*yaml.Node, bool) {
 	n = resolve(n)
 	if isNull(n) {
 		return map[string]*yaml.Node{}, true
@@ -82,12 +91,18 @@ func (d *decoder) mapping(n *yaml.Node, path string, known ...string) (map[strin
 	for _, p := range d.pairs(n, path) {
 		k := p.key.Value
 		if !slices.Contains(known, k) {
-			d.errorf(p.key.Line, at(path, k), "unknown field%s", suggest(k, known))
+			d.errorf(p.key.Line, at(path, k), "%s", unknown(k))
 			continue
 		}
-		if !isNull(resolve(p.val)) {
-			vals[k] = p.val
-		}
+		vals[k] = p.val
 	}
 	return vals, true
+}
+
+func dropNulls(m map[string]*yaml.Node) {
+	for k, v := range m {
+		if isNull(resolve(v)) {
+			delete(m, k)
+		}
+	}
 }

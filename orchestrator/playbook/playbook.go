@@ -33,9 +33,7 @@ type Playbook struct {
 	Firewall  Firewall
 	DNS       DNS
 	Manifests *Manifests // nil when the section is absent
-	// Checks is decoded by its users from this raw node (keeping line
-	// numbers). Zero when absent.
-	Checks yaml.Node
+	Checks    Checks
 
 	defaults hostDefaults // for jump hosts written as [user@]host[:port]
 }

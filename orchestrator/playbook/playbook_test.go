@@ -51,8 +51,8 @@ func TestStagingExampleLoads(t *testing.T) {
 	if m := p.Manifests; m == nil || m.CertManager.Version != "v1.21.2" || m.ACME.Email != "ops@example.com" || m.Ingress.Service != "web" {
 		t.Errorf("manifests = %+v", m)
 	}
-	if p.Checks.IsZero() {
-		t.Error("checks section not kept")
+	if c := p.Checks; c.Ports == nil || c.TLS == nil || c.HTTP01 == nil {
+		t.Errorf("checks = %+v, want every section", c)
 	}
 }
 

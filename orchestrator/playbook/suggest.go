@@ -8,6 +8,14 @@ import (
 // suggest returns ` (did you mean "x"?)` when got is a near miss for one of
 // known: a typo, other capitalisation or snake_case spelling.
 func suggest(got string, known []string) string {
+	if k := nearest(got, known); k != "" {
+		return fmt.Sprintf(" (did you mean %q?)", k)
+	}
+	return ""
+}
+
+// nearest returns the key of known that got is a near miss for, or "".
+func nearest(got string, known []string) string {
 	norm := func(s string) string {
 		return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s))
 	}
@@ -19,36 +27,39 @@ func suggest(got string, known []string) string {
 	}
 	for _, k := range known {
 		if norm(k) == norm(got) {
-			return fmt.Sprintf(" (did you mean %q?)", k)
+			return k
 		}
 		if d := distance(strings.ToLower(got), strings.ToLower(k)); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return best
 }
 
-// distance is the Levenshtein edit distance between a and b.
+// distance is the edit distance between a and b where swapping two
+// neighbouring characters is one edit, not two (optimal string
+// alignment): "tsl" for "tls" is the commonest typo of a short key.
 func distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	rows := make([][]int, len(ra)+1)
+	for i := range rows {
+		rows[i] = make([]int, len(rb)+1)
+		rows[i][0] = i
+	}
+	for j := range rows[0] {
+		rows[0][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rows[i][j] = min(rows[i-1][j]+1, rows[i][j-1]+1, rows[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				rows[i][j] = min(rows[i][j], rows[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return rows[len(ra)][len(rb)]
 }

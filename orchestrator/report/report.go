@@ -1,37 +1,36 @@
 // Package report renders a run's outcome for people (a table) and for
-// programs (one JSON document).
+// programs: one JSON document in a versioned schema (schema.go), JUnit XML
+// for CI systems and the Prometheus text format for node_exporter's
+// textfile collector.
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/ck8s/ck8sctl/orchestrator/phase"
+	"encoding/json"
 )
 
-// Run is a finished run as reported.
-type Run struct {
-	ID       string          `json:"runId"`
-	Command  string          `json:"command"`
-	Playbook string          `json:"playbook"`
-	Started  time.Time       `json:"started"`
-	Duration time.Duration   `json:"durationNs"`
-	Status   string          `json:"status"`
-	ExitCode int             `json:"exitCode"`
-	Check    bool            `json:"check"`
-	Hosts    []*phase.Result `json:"hosts"`
-}
+// Formats are the values of -o.
+var Formats = []string{"table", "json", "junit", "prometheus"}
 
-// Write renders r as "table" or "json".
+// Write renders r in format: table, json, junit or prometheus.
 func Write(w io.Writer, format string, r Run) error {
-	if format == "json" {
+	switch format {
+	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
+	case "junit":
+		return JUnit(w, r)
+	case "prometheus":
+		return Prometheus(w, r)
+	}
+	if r.Action == "sweep" {
+		return sweepTable(w, r)
 	}
 	return table(w, r)
 }
@@ -48,12 +47,16 @@ func table(w io.Writer, r Run) error {
 		return err
 	}
 	drifts(w, r)
+	return footer(w, r)
+}
+
+func footer(w io.Writer, r Run) error {
 	_, err := fmt.Fprintf(w, "\nrun %s: %s, %d host(s) in %s, exit %d\n",
 		r.ID, r.Status, len(r.Hosts), r.Duration.Round(time.Millisecond), r.ExitCode)
 	return err
 }
 
-func steps(h *phase.Result) string {
+func steps(h Host) string {
 	if len(h.Steps) == 0 {
 		return "-"
 	}
@@ -64,7 +67,7 @@ func steps(h *phase.Result) string {
 	return strings.Join(parts, ",")
 }
 
-func agent(h *phase.Result) string {
+func agent(h Host) string {
 	switch {
 	case h.Events == 0:
 		return "-"
@@ -74,14 +77,14 @@ func agent(h *phase.Result) string {
 	return "cached"
 }
 
-func osOf(h *phase.Result) string {
+func osOf(h Host) string {
 	if h.Facts == nil || h.Facts.OS.ID == "" {
 		return "-"
 	}
 	return h.Facts.OS.ID + " " + h.Facts.OS.VersionID + " " + h.Facts.Kernel.Release
 }
 
-func message(h *phase.Result) string {
+func message(h Host) string {
 	msg := h.Error
 	if n := len(h.Invalid); n > 0 {
 		msg = strings.TrimSpace(fmt.Sprintf("%s (%d invalid agent output line(s), first: %s)", msg, n, h.Invalid[0]))
@@ -96,12 +99,12 @@ func message(h *phase.Result) string {
 // rules, manifests vs their server-side dry run): what --check is for.
 func drifts(w io.Writer, r Run) {
 	for _, h := range r.Hosts {
-		if f := h.Firewall; f != nil && f.State == "drift_detected" && f.Diff != "" {
+		if f := h.Firewall; f != nil && f.State == "drift" && f.Diff != "" {
 			fmt.Fprintf(w, "\n== %s: firewall drift ==\n%s", h.Host, f.Diff)
 		}
 		if m := h.Manifests; m != nil && m.Diff != "" {
 			what := "manifests drift"
-			if m.State != "drift_detected" {
+			if m.State != "drift" {
 				what += ", corrected"
 			}
 			fmt.Fprintf(w, "\n== %s: %s ==\n%s", h.Host, what, m.Diff)

@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ck8s/ck8sctl/orchestrator/action"
+	"github.com/ck8s/ck8sctl/orchestrator/host"
+	"github.com/ck8s/ck8sctl/orchestrator/playbook"
+	"github.com/ck8s/ck8sctl/orchestrator/report"
+	"github.com/ck8s/ck8sctl/orchestrator/store"
+)
+
+// runFlags are the flags of every command that runs an action on hosts.
+func runFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "playbook", Aliases: []string{"p"}, Usage: "playbook `FILE`", Required: true},
+		&ucli.StringFlag{Name: "inventory", Aliases: []string{"i"}, Usage: "Ansible inventory `FILE` (INI or YAML): its hosts replace the playbook's"},
+		&ucli.StringSliceFlag{Name: "limit", Aliases: []string{"l"}, Usage: "only hosts matching `PATTERN` (Ansible patterns: name, group, host*, a:b, a:!b, a:&b)"},
+		&ucli.StringFlag{Name: "db", Usage: "flow_events database `PATH`", Value: defaultDB()},
+		&ucli.BoolFlag{Name: "accept-new-host-keys", Usage: "trust unknown host keys on first use and record them (a changed key is always refused)"},
+		&ucli.IntFlag{Name: "forks", Value: 20, Usage: "hosts worked on in parallel"},
+		&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "table, json, junit or prometheus"},
+		&ucli.DurationFlag{Name: "connect-timeout", Value: 10 * time.Second, Usage: "per SSH connection attempt"},
+		&ucli.DurationFlag{Name: "lock-wait", Value: 2 * time.Minute, Usage: "how long to wait for another run's lock on a host"},
+		&ucli.StringFlag{Name: "ssh-config", Usage: "ssh_config `FILE` (default ~/.ssh/config; \"none\" to ignore)"},
+		// Benchmarks pin the key exchange so both sides of a comparison do
+		// the same work; not for everyday use.
+		&ucli.StringSliceFlag{Name: "ssh-kex", Hidden: true},
+	}
+}
+
+// runAction is every action command: parse flags, prepare the run (all
+// input checked, nothing touched yet), run it, print the report.
+func runAction(c *ucli.Context, name action.Name) error {
+	output := c.String("output")
+	if !slices.Contains(report.Formats, output) {
+		return badInputf("flag --output: %q is not one of %s", output, strings.Join(report.Formats, ", "))
+	}
+	if c.Duration("connect-timeout") <= 0 {
+		return badInputf("flag --connect-timeout: must be positive")
+	}
+	pb, hosts, err := selectHosts(c)
+	if err != nil {
+		return err
+	}
+	secrets := []string{os.Getenv(passphraseEnv)}
+	red, err := action.Redactor(pb, secrets...)
+	if err != nil {
+		return badInput(err)
+	}
+	log, err := logger(c, red)
+	if err != nil {
+		return err
+	}
+	prompt := passphrasePrompt(c)
+	opts := action.Options{
+		Action: name, Playbook: pb, Hosts: hosts, Check: c.Bool("check"), Forks: c.Int("forks"),
+		SSH:            func(h playbook.Host) host.Config { return sshConfig(c, pb, h, prompt) },
+		ConnectTimeout: c.Duration("connect-timeout"), LockWait: c.Duration("lock-wait"),
+		HostTimeout: hostTimeout(c), Scan: action.ScanOptions{Rate: c.Float64("scan-rate")},
+		Redact: red, Log: log,
+	}
+	prep, err := action.Prepare(opts)
+	if errors.Is(err, action.ErrInput) {
+		return badInput(err)
+	} else if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	db, err := store.Open(ctx, c.String("db"))
+	if err != nil {
+		return fmt.Errorf("opening the flow_events store: %w", err)
+	}
+	defer db.Close()
+	prep.Opts.Store = db
+
+	prog := newProgress(c.App.ErrWriter, output == "table" && isTerminal(c.App.ErrWriter), len(prep.Opts.Hosts))
+	prep.Opts.Progress, prep.Opts.Done = prog.event, prog.done
+	rep, err := prep.Run(ctx)
+	if err != nil {
+		return err
+	}
+	if err := report.Write(c.App.Writer, output, rep); err != nil {
+		return err
+	}
+	if rep.ExitCode != ExitOK {
+		return &exitError{code: rep.ExitCode, err: fmt.Errorf("run %s: %s (exit %d)", rep.ID, rep.Status, rep.ExitCode)}
+	}
+	return nil
+}
+
+// selectHosts loads the playbook and the hosts to act on: the playbook's,
+// or the --inventory's, narrowed by --limit.
+func selectHosts(c *ucli.Context) (*playbook.Playbook, []playbook.Host, error) {
+	pb, err := playbook.Load(c.String("playbook"))
+	if err != nil {
+		return nil, nil, badInput(err)
+	}
+	var limit []string
+	for _, l := range c.StringSlice("limit") {
+		for _, n := range strings.Split(l, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				limit = append(limit, n)
+			}
+		}
+	}
+	hosts, err := pb.Select(limit)
+	if err != nil {
+		return nil, nil, badInputf("flag --limit: %v", err)
+	}
+	return pb, hosts, nil
+}

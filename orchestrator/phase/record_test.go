@@ -1,0 +1,75 @@
+package phase
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ck8s/ck8sctl/internal/event"
+	"github.com/ck8s/ck8sctl/internal/plan"
+	"github.com/ck8s/ck8sctl/internal/redact"
+)
+
+// TestRecorderMasksEveryRecord: the orchestrator's own events (an http-01
+// redirect URL, a TLS message) go through the run's redactor like the
+// agent's, with the playbook's mask: patterns and learned literals; they
+// are numbered after the agent's last event; progress only ever sees the
+// masked event; a cancelled run still stores.
+func TestRecorderMasksEveryRecord(t *testing.T) {
+	red, err := redact.New([]string{`corp-[0-9]{6}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	red = red.WithLiterals("hunter2-passphrase")
+	var stored, shown []event.Event
+	rec := NewRecorder(func(ctx context.Context, evs ...event.Event) error {
+		if ctx.Err() != nil {
+			return errors.New("store called with a cancelled context")
+		}
+		stored = append(stored, evs...)
+		return nil
+	}, red, func(e event.Event) { shown = append(shown, e) })
+	tg := &Target{Name: "h1", Plan: &plan.Plan{RunID: "r1"}, Result: &Result{}}
+
+	agentEvent := event.Event{RunID: "r1", Host: "h1", Seq: 7, Type: event.TypeStepFinished, Step: "dns", Status: event.StatusOK,
+		Message: "resolved with key corp-123456"}
+	if err := rec.Agent(context.Background(), tg, agentEvent); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	data := map[string]any{"redirect": "https://user:s3cretpw@staging.lab.test/", "note": "hunter2-passphrase", "password": "x-y-z-w"}
+	if err := rec.Emit(ctx, tg, "http01", event.TypeHTTP01Failed, event.StatusFailed, "redirected with corp-654321", data); err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 2 || len(shown) != 2 {
+		t.Fatalf("stored %d shown %d, want 2 and 2", len(stored), len(shown))
+	}
+	if e := stored[1]; e.Seq != 8 || tg.Result.LastSeq != 8 || e.Step != "http01" || e.RunID != "r1" || e.Host != "h1" {
+		t.Errorf("numbering: seq %d lastSeq %d step %s", e.Seq, tg.Result.LastSeq, e.Step)
+	}
+	for i, e := range append(stored, shown...) {
+		all := e.Message + string(e.Data)
+		for _, secret := range []string{"corp-123456", "corp-654321", "s3cretpw", "hunter2-passphrase", "x-y-z-w"} {
+			if strings.Contains(all, secret) {
+				t.Errorf("event %d leaks %q: %s", i, secret, all)
+			}
+		}
+	}
+	if len(tg.Result.Steps) != 1 {
+		t.Errorf("the agent's step.finished was not folded into the result: %+v", tg.Result.Steps)
+	}
+}
+
+// TestNilRecorderObserves: a target without a recorder (unit tests of
+// single phases) still folds events into its result.
+func TestNilRecorderObserves(t *testing.T) {
+	tg := &Target{Name: "h1", Plan: &plan.Plan{RunID: "r1"}, Result: &Result{LastSeq: 3}}
+	if err := tg.Rec.Emit(context.Background(), tg, "scan", event.TypeFirewallDrift, event.StatusFailed, "drift", nil); err != nil {
+		t.Fatal(err)
+	}
+	if tg.Result.LastSeq != 4 || tg.Result.Firewall == nil || tg.Result.Firewall.State != FirewallDrift {
+		t.Fatalf("result %+v", tg.Result)
+	}
+}
