@@ -5,7 +5,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/ck8s/ck8sctl/orchestrator/host"
+	"github.com/ck8s/ck8sctl/internal/remote"
 )
 
 // Exit codes of the launch guard, chosen outside the agent's own 0-3.
@@ -27,7 +27,7 @@ func AgentPath(stateDir string) string { return path.Join(stateDir, "bin", "ck8s
 // warm path, which dominates a run's wall time on many hosts.
 func Command(stateDir string, agents map[string]Binary, args ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "p=%s; ", host.Quote(AgentPath(stateDir)))
+	fmt.Fprintf(&b, "p=%s; ", remote.Quote(AgentPath(stateDir)))
 	b.WriteString(`case "$(uname -m)" in `)
 	if a, ok := agents["amd64"]; ok {
 		fmt.Fprintf(&b, "x86_64|amd64) h=%s;; ", a.SHA256)
@@ -40,11 +40,11 @@ func Command(stateDir string, agents map[string]Binary, args ...string) string {
 	// On a miss, prepare the root-only directory the upload goes to: the
 	// guard already runs as root, so this costs no extra round trip. The
 	// state dir holds the journal, which may carry host details.
-	fmt.Fprintf(&b, `umask 077; mkdir -p "${p%%/*}" && chmod 0700 %s; `, host.Quote(stateDir))
+	fmt.Fprintf(&b, `umask 077; mkdir -p "${p%%/*}" && chmod 0700 %s; `, remote.Quote(stateDir))
 	fmt.Fprintf(&b, `echo "ck8s-guard: agent missing or stale, arch $(uname -m)" >&2; exit %d`, ExitNeedAgent)
 	q := make([]string, len(args))
 	for i, a := range args {
-		q[i] = host.Quote(a)
+		q[i] = remote.Quote(a)
 	}
-	return "sh -c " + host.Quote(b.String()) + " ck8s-agent " + strings.Join(q, " ")
+	return "sh -c " + remote.Quote(b.String()) + " ck8s-agent " + strings.Join(q, " ")
 }

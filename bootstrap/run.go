@@ -14,7 +14,7 @@ import (
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/plan"
 	"github.com/ck8s/ck8sctl/internal/redact"
-	"github.com/ck8s/ck8sctl/orchestrator/host"
+	"github.com/ck8s/ck8sctl/internal/remote"
 )
 
 // Runner delivers the agent to hosts and runs plans on them.
@@ -32,8 +32,12 @@ type Runner struct {
 	dropAfter int // test hook, see stream.dropAfter
 }
 
-// Dialer opens a new connection to the same host, for replays.
-type Dialer func(ctx context.Context) (*host.Client, error)
+// Host is what delivering and running the agent needs of a connection:
+// commands, and SFTP for the upload. Every remote.Conn is one.
+type Host interface {
+	remote.Runner
+	remote.SFTPOpener
+}
 
 // Outcome is what one agent run on one host produced.
 type Outcome struct {
@@ -51,7 +55,7 @@ type Outcome struct {
 // host lacks the right one, and hands every event to sink. When the
 // connection drops before the run's final event, it re-dials and replays the
 // missing events from the host's journal: nothing the agent recorded is lost.
-func (r *Runner) Run(ctx context.Context, c *host.Client, redial Dialer, p *plan.Plan, sink Sink) (out Outcome, err error) {
+func (r *Runner) Run(ctx context.Context, c Host, redial remote.Dialer, p *plan.Plan, sink Sink) (out Outcome, err error) {
 	out.AgentExit = -1
 	st := &stream{runID: p.RunID, host: p.Host, redact: r.Redact, sink: sink, dropAfter: r.dropAfter}
 	body, err := p.Encode()
@@ -76,12 +80,13 @@ func (r *Runner) Run(ctx context.Context, c *host.Client, redial Dialer, p *plan
 	for st.final == nil && resumable(err) && out.Reconnects < r.Reconnects && ctx.Err() == nil {
 		out.Reconnects++
 		r.Log.Warn("agent stream interrupted, replaying from the host journal", "host", p.Host, "after", st.last, "err", err)
-		if c, err = redialBackoff(ctx, redial, out.Reconnects); err != nil {
+		var rc remote.Conn
+		if rc, err = redialBackoff(ctx, redial, out.Reconnects); err != nil {
 			break
 		}
-		err = r.session(ctx, c, st, p.Dir(), nil, &out, "journal", "--state-dir", p.Dir(), "--run", p.RunID,
+		err = r.session(ctx, rc, st, p.Dir(), nil, &out, "journal", "--state-dir", p.Dir(), "--run", p.RunID,
 			"--after", strconv.FormatInt(st.last, 10), "--follow", "--timeout", r.FollowTimeout.String())
-		c.Close()
+		rc.Close()
 	}
 	if st.final != nil {
 		return out, nil
@@ -93,7 +98,7 @@ func (r *Runner) Run(ctx context.Context, c *host.Client, redial Dialer, p *plan
 }
 
 // session runs the agent once with args and feeds its stdout to st.
-func (r *Runner) session(ctx context.Context, c *host.Client, st *stream, stateDir string, stdin io.Reader, out *Outcome, args ...string) error {
+func (r *Runner) session(ctx context.Context, c remote.Runner, st *stream, stateDir string, stdin io.Reader, out *Outcome, args ...string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -111,7 +116,7 @@ func (r *Runner) session(ctx context.Context, c *host.Client, st *stream, stateD
 	pw.Close()
 	cerr := <-consumed
 	out.Stderr = r.Redact.String(tail(stderr.String(), 2048))
-	var ee *host.ExitError
+	var ee *remote.ExitError
 	if errors.As(runErr, &ee) && ee.Code >= 0 && ee.Code < ExitUnknownArch {
 		out.AgentExit = ee.Code
 	} else if runErr == nil {
@@ -128,7 +133,7 @@ var guardArch = regexp.MustCompile(`ck8s-guard: agent missing or stale, arch (\S
 // needAgent reports whether err is the launch guard asking for an upload,
 // and the host's uname -m it printed.
 func needAgent(err error) (code int, arch string, need bool) {
-	var ee *host.ExitError
+	var ee *remote.ExitError
 	if !errors.As(err, &ee) || ee.Code != ExitNeedAgent {
 		return 0, "", false
 	}
@@ -142,10 +147,10 @@ func needAgent(err error) (code int, arch string, need bool) {
 // resumable reports whether the run may still be going on the host, so its
 // journal holds what we missed.
 func resumable(err error) bool {
-	return errors.Is(err, host.ErrConnectionLost) || errors.Is(err, errDropped) || errors.Is(err, errGap)
+	return errors.Is(err, remote.ErrConnectionLost) || errors.Is(err, errDropped) || errors.Is(err, errGap)
 }
 
-func (r *Runner) upload(ctx context.Context, c *host.Client, stateDir, uname string) error {
+func (r *Runner) upload(ctx context.Context, c Host, stateDir, uname string) error {
 	arch, err := Arch(uname)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c, err)
@@ -162,7 +167,7 @@ func (r *Runner) upload(ctx context.Context, c *host.Client, stateDir, uname str
 	return nil
 }
 
-func redialBackoff(ctx context.Context, redial Dialer, attempt int) (*host.Client, error) {
+func redialBackoff(ctx context.Context, redial remote.Dialer, attempt int) (remote.Conn, error) {
 	t := time.NewTimer(time.Duration(attempt) * 500 * time.Millisecond)
 	defer t.Stop()
 	select {

@@ -12,6 +12,7 @@ import (
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/plan"
 	"github.com/ck8s/ck8sctl/internal/redact"
+	"github.com/ck8s/ck8sctl/internal/remote"
 	"github.com/ck8s/ck8sctl/internal/testenv"
 	"github.com/ck8s/ck8sctl/orchestrator/host"
 	"github.com/ck8s/ck8sctl/orchestrator/lab"
@@ -20,7 +21,7 @@ import (
 
 func TestMain(m *testing.M) { labtest.Main(m) }
 
-func labRunner(t *testing.T) (*lab.Lab, *Runner, func(context.Context) (*host.Client, error)) {
+func labRunner(t *testing.T) (*lab.Lab, *Runner, remote.Dialer) {
 	t.Helper()
 	testenv.RequireRoot(t)
 	agents, err := Agents()
@@ -34,7 +35,13 @@ func labRunner(t *testing.T) (*lab.Lab, *Runner, func(context.Context) (*host.Cl
 	h := l.Hosts[0]
 	cfg := host.Config{Name: h.Name, Address: h.Addr4.String(), Port: h.Port, User: "root",
 		IdentityFiles: []string{l.KeyFile}, KnownHostsFile: l.KnownHostsFile, SSHConfigFile: "none", ConnectTimeout: 5 * time.Second}
-	dial := func(ctx context.Context) (*host.Client, error) { return host.Dial(ctx, cfg) }
+	dial := func(ctx context.Context) (remote.Conn, error) {
+		c, err := host.Dial(ctx, cfg)
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return c, nil
+	}
 	r := &Runner{Agents: agents, Redact: redact.Default(), Log: slog.New(slog.DiscardHandler), Reconnects: 3, FollowTimeout: time.Minute}
 	return l, r, dial
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/pkg/sftp"
 
-	"github.com/ck8s/ck8sctl/orchestrator/host"
+	"github.com/ck8s/ck8sctl/internal/remote"
 )
 
 // Exit codes of the install command.
@@ -38,7 +38,7 @@ mv -f "$tmp" "$final"`
 // upload leaves the previous agent (or none) in place, never a partial one,
 // and no temporary file. A host without gzip gets the uncompressed agent.
 // The launch guard has created the directory, root-only.
-func Upload(ctx context.Context, c *host.Client, stateDir string, b Binary) error {
+func Upload(ctx context.Context, c Host, stateDir string, b Binary) error {
 	final := AgentPath(stateDir)
 	tmp := path.Join(path.Dir(final), ".ck8s-agent."+randHex()+".tmp")
 	sc, err := c.SFTP(ctx)
@@ -48,7 +48,7 @@ func Upload(ctx context.Context, c *host.Client, stateDir string, b Binary) erro
 	defer sc.Close()
 
 	err = copyAndInstall(ctx, c, sc, b.Gz, tmp+".gz", tmp, final, b.SHA256)
-	var ee *host.ExitError
+	var ee *remote.ExitError
 	if errors.As(err, &ee) && ee.Code == exitNoGzip {
 		raw, rerr := b.Raw()
 		if rerr != nil {
@@ -64,7 +64,7 @@ func Upload(ctx context.Context, c *host.Client, stateDir string, b Binary) erro
 
 // copyAndInstall writes data to name and runs the install command on it;
 // with tmp empty, name is the uncompressed agent itself.
-func copyAndInstall(ctx context.Context, c *host.Client, sc *sftp.Client, data []byte, name, tmp, final, sum string) error {
+func copyAndInstall(ctx context.Context, c remote.Runner, sc *sftp.Client, data []byte, name, tmp, final, sum string) error {
 	if err := write(sc, name, data); err != nil {
 		_ = sc.Remove(name)
 		return fmt.Errorf("copying %s: %w", name, err)
@@ -73,8 +73,8 @@ func copyAndInstall(ctx context.Context, c *host.Client, sc *sftp.Client, data [
 	if tmp == "" {
 		gz, tmp = "", name
 	}
-	cmd := "sh -c " + host.Quote(installShell) + " ck8s-install " + host.Quote(gz) + " " + host.Quote(tmp) + " " + host.Quote(final) + " " + sum
-	_, err := c.Output(ctx, cmd)
+	cmd := "sh -c " + remote.Quote(installShell) + " ck8s-install " + remote.Quote(gz) + " " + remote.Quote(tmp) + " " + remote.Quote(final) + " " + sum
+	_, err := remote.Output(ctx, c, cmd)
 	return err
 }
 

@@ -1,41 +1,31 @@
 package host
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"sync"
 
-	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/ck8s/ck8sctl/internal/remote"
 )
 
-// Runner runs a command on a host; Output and the orchestration need no more.
-type Runner interface {
-	fmt.Stringer
-	Run(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) error
-}
-
-// SFTPOpener opens an SFTP session that writes as the effective user.
-type SFTPOpener interface {
-	SFTP(ctx context.Context) (*sftp.Client, error)
-}
-
-// Conn is a connected host: what phases hold on to, and what fakes implement.
-type Conn interface {
-	Runner
-	SFTPOpener
-	Output(ctx context.Context, cmd string) ([]byte, error)
-	Done() <-chan struct{}
-	Err() error
-	Close() error
-}
+// The interfaces a connected host offers are declared in internal/remote,
+// where bootstrap and the phases take them without importing this package;
+// these names stay for callers of host.
+type (
+	// Runner runs a command on a host.
+	Runner = remote.Runner
+	// SFTPOpener opens an SFTP session that writes as the effective user.
+	SFTPOpener = remote.SFTPOpener
+	// Conn is a connected host: what phases hold on to, and what fakes
+	// implement.
+	Conn = remote.Conn
+)
 
 var (
-	_ Runner       = (*Client)(nil)
-	_ SFTPOpener   = (*Client)(nil)
-	_ Conn         = (*Client)(nil)
-	_ fmt.Stringer = (*Client)(nil)
+	_ remote.Runner     = (*Client)(nil)
+	_ remote.SFTPOpener = (*Client)(nil)
+	_ remote.Conn       = (*Client)(nil)
 )
 
 // Client is one SSH connection, through its jump hosts if any. Safe for

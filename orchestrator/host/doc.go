@@ -19,6 +19,11 @@
 //
 // (*) except a DNS name that does not exist.
 //
+// ErrConnectionLost and ExitError are internal/remote's, whose small
+// interfaces (Runner, SFTPOpener, Conn) *Client implements. bootstrap
+// takes those and never imports this package; the phases hold a
+// remote.Conn per host. Both run against fakes in unit tests.
+//
 // Cancelling a Run sends SIGTERM, which sshd delivers for non-root logins
 // only, and closes the session, which closes the command's stdin either way.
 package host

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"strings"
+
+	"github.com/ck8s/ck8sctl/internal/remote"
 )
 
 // The sentinels below say what went wrong and, in their docs, whether
@@ -29,8 +31,9 @@ var (
 
 	// ErrConnectionLost: an established connection died (keepalives unanswered
 	// or EOF). Whatever ran may or may not have finished; the caller decides
-	// whether to reconnect and repeat (commands should be idempotent).
-	ErrConnectionLost = errors.New("connection lost")
+	// whether to reconnect and repeat (commands should be idempotent). It is
+	// remote.ErrConnectionLost: code that takes a remote.Conn matches it too.
+	ErrConnectionLost = remote.ErrConnectionLost
 
 	// ErrSudo: `sudo -n true` failed on a host with Config.Sudo. Not retried.
 	ErrSudo = errors.New("sudo not usable")
@@ -58,23 +61,8 @@ func (e *HostKeyChangedError) Error() string {
 }
 
 // ExitError is a remote command that ran and exited non-zero (or died from
-// a signal). Whether to retry depends on the command, not on the transport.
-type ExitError struct {
-	Code   int    // exit status; 128+n when killed by signal n, as shells report
-	Signal string // signal name without "SIG", if any
-	Stderr string // last few KiB of the command's stderr
-}
-
-func (e *ExitError) Error() string {
-	msg := fmt.Sprintf("exit status %d", e.Code)
-	if e.Signal != "" {
-		msg = "killed by signal " + e.Signal
-	}
-	if tail := lastLines(e.Stderr, 3); tail != "" {
-		msg += ": " + tail
-	}
-	return msg
-}
+// a signal): remote.ExitError, so errors.As matches either name.
+type ExitError = remote.ExitError
 
 // Retryable reports whether err is worth a new Dial: the host was
 // unreachable or the connection dropped. Every other error of this package

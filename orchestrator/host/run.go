@@ -1,13 +1,14 @@
 package host
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/ck8s/ck8sctl/internal/remote"
 )
 
 // Run runs cmd (through `sudo -n` on sudo hosts) with optional stdin,
@@ -34,9 +35,7 @@ func (c *Client) Output(ctx context.Context, cmd string) ([]byte, error) {
 
 // Output runs cmd on any Runner and returns its stdout.
 func Output(ctx context.Context, r Runner, cmd string) ([]byte, error) {
-	var out bytes.Buffer
-	err := r.Run(ctx, cmd, nil, &out, nil)
-	return out.Bytes(), err
+	return remote.Output(ctx, r, cmd)
 }
 
 // run is Run without the decorator and the host in errors.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/ck8s/ck8sctl/internal/remote"
 )
 
 // Sudo decorates a command to run as root through `sudo -n` (never prompt:
@@ -14,10 +16,8 @@ func Sudo(cmd string) string {
 	return "sudo -n -- sh -c " + Quote(cmd)
 }
 
-// Quote single-quotes s for a POSIX shell.
-func Quote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// Quote single-quotes s for a POSIX shell (remote.Quote).
+func Quote(s string) string { return remote.Quote(s) }
 
 // checkSudo runs `sudo -n true` once on sudo hosts, so a password prompt
 // fails at connect time with a clear message instead of halfway through.

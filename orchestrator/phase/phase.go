@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ck8s/ck8sctl/internal/plan"
+	"github.com/ck8s/ck8sctl/internal/remote"
 	"github.com/ck8s/ck8sctl/orchestrator/host"
 )
 
@@ -32,17 +33,27 @@ type Target struct {
 	Name   string
 	SSH    host.Config
 	Plan   *plan.Plan
-	Client *host.Client // set by Connect, closed by the Manager
+	Client remote.Conn // set by Connect, closed by the Manager
 	Result *Result
 	Log    *slog.Logger
 	// Rec records the host's events: the run's one recorder.
 	Rec *Recorder
+	// Dialer, if set, replaces host.Dial of SSH for every connection to
+	// the target (tests hand phases fake connections through it).
+	Dialer remote.Dialer
 }
 
 // Dial opens a fresh connection to the target, for phases that must prove
 // something over a new connection or resume after a drop.
-func (t *Target) Dial(ctx context.Context) (*host.Client, error) {
-	return host.Dial(ctx, t.SSH)
+func (t *Target) Dial(ctx context.Context) (remote.Conn, error) {
+	if t.Dialer != nil {
+		return t.Dialer(ctx)
+	}
+	c, err := host.Dial(ctx, t.SSH)
+	if err != nil {
+		return nil, err // a nil *host.Client would be a non-nil Conn
+	}
+	return c, nil
 }
 
 // Connect opens the SSH connection every later phase uses.
