@@ -12,8 +12,9 @@ import (
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/plan"
 	"github.com/ck8s/ck8sctl/orchestrator/host"
-	"github.com/ck8s/ck8sctl/orchestrator/phase"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
+	"github.com/ck8s/ck8sctl/orchestrator/tlscheck"
+	"github.com/ck8s/ck8sctl/orchestrator/tlscheck/tlstest"
 )
 
 // load writes a playbook body (hosts appended) and loads it.
@@ -177,5 +178,50 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: %v, want ErrInput", name, err)
 		}
 	}
-	var _ = phase.StatusOK
+}
+
+// TestTLSFromPlaybook: the TLS phase takes the playbook's values and
+// loads its caFile (relative to the playbook); a caFile without
+// certificates is a playbook error at its line, and bad input.
+func TestTLSFromPlaybook(t *testing.T) {
+	dir := t.TempDir()
+	ca := tlstest.NewCA(t, tlstest.Name{CN: "ck8s action test root"})
+	pem, err := os.ReadFile(ca.WriteFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile := func(name string, b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile("roots.pem", pem)
+	writeFile("empty.pem", nil)
+	loadIn := func(checks string) *playbook.Playbook {
+		t.Helper()
+		writeFile("pb.yaml", []byte("domain: staging.lab.test\nhosts: [{name: a, address: 198.18.0.11}]\n"+checks))
+		pb, err := playbook.Load(filepath.Join(dir, "pb.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pb
+	}
+	ph := mustPrepare(t, Bootstrap, loadIn("checks:\n  tls:\n    caFile: roots.pem\n    minValid: 30d\n    port: 8443\n    timeout: 2s\n    httpRedirect: true\n")).tls
+	if ph.Addrs == nil || ph.Port != 8443 || ph.Config.MinValid != 30*24*time.Hour || ph.Config.Timeout != 2*time.Second ||
+		!ph.Config.HTTPRedirect || ph.Config.Roots == nil || ph.Config.RootsName != "caFile "+filepath.Join(dir, "roots.pem") ||
+		ph.Config.Domain != "staging.lab.test" {
+		t.Errorf("%+v", ph)
+	}
+	if ph := mustPrepare(t, Bootstrap, loadIn("")).tls; ph.Addrs != nil {
+		t.Errorf("without the section or manifests: %+v", ph)
+	}
+	ph = mustPrepare(t, Harden, loadIn("checks:\n  tls:\n")).tls
+	if ph.Addrs == nil || ph.Port != tlscheck.DefaultPort || ph.Config.MinValid != tlscheck.DefaultMinValid || ph.Config.Roots != nil {
+		t.Errorf("tls: alone: %+v; want the defaults", ph)
+	}
+	_, err = prepare(t, Bootstrap, loadIn("checks:\n  tls: {caFile: empty.pem}\n"))
+	var pe *playbook.Error
+	if !errors.As(err, &pe) || pe.Line != 4 || pe.Path != "checks.tls.caFile" || !errors.Is(err, ErrInput) {
+		t.Errorf("empty caFile: %v (%#v)", err, pe)
+	}
 }

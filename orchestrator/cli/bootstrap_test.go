@@ -38,7 +38,7 @@ func TestBootstrapThreeHostsThenNoUpload(t *testing.T) {
 		}
 		if h.Facts == nil || h.Facts.Hostname != l.Hosts[i].Name {
 			t.Errorf("%s: facts hostname %+v, want the lab host's own name", h.Host, h.Facts)
-		} else if fw := h.Facts.Firewall; fw.Auto == "" || h.Firewall == nil || h.Firewall.State != "confirmed" {
+		} else if fw := h.Facts.Firewall; fw.Auto == "" || h.Firewall == nil || h.Firewall.State != phase.FirewallConfirmed {
 			t.Errorf("%s: facts say auto picks %q; firewall outcome %+v, want a choice and confirmed", h.Host, fw.Auto, h.Firewall)
 		}
 	}

@@ -43,7 +43,7 @@ func TestHarden(t *testing.T) {
 				t.Fatalf("harden: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 			}
 			rep := r.report(t)
-			if f := rep.Hosts[0].Firewall; f == nil || f.State != "confirmed" {
+			if f := rep.Hosts[0].Firewall; f == nil || f.State != phase.FirewallConfirmed {
 				t.Fatalf("firewall outcome %+v, want confirmed", f)
 			}
 			requireTypes(t, storedEvents(t, db, rep.ID), event.TypeFirewallApplied, event.TypeFirewallConfirmed)
@@ -64,7 +64,7 @@ func TestHarden(t *testing.T) {
 			}
 			before, rules := onHost(t, l, h, tc.untouched), owned(t, l, h)
 			r = ck8sctl(t, "harden", "-p", pb, "--db", db, "-o", "json")
-			if f := r.report(t).Hosts[0].Firewall; r.code != ExitOK || f == nil || f.State != "compliant" {
+			if f := r.report(t).Hosts[0].Firewall; r.code != ExitOK || f == nil || f.State != phase.FirewallCompliant {
 				t.Fatalf("re-run: exit %d, firewall %+v, want 0 and compliant\n%s", r.code, f, r.stderr)
 			}
 			if after := onHost(t, l, h, tc.untouched); after != before || owned(t, l, h) != rules {
@@ -81,7 +81,7 @@ func TestHarden(t *testing.T) {
 				t.Fatal("--check changed the rules")
 			}
 			r = ck8sctl(t, "harden", "-p", pb, "--db", db, "-o", "json")
-			if f := r.report(t).Hosts[0].Firewall; r.code != ExitOK || f == nil || f.State != "confirmed" {
+			if f := r.report(t).Hosts[0].Firewall; r.code != ExitOK || f == nil || f.State != phase.FirewallConfirmed {
 				t.Fatalf("repair: exit %d, firewall %+v\n%s", r.code, f, r.stderr)
 			}
 			if owned(t, l, h) != rules {
@@ -165,7 +165,7 @@ func TestHardenRollback(t *testing.T) {
 				t.Fatalf("exit %d, want %d (rolled back)\n%s\n%s", r.code, ExitRolledBack, r.stdout, r.stderr)
 			}
 			res := r.report(t).Hosts[0]
-			if res.Status != phase.StatusRolledBack || res.Firewall == nil || res.Firewall.State != "rolled_back" || res.Firewall.Confirm == "" {
+			if res.Status != phase.StatusRolledBack || res.Firewall == nil || res.Firewall.State != phase.FirewallRolledBack || res.Firewall.Confirm == "" {
 				t.Fatalf("host result %+v firewall %+v: want rolled back with the confirm error", res, res.Firewall)
 			}
 			requireTypes(t, storedEvents(t, db, r.report(t).ID), event.TypeFirewallApplied, event.TypeFirewallRolledBack)

@@ -37,6 +37,7 @@ import (
 	"github.com/ck8s/ck8sctl/internal/testenv"
 	"github.com/ck8s/ck8sctl/orchestrator/lab"
 	"github.com/ck8s/ck8sctl/orchestrator/lab/labtest"
+	"github.com/ck8s/ck8sctl/orchestrator/phase"
 	"github.com/ck8s/ck8sctl/orchestrator/report"
 )
 
@@ -215,7 +216,7 @@ func TestManifestsEdge(t *testing.T) {
 			t.Errorf("check mode used kubeconfig %q, want %s", d.Kubeconfig, kcPath)
 		}
 		m := o.res.Manifests
-		if o.r.code != ExitFailed || m == nil || m.State != "drift_detected" ||
+		if o.r.code != ExitFailed || m == nil || m.State != phase.ManifestsDrift ||
 			!strings.Contains(m.Diff, "ClusterIssuer acme (unverified)") || !strings.Contains(o.res.Error, "manifests drift") {
 			t.Errorf("check: exit %d, error %q, manifests outcome %+v", o.r.code, o.res.Error, m)
 		}

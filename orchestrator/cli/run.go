@@ -45,8 +45,13 @@ func runAction(c *ucli.Context, name action.Name) error {
 	if !slices.Contains(report.Formats, output) {
 		return badInputf("flag --output: %q is not one of %s", output, strings.Join(report.Formats, ", "))
 	}
-	if c.Duration("connect-timeout") <= 0 {
+	switch {
+	case c.Duration("connect-timeout") <= 0:
 		return badInputf("flag --connect-timeout: must be positive")
+	case c.Int("forks") < 1:
+		return badInputf("flag --forks: must be at least 1, got %d", c.Int("forks"))
+	case c.Duration("lock-wait") < 0:
+		return badInputf("flag --lock-wait: must not be negative, got %s", c.Duration("lock-wait"))
 	}
 	pb, hosts, err := selectHosts(c)
 	if err != nil {

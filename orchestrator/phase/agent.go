@@ -73,14 +73,14 @@ func (a Agent) Run(ctx context.Context, t *Target) error {
 	if confirmErr != nil && t.Result.Firewall != nil {
 		t.Result.Firewall.Confirm = confirmErr.Error()
 	}
-	if ferr := t.Result.firewallFailure(t.Plan.Check); ferr != nil && errors.Is(ferr, ErrRolledBack) {
-		return ferr // whatever else failed, the rollback is the news
-	}
 	t.Result.Uploaded = out.Uploaded
-	t.Result.Events = out.Events
+	t.Result.Events += out.Events
 	t.Result.Resumed = out.Reconnects
 	for _, e := range out.Invalid {
 		t.Result.Invalid = append(t.Result.Invalid, e.Error())
+	}
+	if ferr := t.Result.firewallFailure(t.Plan.Check); ferr != nil && errors.Is(ferr, ErrRolledBack) {
+		return ferr // whatever else failed, the rollback is the news
 	}
 	if err := a.HTTP01.conclude(ctx, t, rehearsal); err != nil {
 		return err

@@ -1,7 +1,7 @@
 package playbook
 
 import (
-	"slices"
+	"errors"
 	"strings"
 	"time"
 
@@ -56,44 +56,73 @@ func (d *decoder) portsCheck(n *yaml.Node) *PortsCheck {
 func (d *decoder) portList(n *yaml.Node, path string, mayBeEmpty bool, def []uint16) []uint16 {
 	n = resolve(n)
 	var items []*yaml.Node
-	var paths []string
 	switch n.Kind {
 	case yaml.ScalarNode:
-		items, paths = []*yaml.Node{n}, []string{path}
+		items = []*yaml.Node{n}
 	case yaml.SequenceNode:
-		for i, item := range n.Content {
-			items, paths = append(items, item), append(paths, index(path, i))
-		}
+		items = n.Content
 	default:
 		d.errorf(n.Line, path, "must be a port list such as \"22,80,443\" or [22, 80, 443], got %s", describe(n))
 		return def
 	}
-	out, ok := []uint16{}, true
-	for i, item := range items {
-		s, isStr := d.str(item, paths[i])
-		if !isStr {
-			ok = false
-			continue
-		}
-		if strings.TrimSpace(s) == "" && n.Kind == yaml.ScalarNode {
-			break // "" is the empty list
-		}
-		ports, err := scan.ParsePorts(s)
-		if err != nil {
-			d.errorf(resolve(item).Line, paths[i], "%v", err)
-			ok = false
-			continue
-		}
-		out = append(out, ports...)
-	}
-	if ok && len(out) == 0 && !mayBeEmpty {
-		d.errorf(n.Line, path, "must name at least one port")
-	}
-	if !ok || len(out) == 0 && !mayBeEmpty {
+	texts, ok := d.portTexts(n, items, path)
+	if !ok {
 		return def
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	if len(texts) == 0 {
+		if !mayBeEmpty {
+			d.errorf(n.Line, path, "must name at least one port")
+			return def
+		}
+		return []uint16{}
+	}
+	// One parse of the whole list: scan.ParsePorts merges ranges before
+	// expanding them, parsing item by item would expand every one.
+	ports, err := scan.ParsePorts(strings.Join(texts, ","))
+	if err != nil {
+		line, p := n.Line, path
+		if i := itemAt(err, texts); i >= 0 && n.Kind == yaml.SequenceNode {
+			line, p = resolve(items[i]).Line, index(path, i)
+		}
+		d.errorf(line, p, "%v", err)
+		return def
+	}
+	return ports
+}
+
+// portTexts returns the text of each item; "" written alone is the empty
+// list.
+func (d *decoder) portTexts(n *yaml.Node, items []*yaml.Node, path string) ([]string, bool) {
+	texts, ok := make([]string, 0, len(items)), true
+	for i, item := range items {
+		p := path
+		if n.Kind == yaml.SequenceNode {
+			p = index(path, i)
+		}
+		s, isStr := d.str(item, p)
+		ok = ok && isStr
+		texts = append(texts, s)
+	}
+	if n.Kind == yaml.ScalarNode && strings.TrimSpace(texts[0]) == "" {
+		return nil, ok
+	}
+	return texts, ok
+}
+
+// itemAt returns the index of the text holding the item err names, or -1.
+func itemAt(err error, texts []string) int {
+	var ie *scan.ItemError
+	if !errors.As(err, &ie) {
+		return -1
+	}
+	for i, t := range texts {
+		for item := range strings.SplitSeq(t, ",") {
+			if strings.TrimSpace(item) == ie.Item {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // mustPorts parses a default port list, which is known to be valid.

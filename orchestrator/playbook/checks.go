@@ -24,9 +24,8 @@ type HTTP01Check struct {
 	Timeout time.Duration // per fetch, redirects included; in (0, 1m]
 }
 
-// DefaultHTTP01Timeout is the rehearsal's fetch timeout. Longer than a
-// minute would only delay the failure: cert-manager's own self-check gives
-// up on a slower server as well.
+// DefaultHTTP01Timeout is the rehearsal's fetch timeout. It is at most a
+// minute: the agent serves the challenge, and the run waits, for as long.
 const (
 	DefaultHTTP01Timeout = 10 * time.Second
 	maxHTTP01Timeout     = time.Minute

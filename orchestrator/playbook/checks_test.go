@@ -245,3 +245,17 @@ func TestShortDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestWidePortListsAreCheap: a short playbook can list wide ranges many
+// times over; loading it must not expand each one.
+func TestWidePortListsAreCheap(t *testing.T) {
+	start := time.Now()
+	many := strings.Repeat("1-65535, ", 20_000)
+	p := mustParse(t, head+"checks:\n  ports:\n    range: ["+many+"22]\n    expect: '"+many+"22'\n")
+	if len(p.Checks.Ports.Range) != 65535 || len(p.Checks.Ports.Expect) != 65535 {
+		t.Fatalf("%d, %d ports", len(p.Checks.Ports.Range), len(p.Checks.Ports.Expect))
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %s", d)
+	}
+}

@@ -16,6 +16,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("domain: example.com\nhosts:\n  - &b {name: a, address: 203.0.113.1}\n  - {<<: *b, name: b, jump: a}\n"))
 	f.Add([]byte("domain: example.com\nhosts: [{name: a, address: 203.0.113.1, jump: b}, {name: b, address: 203.0.113.2, jump: a}]\n"))
 	f.Add([]byte("firewall: {allowTCP: [0x16, 1_0], sshSources: [10.0.0.1/8]}\ndns: {nameservers: ['[::1]:53']}\n"))
+	f.Add([]byte(head + "checks: {tsl: {}, ports: {expect: [22, '1-3'], udp: ''}, http01: ~, sweep: {certFail: 30d}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Parse("f.yaml", data)
 		if err == nil {

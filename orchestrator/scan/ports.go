@@ -11,29 +11,45 @@ import (
 const AllPorts = "1-65535"
 
 // ParsePorts reads a port list such as "1-1024,8080,9000-9100" and returns
-// the ports sorted, each once. Errors name the offending item.
+// the ports sorted, each once. An error in an item is an *ItemError.
+//
+// Ranges are merged before they are expanded, so the work is bounded by the
+// list's length plus 65535 however much the ranges overlap: a playbook
+// loader parses lists it has not seen before ("1-65535" ten thousand
+// times is one line of YAML).
 func ParsePorts(s string) ([]uint16, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, fmt.Errorf("port list is empty")
 	}
-	seen := make(map[uint16]bool)
-	var out []uint16
-	for _, item := range strings.Split(s, ",") {
+	var ranges [][2]int
+	for item := range strings.SplitSeq(s, ",") {
 		item = strings.TrimSpace(item)
 		lo, hi, err := portRange(item)
 		if err != nil {
-			return nil, fmt.Errorf("port list item %q: %w", item, err)
+			return nil, &ItemError{Item: item, Err: err}
 		}
-		for p := lo; p <= hi; p++ {
-			if !seen[uint16(p)] {
-				seen[uint16(p)] = true
-				out = append(out, uint16(p))
-			}
-		}
+		ranges = append(ranges, [2]int{lo, hi})
 	}
-	slices.Sort(out)
+	slices.SortFunc(ranges, func(a, b [2]int) int { return a[0] - b[0] })
+	var out []uint16
+	next := 0 // the lowest port not yet in out
+	for _, r := range ranges {
+		for p := max(r[0], next); p <= r[1]; p++ {
+			out = append(out, uint16(p))
+		}
+		next = max(next, r[1]+1)
+	}
 	return out, nil
 }
+
+// ItemError is an item of a port list that is not a port or a range.
+type ItemError struct {
+	Item string // as written, without surrounding spaces
+	Err  error
+}
+
+func (e *ItemError) Error() string { return fmt.Sprintf("port list item %q: %v", e.Item, e.Err) }
+func (e *ItemError) Unwrap() error { return e.Err }
 
 func portRange(item string) (lo, hi int, err error) {
 	a, b, isRange := strings.Cut(item, "-")
