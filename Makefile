@@ -67,6 +67,8 @@ demo: deps build
 	@echo; echo "== re-run: no drift, nothing touched =="
 	bin/ck8sctl --log-level warn harden -p .lab/playbook.yaml --db $(DB)
 	bin/ck8sctl events --db $(DB) --run last --type firewall.compliant
+	@echo; echo "== compliance sweep: read-only, every host judged (exit 0: all compliant) =="
+	bin/ck8sctl --log-level warn sweep -p .lab/playbook.yaml --db $(DB)
 	@echo; echo "== what bootstrap applies on a k3s host (playbooks/staging.yaml; make test issues it for real) =="
 	bin/ck8sctl render -p playbooks/staging.yaml | grep -E '^(# Source|kind|  name|  namespace):'
 
