@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -212,6 +213,28 @@ func TestBootstrapIssuesCertificate(t *testing.T) {
 		t.Errorf("check: the report's manifests diff %+v", m)
 	}
 
+	// 3b. A sweep of the drifted host finds the drift and the certificate's
+	// days left, and changes nothing: no object's resourceVersion moves
+	// (cert-manager's own objects, whose status its controller may still
+	// update, by generation, and the hand edit stays).
+	before := objectVersions(ctx, t, dyn)
+	r, res, evs = run("sweep", "-p", withEgress)
+	if r.code != ExitFailed || res.Verdict != report.NonCompliant || !slices.Contains(codes(res), phase.CodeManifestsDrift) {
+		t.Errorf("sweep: exit %d, verdict %s, findings %+v\n%s", r.code, res.Verdict, res.Findings, r.stderr)
+	}
+	if days, ok := report.MinCertDays(res); !ok || days < 1 {
+		t.Errorf("sweep: certificate days %d (seen %t)", days, ok)
+	}
+	if find(evs, event.TypeManifestsApplied) != nil || find(evs, event.TypeFirewallApplied) != nil {
+		t.Error("the sweep applied something")
+	}
+	if after := objectVersions(ctx, t, dyn); !maps.Equal(before, after) {
+		t.Errorf("the sweep changed Kubernetes objects:\nbefore %v\nafter  %v", before, after)
+	}
+	if email := issuerEmail(ctx, t, dyn); email != "someone@lab.test" {
+		t.Errorf("the sweep changed the ClusterIssuer: email %q", email)
+	}
+
 	// 4. A real run corrects it; the egress policies dropped from the
 	// playbook are reported as left behind and left in place.
 	r, res, evs = run("bootstrap", "-p", playbook("  ingress:\n    service: web\n"))
@@ -273,4 +296,29 @@ func TestBootstrapIssuesCertificate(t *testing.T) {
 			}
 		}
 	}
+}
+
+var gvrCertificate = schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}
+
+// objectVersions maps every object the manifests step manages (and the
+// CRDs it installed) to its resourceVersion; cert-manager's ClusterIssuers
+// and Certificates to their generation, since the controller may still
+// write their status on its own.
+func objectVersions(ctx context.Context, t *testing.T, dyn dynamic.Interface) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, g := range []schema.GroupVersionResource{gvrIngress, gvrPolicy, gvrCRD, gvrClusterIssuer, gvrCertificate} {
+		list, err := dyn.Resource(g).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatalf("listing %s: %v", g.Resource, err)
+		}
+		for _, o := range list.Items {
+			v := o.GetResourceVersion()
+			if g == gvrClusterIssuer || g == gvrCertificate {
+				v = fmt.Sprintf("generation %d", o.GetGeneration())
+			}
+			out[g.Resource+"/"+o.GetNamespace()+"/"+o.GetName()] = v
+		}
+	}
+	return out
 }

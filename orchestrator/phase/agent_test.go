@@ -326,3 +326,67 @@ func TestAgentResumesOverANewConnection(t *testing.T) {
 		}
 	}
 }
+
+// A read-only run (a sweep) whose DNS preflight fails goes on: the dns
+// step's failure is a dns.mismatch finding, the firewall's drift another,
+// and the agent's "a step failed" is no error of its own.
+func TestCheckModeDNSFailureIsAFinding(t *testing.T) {
+	h := newAgentHost(t)
+	script := eventtest.NewRun(t, "r1", "fake-1").Started("dns", "facts", "firewall").
+		StepStarted("dns").Add(event.TypeDNSFailed, event.StatusFailed, "dns", "split horizon: the host's resolver answers 198.18.9.9", nil).
+		StepFinished("dns", event.StatusFailed, "DNS preflight: split horizon").
+		Step("facts", event.StatusOK, "ok").
+		StepStarted("firewall").Add(event.TypeFirewallDrift, event.StatusFailed, "firewall", "1 rule differs", map[string]string{"diff": "-tcp dport 8080 accept\n"}).
+		StepFinished("firewall", event.StatusOK, "ok").Finish()
+	h.run = exits(script, 1, "")
+	var rec recorded
+	tg := rec.on(h.target(true))
+	if err := agentPhase().Run(t.Context(), tg); err != nil {
+		t.Fatalf("a finding became the host's error: %v", err)
+	}
+	var codes []string
+	for _, f := range tg.Result.Findings {
+		codes = append(codes, f.Code)
+	}
+	if !slices.Equal(codes, []string{CodeDNSMismatch, CodeFirewallDrift}) {
+		t.Errorf("findings %v, want dns.mismatch and firewall.drift", codes)
+	}
+	if err := tg.Result.critical(); !errors.Is(err, ErrDNSPreflight) || !errors.Is(err, ErrNonCompliant) {
+		t.Errorf("critical = %v", err)
+	}
+
+	// The same failure in a run that changes hosts is the host's error.
+	h = newAgentHost(t)
+	h.run = exits(script, 1, "")
+	if err := agentPhase().Run(t.Context(), rec.on(h.target(false))); !errors.Is(err, ErrStepsFailed) {
+		t.Errorf("bootstrap: err %v, want ErrStepsFailed", err)
+	}
+}
+
+// An agent that answers garbage (a broken binary, a shell profile that
+// prints, a hostile host) fails its host with the reason and the lines,
+// never the run: the other host is untouched and nothing is recorded.
+func TestGarbageFromTheAgent(t *testing.T) {
+	bad, good := newAgentHost(t), newAgentHost(t)
+	bad.run = func(_ context.Context, _ io.Reader, stdout, _ io.Writer) error {
+		_, err := io.WriteString(stdout, "Welcome to host!\n{\"seq\": \"x\"}\n\x00\xff\xfe not json\n")
+		return err
+	}
+	good.run = exits(eventtest.NewRun(t, "r1", "fake-1").Started("facts").Step("facts", event.StatusOK, "ok").Finish(), 0, "")
+	var recBad, recGood recorded
+	tb, tgood := recBad.on(bad.target(true)), recGood.on(good.target(true))
+	tb.Client, tgood.Client = nil, nil
+	tb.Dialer, tgood.Dialer = func(context.Context) (remote.Conn, error) { return bad.conn("bad"), nil },
+		func(context.Context) (remote.Conn, error) { return good.conn("good"), nil }
+	m := &Manager{Phases: []Phase{Connect{}, agentPhase()}, Forks: 2}
+	m.Run(t.Context(), []*Target{tb, tgood})
+	if r := tb.Result; r.Status != StatusFailed || !strings.Contains(r.Error, "without its final event") || len(r.Invalid) != 3 || len(r.Findings) != 0 {
+		t.Errorf("garbage host: status %s, error %q, %d invalid lines, findings %v", r.Status, r.Error, len(r.Invalid), r.Findings)
+	}
+	if len(recBad.evs) != 0 {
+		t.Errorf("garbage recorded as events: %+v", recBad.evs)
+	}
+	if r := tgood.Result; r.Status != StatusOK {
+		t.Errorf("the other host: %s %s", r.Status, r.Error)
+	}
+}
