@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -13,6 +12,7 @@ import (
 // override those set earlier on the same host or group.
 type builder struct {
 	file       string
+	edges      map[[2]string]edgeAt
 	hosts      map[string]*Host
 	hostOrder  []*Host
 	groups     map[string]*Group
@@ -20,9 +20,9 @@ type builder struct {
 }
 
 func newBuilder(file string) *builder {
-	b := &builder{file: file, hosts: map[string]*Host{}, groups: map[string]*Group{}}
+	b := &builder{file: file, hosts: map[string]*Host{}, groups: map[string]*Group{}, edges: map[[2]string]edgeAt{}}
 	all, ungrouped := b.group("all", 0), b.group("ungrouped", 0)
-	if err := b.child(all, ungrouped); err != nil {
+	if err := b.child(all, ungrouped, 0, ""); err != nil {
 		panic(err) // two fresh groups cannot form a cycle
 	}
 	return b
@@ -33,7 +33,7 @@ func (b *builder) group(name string, line int) *Group {
 	if g, ok := b.groups[name]; ok {
 		return g
 	}
-	g := &Group{Name: name, Vars: map[string]any{}, Priority: 1, Line: line, hostSet: map[string]bool{}}
+	g := &Group{Name: name, Vars: map[string]any{}, Priority: 1, Line: line, hostSet: map[string]bool{}, childSet: map[string]bool{}}
 	b.groups[name] = g
 	b.groupOrder = append(b.groupOrder, g)
 	return g
@@ -83,42 +83,78 @@ func (b *builder) groupVar(g *Group, key string, v any) error {
 	return nil
 }
 
-// child makes c a child of p, refusing cycles as Ansible does.
-func (b *builder) child(p, c *Group) error {
+// child makes c a child of p, as written at line in where. Cycles are
+// looked for once everything is parsed (findCycle): one walk of the graph
+// instead of one per edge.
+func (b *builder) child(p, c *Group, line int, where string) error {
 	if p == c {
 		return fmt.Errorf("group %q cannot be its own child", p.Name)
 	}
-	if slices.Contains(p.Children, c.Name) {
+	if p.childSet[c.Name] {
 		return nil
 	}
-	if path := b.path(c, p); path != nil {
-		return fmt.Errorf("making %q a child of %q creates a cycle: %s > %s", c.Name, p.Name, p.Name, strings.Join(path, " > "))
-	}
+	p.childSet[c.Name] = true
 	p.Children = append(p.Children, c.Name)
 	c.Parents = append(c.Parents, p.Name)
+	b.edges[[2]string{p.Name, c.Name}] = edgeAt{line, where}
 	return nil
 }
 
-// path returns the group names from "from" down to "to" through children,
-// or nil when there is no such path.
-func (b *builder) path(from, to *Group) []string {
-	return b.walk(from, to, map[*Group]bool{})
+// frame is a group on findCycle's stack and its next child to visit.
+type frame struct {
+	g    *Group
+	next int
 }
 
-func (b *builder) walk(from, to *Group, seen map[*Group]bool) []string {
-	if from == to {
-		return []string{from.Name}
-	}
-	if seen[from] {
-		return nil // explored already: diamonds must not cost exponential time
-	}
-	seen[from] = true
-	for _, n := range from.Children {
-		if rest := b.walk(b.groups[n], to, seen); rest != nil {
-			return append([]string{from.Name}, rest...)
+// edgeAt is where a parent-child edge is written, for the cycle error.
+type edgeAt struct {
+	line  int
+	where string
+}
+
+// findCycle refuses a cycle of children, as Ansible does, naming the edge
+// that closes it: a depth-first walk from every group in order.
+func (b *builder) findCycle() error {
+	const onStack, done = 1, 2
+	state := map[*Group]int{}
+	for _, root := range b.groupOrder {
+		if state[root] != 0 {
+			continue
+		}
+		state[root] = onStack
+		stack := []frame{{g: root}}
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if top.next == len(top.g.Children) {
+				state[top.g] = done
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			c := b.groups[top.g.Children[top.next]]
+			top.next++
+			switch state[c] {
+			case onStack:
+				return b.cycleError(stack, top.g, c)
+			case 0:
+				state[c] = onStack
+				stack = append(stack, frame{g: c})
+			}
 		}
 	}
 	return nil
+}
+
+func (b *builder) cycleError(stack []frame, p, c *Group) error {
+	var path []string
+	for i := len(stack) - 1; i >= 0; i-- {
+		path = append([]string{stack[i].g.Name}, path...)
+		if stack[i].g == c {
+			break
+		}
+	}
+	at := b.edges[[2]string{p.Name, c.Name}]
+	return errorf(b.file, at.line, at.where, "making %q a child of %q creates a cycle: %s > %s",
+		c.Name, p.Name, strings.Join(path, " > "), c.Name)
 }
 
 // asInt is Python's int() on the values ansible_group_priority takes.

@@ -12,19 +12,28 @@ import (
 // host's variables and connection fields. dir anchors relative key files.
 func (b *builder) finish(dir string) (*Inventory, error) {
 	all, ungrouped := b.groups["all"], b.groups["ungrouped"]
+	if len(b.groupOrder) > maxGroups {
+		return nil, errorf(b.file, 0, "", "more than %d groups", maxGroups)
+	}
 	for _, g := range b.groupOrder {
 		if g != all && len(g.Parents) == 0 {
-			if err := b.child(all, g); err != nil {
+			if err := b.child(all, g, g.Line, ""); err != nil {
 				return nil, errorf(b.file, g.Line, "", "%v", err)
 			}
 		}
 	}
+	if err := b.findCycle(); err != nil {
+		return nil, err
+	}
+	memberships := 0
 	for _, h := range b.hostOrder {
 		in := b.ancestors(h)
+		if memberships += len(in); memberships > maxMemberships {
+			return nil, errorf(b.file, 0, "", "more than %d host-in-group memberships, parents counted", maxMemberships)
+		}
 		switch {
 		case in["ungrouped"] && len(in) > 2 && ungrouped.hostSet[h.Name]:
-			delete(ungrouped.hostSet, h.Name)
-			ungrouped.Hosts = slices.DeleteFunc(ungrouped.Hosts, func(n string) bool { return n == h.Name })
+			delete(ungrouped.hostSet, h.Name) // taken out of Hosts below, in one pass
 			h.direct = slices.DeleteFunc(h.direct, func(n string) bool { return n == "ungrouped" })
 		case len(in) == 0 || (len(in) == 1 && in["all"]):
 			if _, err := b.host(h.Name, ungrouped, "", h.Line); err != nil {
@@ -32,6 +41,7 @@ func (b *builder) finish(dir string) (*Inventory, error) {
 			}
 		}
 	}
+	ungrouped.Hosts = slices.DeleteFunc(ungrouped.Hosts, func(n string) bool { return !ungrouped.hostSet[n] })
 	depth := map[*Group]int{}
 	for _, g := range b.groupOrder {
 		g.Depth = b.depth(g, depth)

@@ -12,9 +12,9 @@ const asciiLetters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 // hostPattern splits an inventory host entry such as "web[01:03]:2222"
 // into host names and a port ("" when none). An entry that is not a valid
-// address is kept whole, ranges still expanded, as Ansible does. budget is
-// how many more hosts the inventory may hold.
-func hostPattern(entry string, budget int) (names []string, port string, err error) {
+// address is kept whole, ranges still expanded, as Ansible does. limit
+// bounds the names one entry may expand to.
+func hostPattern(entry string, limit int) (names []string, port string, err error) {
 	host, port, err := parseAddress(entry)
 	if err != nil {
 		host, port = entry, ""
@@ -22,7 +22,7 @@ func hostPattern(entry string, budget int) (names []string, port string, err err
 	if !strings.Contains(host, "[") {
 		return []string{host}, port, nil
 	}
-	names, err = expandRange(host, nil, budget)
+	names, err = expandRange(host, nil, limit)
 	return names, port, err
 }
 
@@ -30,7 +30,7 @@ func hostPattern(entry string, budget int) (names []string, port string, err err
 // ranges left in each result, appending to out. It follows Ansible's
 // expand_hostname_range, including zero padding ("[01:10]" gives 01 … 10),
 // except that an empty range ("[3:1]") is an error instead of no hosts.
-func expandRange(line string, out []string, budget int) ([]string, error) {
+func expandRange(line string, out []string, limit int) ([]string, error) {
 	s := strings.Replace(strings.Replace(line, "[", "|", 1), "]", "|", 1)
 	parts := strings.Split(s, "|")
 	if len(parts) != 3 {
@@ -44,13 +44,13 @@ func expandRange(line string, out []string, budget int) ([]string, error) {
 	for _, v := range seq {
 		name := head + v + tail
 		if !strings.Contains(name, "[") {
-			if len(out) >= budget {
-				return nil, fmt.Errorf("host range in %q: more than %d hosts", line, maxHosts)
+			if len(out) >= limit {
+				return nil, fmt.Errorf("host range in %q: more than %d hosts", line, limit)
 			}
 			out = append(out, name)
 			continue
 		}
-		if out, err = expandRange(name, out, budget); err != nil {
+		if out, err = expandRange(name, out, limit); err != nil {
 			return nil, err
 		}
 	}

@@ -23,7 +23,14 @@ var (
 type pendingDecl struct {
 	line    int
 	state   string
-	parents []string
+	parents []pendingParent
+}
+
+// pendingParent is a [parent:children] section that lists a group before
+// it is defined, and the line where it does.
+type pendingParent struct {
+	name string
+	line int
 }
 
 type iniParser struct {
@@ -86,7 +93,7 @@ func (p *iniParser) sectionHeader(line string, m []string) (group, state string,
 	if d, ok := p.pending[group]; ok && state != "vars" {
 		if d.state == "children" {
 			for _, parent := range d.parents {
-				if err := p.child(p.groups[parent], p.groups[group]); err != nil {
+				if err := p.child(p.groups[parent.name], p.groups[group], parent.line, "["+parent.name+":children]"); err != nil {
 					return "", "", err
 				}
 			}
@@ -104,7 +111,7 @@ func (p *iniParser) wait(name, state, parent string) {
 		p.order = append(p.order, name)
 	}
 	if parent != "" {
-		d.parents = append(d.parents, parent)
+		d.parents = append(d.parents, pendingParent{parent, p.line})
 	}
 }
 
@@ -127,7 +134,7 @@ func (p *iniParser) entry(group, state, line string) error {
 			return fmt.Errorf("want a group name, got %q", line)
 		}
 		if c, ok := p.groups[m[1]]; ok {
-			return p.child(p.groups[group], c)
+			return p.child(p.groups[group], c, p.line, p.section)
 		}
 		p.wait(m[1], "children", group)
 		return nil
@@ -144,7 +151,7 @@ func (p *iniParser) hostLine(group, line string) error {
 	if len(toks) == 0 {
 		return fmt.Errorf("host line %q: no host", line)
 	}
-	names, port, err := hostPattern(toks[0], maxHosts-len(p.hostOrder))
+	names, port, err := hostPattern(toks[0], maxHosts)
 	if err != nil {
 		return err
 	}
@@ -193,7 +200,7 @@ func (p *iniParser) undeclared() error {
 		if d.state == "vars" {
 			return errorf(p.file, d.line, "["+name+":vars]", "group %q is never defined: add a [%s] or [%s:children] section", name, name, name)
 		}
-		parent := d.parents[len(d.parents)-1]
+		parent := d.parents[len(d.parents)-1].name
 		return errorf(p.file, d.line, "["+parent+":children]", "includes undefined group %q: add a [%s] section, even an empty one", name, name)
 	}
 	return nil

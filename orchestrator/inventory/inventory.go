@@ -15,9 +15,16 @@ import (
 // parsers.
 const MaxSize = 1 << 20
 
-// maxHosts bounds the hosts of one inventory, ranges included, so that
-// "web[0:99999999]" fails at once instead of exhausting memory.
-const maxHosts = 100_000
+// These bound an inventory, ranges included, so that "web[0:99999999]"
+// fails at once instead of exhausting memory, and so does a deep tree of
+// groups over many hosts: the work of variable precedence and pattern
+// matching grows with the memberships (a host in a group, directly or
+// through a child group). Static inventories for ck8sctl are far smaller.
+const (
+	maxHosts       = 20_000
+	maxGroups      = 5_000
+	maxMemberships = 1_000_000
+)
 
 // Inventory is a loaded inventory, with Ansible's implicit groups ("all",
 // "ungrouped") and variable precedence applied. Treat it as read-only:
@@ -64,7 +71,7 @@ type Group struct {
 	Priority int            // ansible_group_priority; 1 when unset
 	Line     int            // where the group is first named; 0 for "all" and "ungrouped"
 
-	hostSet map[string]bool
+	hostSet, childSet map[string]bool
 }
 
 // Host returns the host called name.

@@ -25,7 +25,7 @@ func pyValue(s string) (any, error) {
 	case errors.Is(err, errMalformed):
 		return s, nil
 	case err != nil:
-		return nil, fmt.Errorf("value %s: %w; quote it to keep it a string", s, err)
+		return nil, fmt.Errorf("value %s: %w; write it as a Python string ('...') to keep it text", s, err)
 	}
 	return v, nil
 }
@@ -139,7 +139,9 @@ func (p *pyParser) atom() (*pyNode, bool) {
 // strings concatenates adjacent string literals ('a' "b" is "ab");
 // mixing bytes and str is a SyntaxError.
 func (p *pyParser) strings(first pyTok) (*pyNode, bool) {
-	s, kind := first.val.(string), first.kind
+	var s strings.Builder
+	s.WriteString(first.val.(string))
+	kind := first.kind
 	for p.pos < len(p.toks) && strings.ContainsRune("sbf", rune(p.toks[p.pos].kind)) {
 		t := p.toks[p.pos]
 		if (t.kind == 'b') != (kind == 'b') {
@@ -148,13 +150,13 @@ func (p *pyParser) strings(first pyTok) (*pyNode, bool) {
 		if t.kind == 'f' {
 			kind = 'f'
 		}
-		s += t.val.(string)
+		s.WriteString(t.val.(string))
 		p.pos++
 	}
 	if kind == 'f' {
 		return &pyNode{kind: 'i', op: "f-string"}, true
 	}
-	return &pyNode{kind: 'c', val: s}, true
+	return &pyNode{kind: 'c', val: s.String()}, true
 }
 
 func (p *pyParser) parens() (*pyNode, bool) {

@@ -14,9 +14,10 @@ type Universe struct {
 	// Groups names the groups in the order patterns try them. "all" is
 	// implied (with every host) when absent.
 	Groups []string
-	// Members lists each group's hosts, its child groups' included, in
-	// the group's order, which is what subscripts such as "web[0]" index.
-	Members map[string][]string
+	// Members returns a group's hosts, its child groups' included, in the
+	// group's order, which is what subscripts such as "web[0]" index. It
+	// is only called for groups a pattern names, as it may be costly.
+	Members func(group string) []string
 }
 
 // Select returns the hosts of u that p selects, in u's order, as
@@ -115,10 +116,15 @@ func (t term) match(u Universe) ([]string, error) {
 }
 
 func (u Universe) members(g string) []string {
-	if m, ok := u.Members[g]; ok || g != "all" {
-		return m
+	if u.Members != nil {
+		if m := u.Members(g); m != nil || g != "all" {
+			return m
+		}
 	}
-	return u.Hosts
+	if g == "all" {
+		return u.Hosts
+	}
+	return nil
 }
 
 // apply selects by subscript with Python's indexing: [-1] is the last,

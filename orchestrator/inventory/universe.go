@@ -11,13 +11,23 @@ import (
 // hosts in Ansible's order, groups in order of definition.
 func (inv *Inventory) Universe() Universe {
 	b := &builder{groups: inv.groups}
-	u := Universe{Members: map[string][]string{}}
+	u := Universe{}
 	for _, h := range inv.Hosts {
 		u.Hosts = append(u.Hosts, h.Name)
 	}
 	for _, g := range inv.Groups {
 		u.Groups = append(u.Groups, g.Name)
-		u.Members[g.Name] = b.members(g)
+	}
+	memo := map[string][]string{}
+	u.Members = func(name string) []string {
+		g, ok := inv.groups[name]
+		if !ok {
+			return nil
+		}
+		if _, done := memo[name]; !done {
+			memo[name] = b.members(g)
+		}
+		return memo[name]
 	}
 	return u
 }
@@ -46,18 +56,18 @@ func (inv *Inventory) Limit(pattern string) ([]*Host, error) {
 // "role=web:!web-3" works as it would on an inventory with a group
 // "role=web".
 func PlaybookUniverse(hosts []playbook.Host) Universe {
-	u := Universe{Members: map[string][]string{}}
+	u := Universe{}
+	members := map[string][]string{}
 	for _, h := range hosts {
 		u.Hosts = append(u.Hosts, h.Name)
-	}
-	for _, h := range hosts {
 		for _, k := range slices.Sorted(maps.Keys(h.Labels)) {
 			g := k + "=" + h.Labels[k]
-			if _, ok := u.Members[g]; !ok {
+			if _, ok := members[g]; !ok {
 				u.Groups = append(u.Groups, g)
 			}
-			u.Members[g] = append(u.Members[g], h.Name)
+			members[g] = append(members[g], h.Name)
 		}
 	}
+	u.Members = func(g string) []string { return members[g] }
 	return u
 }

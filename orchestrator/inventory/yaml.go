@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -20,9 +21,11 @@ type yamlParser struct {
 	budget int  // nodes left to visit; aliases must not multiply work
 }
 
-// maxYAMLNodes bounds the nodes visited, aliases expanded, so that a
-// "billion laughs" document fails instead of exhausting memory.
-const maxYAMLNodes = 1_000_000
+// yamlBudget bounds the nodes visited, aliases expanded, so that a
+// "billion laughs" document fails fast instead of exhausting memory: a
+// node takes two bytes of YAML at least, so without aliases a document
+// stays well within, and with them it may expand a little.
+func yamlBudget(data []byte) int { return 10_000 + 2*len(data) }
 
 // maxYAMLDepth bounds nesting, children in children included.
 const maxYAMLDepth = 100
@@ -30,12 +33,13 @@ const maxYAMLDepth = 100
 func parseYAML(file string, data []byte) (*builder, error) {
 	root, err := yamlRoot(data)
 	if err != nil {
-		return nil, errorf(file, yamlErrLine(err), "", "YAML: %v", err)
+		line, msg := yamlErr(err)
+		return nil, errorf(file, line, "", "YAML: %s", msg)
 	}
 	if root == nil {
 		return nil, errorf(file, 0, "", "empty YAML inventory")
 	}
-	y := &yamlParser{builder: newBuilder(file), json: isJSON(data), budget: maxYAMLNodes}
+	y := &yamlParser{builder: newBuilder(file), json: isJSON(data), budget: yamlBudget(data)}
 	top := deref(root)
 	if top.Kind != yaml.MappingNode {
 		return nil, errorf(file, top.Line, "", "want a mapping of groups (such as all:), got a YAML %s", kindName(top))
@@ -71,8 +75,11 @@ func yamlRoot(data []byte) (*yaml.Node, error) {
 		return nil, err
 	}
 	var more yaml.Node
-	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("more than one document (line %d)", more.Line)
+	switch err := dec.Decode(&more); {
+	case err == nil:
+		return nil, fmt.Errorf("yaml: line %d: more than one document", more.Line)
+	case !errors.Is(err, io.EOF):
+		return nil, err
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -100,15 +107,17 @@ func looksYAML(data []byte) bool {
 	return true
 }
 
-var yamlLineRe = regexp.MustCompile(`line (\d+)`)
+var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): `)
 
-// yamlErrLine pulls the line out of a yaml.v3 error ("yaml: line 3: …").
-func yamlErrLine(err error) int {
-	if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
+// yamlErr splits a yaml.v3 error ("yaml: line 3: did not find expected
+// key") into its line and message.
+func yamlErr(err error) (int, string) {
+	msg := err.Error()
+	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
-		return n
+		return n, msg[len(m[0]):]
 	}
-	return 0
+	return 0, strings.TrimPrefix(msg, "yaml: ")
 }
 
 func deref(n *yaml.Node) *yaml.Node {
@@ -154,5 +163,9 @@ func kindName(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "list"
 	}
-	return fmt.Sprintf("scalar %q", n.Value)
+	v := n.Value
+	if len(v) > 40 {
+		v = v[:40] + "…"
+	}
+	return fmt.Sprintf("scalar %q", v)
 }

@@ -97,7 +97,7 @@ func (y *yamlParser) children(g *Group, n *yaml.Node, path string, depth int) er
 		if err != nil {
 			return err
 		}
-		if err := y.child(g, c); err != nil {
+		if err := y.child(g, c, kv[0].Line, at); err != nil {
 			return y.fail(kv[0], at, "%v", err)
 		}
 	}
@@ -115,7 +115,7 @@ func (y *yamlParser) hosts(g *Group, n *yaml.Node, path string, depth int) error
 			return err
 		}
 		at := join(path, k)
-		names, port, err := hostPattern(k, maxHosts-len(y.hostOrder))
+		names, port, err := hostPattern(k, maxHosts)
 		if err != nil {
 			return y.fail(kv[0], at, "%v", err)
 		}

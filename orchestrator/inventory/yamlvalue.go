@@ -17,7 +17,7 @@ func (y *yamlParser) pairs(m *yaml.Node, path string, depth int) ([][2]*yaml.Nod
 	var merged, own [][2]*yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if y.budget--; y.budget < 0 {
-			return nil, y.fail(m, path, "more than %d YAML nodes, aliases expanded", maxYAMLNodes)
+			return nil, y.fail(m, path, "too many YAML nodes, aliases expanded")
 		}
 		k, v := m.Content[i], m.Content[i+1]
 		if !isMergeKey(k) {
@@ -84,7 +84,7 @@ func isMergeKey(k *yaml.Node) bool {
 func (y *yamlParser) value(n *yaml.Node, path string, depth int) (any, error) {
 	n = deref(n)
 	if y.budget--; y.budget < 0 {
-		return nil, y.fail(n, path, "more than %d YAML nodes, aliases expanded", maxYAMLNodes)
+		return nil, y.fail(n, path, "too many YAML nodes, aliases expanded")
 	}
 	if depth > maxYAMLDepth {
 		return nil, y.fail(n, path, "nested more than %d deep", maxYAMLDepth)
