@@ -13,10 +13,11 @@
 // Ansible's "all" group: breadth-first over the group tree, not strictly the
 // order of the file.
 //
-// Variable precedence is Ansible's: the "all" group's vars, then those of
-// every other group the host is in, sorted by depth (longest path from
-// "all"), ansible_group_priority and name, each overriding the one before,
-// then the host's own. Host.Vars holds the result; the connection
+// Variable precedence is Ansible's (vars/manager.py, inventory/helpers.py
+// sort_groups): the "all" group's vars, then those of every other group
+// the host is in, sorted by depth (longest path from "all"),
+// ansible_group_priority and name, each overriding the one before, then
+// the host's own. Host.Vars holds the result; the connection
 // variables are also typed on Host (see ToPlaybook for the mapping).
 //
 // What is refused, with the file and line, rather than half-supported:
@@ -28,5 +29,12 @@
 // no JSON form (sets, complex numbers), unknown keys in a YAML group and
 // limit files (`--limit @file`). Ansible only warns about unknown YAML keys
 // and unmatched pattern terms; ck8sctl hardens hosts, so a typo must stop
-// the run instead of selecting other hosts than meant.
+// the run instead of selecting other hosts than meant. For the same
+// reason a pattern term naming "localhost" is an error unless the
+// inventory has such a host (Ansible makes one up), ansible_become takes
+// only boolean words (Ansible reads anything else as false) and an empty
+// host range ("web[3:1]") is an error (Ansible adds no host).
+//
+// Kept as text rather than converted: YAML timestamps (ansible-inventory
+// prints datetimes in ISO form) and Python \N{NAME} escapes.
 package inventory
