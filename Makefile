@@ -96,8 +96,8 @@ bench: deps-bench build k8s-env
 	@# The manifests step against a real kube-apiserver (README, Benchmarks).
 	$(GO) test -run '^$$' -bench BenchmarkManifests -benchtime 20x ./agent/manifests/
 
-## deps-bench: deps plus ansible-core, the firewall section's baseline
-## (only make bench needs it; make test stays free of Ansible)
+## deps-bench: the same packages as deps (ansible-core, the benchmarks'
+## baseline, is in both since the inventory tests compare with it)
 .PHONY: deps-bench
 deps-bench:
 	@bash hack/deps.sh bench

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ck8s/ck8sctl/orchestrator/action"
 	"github.com/ck8s/ck8sctl/orchestrator/host"
+	"github.com/ck8s/ck8sctl/orchestrator/inventory"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
 	"github.com/ck8s/ck8sctl/orchestrator/report"
 	"github.com/ck8s/ck8sctl/orchestrator/store"
@@ -105,23 +106,51 @@ func runAction(c *ucli.Context, name action.Name) error {
 }
 
 // selectHosts loads the playbook and the hosts to act on: the playbook's,
-// or the --inventory's, narrowed by --limit.
+// or the --inventory's (then the playbook may have none), narrowed by
+// --limit's Ansible patterns.
 func selectHosts(c *ucli.Context) (*playbook.Playbook, []playbook.Host, error) {
-	pb, err := playbook.Load(c.String("playbook"))
+	invPath := c.String("inventory")
+	load := playbook.Load
+	if invPath != "" {
+		load = playbook.LoadProfile
+	}
+	pb, err := load(c.String("playbook"))
 	if err != nil {
 		return nil, nil, badInput(err)
 	}
-	var limit []string
-	for _, l := range c.StringSlice("limit") {
-		for _, n := range strings.Split(l, ",") {
-			if n = strings.TrimSpace(n); n != "" {
-				limit = append(limit, n)
-			}
+	universe := inventory.PlaybookUniverse(pb.Hosts)
+	if invPath != "" {
+		inv, err := inventory.Load(invPath)
+		if err != nil {
+			return nil, nil, badInput(err)
 		}
+		if pb.Hosts, err = inventoryHosts(pb, inv); err != nil {
+			return nil, nil, badInput(err)
+		}
+		universe = inv.Universe()
 	}
-	hosts, err := pb.Select(limit)
+	if len(pb.Hosts) == 0 {
+		return nil, nil, badInputf("no hosts: the playbook %s has none and no --inventory was given", pb.Path)
+	}
+	limit := c.StringSlice("limit")
+	if len(limit) == 0 {
+		return pb, pb.Hosts, nil
+	}
+	// urfave splits a flag's value on commas, which Ansible's patterns
+	// also read as a union: join the parts back with ":".
+	pattern, err := inventory.ParsePattern(strings.Join(limit, ":"))
 	if err != nil {
 		return nil, nil, badInputf("flag --limit: %v", err)
+	}
+	names, err := pattern.Select(universe)
+	if err != nil {
+		return nil, nil, badInputf("flag --limit: %v", err)
+	}
+	var hosts []playbook.Host
+	for _, h := range pb.Hosts {
+		if slices.Contains(names, h.Name) {
+			hosts = append(hosts, h)
+		}
 	}
 	return pb, hosts, nil
 }

@@ -125,6 +125,30 @@ func TestSweep(t *testing.T) {
 		}
 	}
 
+	// The same hosts from an Ansible inventory (the playbook gives the
+	// profile and its defaults, no hosts), narrowed by an Ansible pattern.
+	inv := filepath.Join(t.TempDir(), "hosts.ini")
+	var ini strings.Builder
+	for i, h := range l.Hosts {
+		group := "web"
+		if i == 2 {
+			group = "db"
+		}
+		fmt.Fprintf(&ini, "[%s]\n%s ansible_host=%s ansible_port=%d ansible_user=root ansible_ssh_private_key_file=%s ck8s_expect_ips=\"%s,%s\"\n",
+			group, h.Name, h.Addr4, h.Port, l.KeyFile, h.Addr4, h.Addr6)
+	}
+	writeFile(t, inv, ini.String())
+	profile := filepath.Join(t.TempDir(), "profile.yaml")
+	writeFile(t, profile, "domain: staging.lab.test\ndefaults:\n  knownHostsFile: "+l.KnownHostsFile+"\n"+top)
+	r = ck8sctl(t, "sweep", "-p", profile, "--inventory", inv, "--limit", "web:!"+l.Hosts[0].Name, "--db", db, "-o", "json")
+	rep = r.report(t)
+	if r.code != ExitFailed || len(rep.Hosts) != 1 || rep.Hosts[0].Host != drifted.Name || rep.Hosts[0].Verdict != report.NonCompliant {
+		t.Errorf("inventory, --limit web:!%s: exit %d, hosts %+v\n%s", l.Hosts[0].Name, r.code, rep.Hosts, r.stderr)
+	}
+	if r := ck8sctl(t, "sweep", "-p", profile, "--inventory", inv, "--limit", "nosuchgroup", "--db", db); r.code != ExitBadInput || !strings.Contains(r.stderr, "nosuchgroup") {
+		t.Errorf("a pattern that matches nothing: exit %d, %q", r.code, r.stderr)
+	}
+
 	// A host that cannot be reached is unreachable (exit 3), not
 	// non-compliant, and does not stop the others being judged.
 	if err := l.StopHostSSHD(l.Hosts[2]); err != nil {

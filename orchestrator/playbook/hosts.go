@@ -29,7 +29,9 @@ var hostKeys = []string{"name", "address", "port", "user", "identityFile", "know
 // hosts decodes the hosts list; line is where to report its absence.
 func (d *decoder) hosts(n *yaml.Node, line int, def hostDefaults) []Host {
 	if n == nil {
-		d.errorf(line, "hosts", "required: at least one host")
+		if !d.hostsOptional {
+			d.errorf(line, "hosts", "required: at least one host")
+		}
 		return nil
 	}
 	items, ok := d.list(n, "hosts")

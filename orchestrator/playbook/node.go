@@ -14,6 +14,9 @@ type decoder struct {
 	dir   string // base of relative paths in the playbook
 	errs  []*Error
 	jumps []jumpRef // checked once every host name is known
+	// hostsOptional accepts a playbook without hosts: the hosts come
+	// from an inventory (LoadProfile).
+	hostsOptional bool
 }
 
 // pair is one key and its value in a mapping.

@@ -43,6 +43,24 @@ var topKeys = []string{"domain", "mask", "defaults", "hosts", "firewall", "dns",
 // Load reads and parses the playbook at path. Relative paths inside it are
 // resolved against its directory.
 func Load(path string) (*Playbook, error) {
+	return load(path, false)
+}
+
+// LoadProfile is Load for a playbook whose hosts come from elsewhere (an
+// Ansible inventory): its hosts list may be absent. What it configures
+// (firewall, DNS, manifests, checks, defaults) is validated as always.
+func LoadProfile(path string) (*Playbook, error) {
+	return load(path, true)
+}
+
+// DefaultHost is a host with the playbook's defaults block applied: the
+// base of hosts that come from an inventory.
+func (p *Playbook) DefaultHost() Host {
+	d := p.defaults
+	return Host{Port: d.Port, User: d.User, IdentityFile: d.IdentityFile, KnownHostsFile: d.KnownHostsFile, Sudo: d.Sudo}
+}
+
+func load(path string, hostsOptional bool) (*Playbook, error) {
 	data, err := readFile(path)
 	if err != nil {
 		msg := err.Error()
@@ -55,7 +73,7 @@ func Load(path string) (*Playbook, error) {
 	if err != nil {
 		return nil, &Error{File: path, Msg: err.Error(), Err: err}
 	}
-	return parse(path, filepath.Dir(abs), data)
+	return parse(path, filepath.Dir(abs), data, hostsOptional)
 }
 
 func readFile(path string) ([]byte, error) {
@@ -70,10 +88,10 @@ func readFile(path string) ([]byte, error) {
 // Parse parses a playbook held in memory; name is used in messages and its
 // directory is the base of relative paths.
 func Parse(name string, data []byte) (*Playbook, error) {
-	return parse(name, filepath.Dir(name), data)
+	return parse(name, filepath.Dir(name), data, false)
 }
 
-func parse(name, dir string, data []byte) (*Playbook, error) {
+func parse(name, dir string, data []byte, hostsOptional bool) (*Playbook, error) {
 	if len(data) > MaxSize {
 		return nil, &Error{File: name, Msg: fmt.Sprintf("larger than %d bytes", MaxSize)}
 	}
@@ -81,7 +99,7 @@ func parse(name, dir string, data []byte) (*Playbook, error) {
 	if perr != nil {
 		return nil, perr
 	}
-	d := &decoder{file: name, dir: dir}
+	d := &decoder{file: name, dir: dir, hostsOptional: hostsOptional}
 	p := d.playbook(root)
 	if err := joinErrors(d.errs); err != nil {
 		return nil, err

@@ -213,3 +213,29 @@ func TestSelect(t *testing.T) {
 		t.Error("HostByName(nope) found a host")
 	}
 }
+
+// TestLoadProfile: a playbook whose hosts come from an inventory may have
+// none; everything else is still validated, and its defaults block is the
+// base of the inventory's hosts.
+func TestLoadProfile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "profile.yaml")
+	if err := os.WriteFile(p, []byte("domain: staging.example.com\ndefaults:\n  user: deploy\n  port: 2222\n  sudo: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "hosts: required") {
+		t.Errorf("Load without hosts: %v", err)
+	}
+	pb, err := LoadProfile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := pb.DefaultHost(); h.User != "deploy" || h.Port != 2222 || !h.Sudo || len(pb.Hosts) != 0 {
+		t.Errorf("default host %+v, %d hosts", h, len(pb.Hosts))
+	}
+	if err := os.WriteFile(p, []byte("domain: staging.example.com\nfirewall:\n  backend: pf\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadProfile(p); err == nil || !strings.Contains(err.Error(), "firewall.backend") {
+		t.Errorf("a bad profile: %v", err)
+	}
+}
