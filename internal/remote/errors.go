@@ -24,15 +24,15 @@ func (e *ExitError) Error() string {
 	if e.Signal != "" {
 		msg = "killed by signal " + e.Signal
 	}
-	if tail := lastLines(e.Stderr, 3); tail != "" {
+	if tail := LastLines(e.Stderr, 3); tail != "" {
 		msg += ": " + tail
 	}
 	return msg
 }
 
-// lastLines joins the last n non-empty lines of s with " | ", for error
+// LastLines joins the last n non-empty lines of s with " | ", for error
 // messages that must stay on one line.
-func lastLines(s string, n int) string {
+func LastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	var out []string
 	for i := len(lines) - 1; i >= 0 && len(out) < n; i-- {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 
 	"github.com/ck8s/ck8sctl/internal/remote"
 )
@@ -77,17 +76,4 @@ func Retryable(err error) bool {
 	// A name that does not resolve is a typo far more often than a blip.
 	var dnsErr *net.DNSError
 	return !errors.As(err, &dnsErr) || !dnsErr.IsNotFound
-}
-
-// lastLines joins the last n non-empty lines of s with " | ", for messages
-// that must stay on one line.
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	var out []string
-	for i := len(lines) - 1; i >= 0 && len(out) < n; i-- {
-		if l := strings.TrimSpace(lines[i]); l != "" {
-			out = append([]string{l}, out...)
-		}
-	}
-	return strings.Join(out, " | ")
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/pkg/sftp"
+
+	"github.com/ck8s/ck8sctl/internal/remote"
 )
 
 // sftpServers are where distributions put OpenSSH's sftp-server.
@@ -76,7 +78,7 @@ func (c *Client) openSFTP(ctx context.Context) (*sftp.Client, error) {
 	}
 	if err != nil {
 		sess.Close()
-		return nil, fmt.Errorf("%w (stderr: %s)", err, lastLines(stderr.String(), 2))
+		return nil, fmt.Errorf("%w (stderr: %s)", err, remote.LastLines(stderr.String(), 2))
 	}
 	return cl, nil
 }
