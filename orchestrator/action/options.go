@@ -36,8 +36,6 @@ type Options struct {
 	ConnectTimeout time.Duration
 	// LockWait bounds the wait for another run's lock on a host.
 	LockWait time.Duration
-	// HostTimeout overrides the playbook's per-host deadline of a sweep.
-	HostTimeout time.Duration
 	// Scan tunes the outside scan; zero values keep the defaults.
 	Scan ScanOptions
 

@@ -101,9 +101,6 @@ func (p *Prepared) manager(ctx context.Context, agents map[string]bootstrap.Bina
 	}
 	if p.Spec.HostDeadline {
 		m.HostTimeout = o.Playbook.Checks.Sweep.HostTimeout
-		if o.HostTimeout > 0 {
-			m.HostTimeout = o.HostTimeout
-		}
 	}
 	return m
 }

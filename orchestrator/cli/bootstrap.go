@@ -13,6 +13,6 @@ func bootstrapCommand() *ucli.Command {
 		Flags: append(runFlags(),
 			&ucli.BoolFlag{Name: "check", Usage: "read-only: report what would change, change nothing"},
 		),
-		Action: func(c *ucli.Context) error { return runAction(c, action.Bootstrap) },
+		Action: func(c *ucli.Context) error { return runAction(c, action.Bootstrap, nil) },
 	}
 }

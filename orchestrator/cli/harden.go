@@ -16,6 +16,6 @@ func hardenCommand() *ucli.Command {
 		Flags: append(runFlags(),
 			&ucli.BoolFlag{Name: "check", Usage: "read-only: show the drift as a diff, change nothing"},
 		),
-		Action: func(c *ucli.Context) error { return runAction(c, action.Harden) },
+		Action: func(c *ucli.Context) error { return runAction(c, action.Harden, nil) },
 	}
 }

@@ -40,8 +40,9 @@ func runFlags() []ucli.Flag {
 }
 
 // runAction is every action command: parse flags, prepare the run (all
-// input checked, nothing touched yet), run it, print the report.
-func runAction(c *ucli.Context, name action.Name) error {
+// input checked, nothing touched yet), run it, print the report. adjust,
+// if set, applies the command's own flags to the loaded playbook.
+func runAction(c *ucli.Context, name action.Name, adjust func(*playbook.Playbook) error) error {
 	output := c.String("output")
 	if !slices.Contains(report.Formats, output) {
 		return badInputf("flag --output: %q is not one of %s", output, strings.Join(report.Formats, ", "))
@@ -58,6 +59,11 @@ func runAction(c *ucli.Context, name action.Name) error {
 	if err != nil {
 		return err
 	}
+	if adjust != nil {
+		if err := adjust(pb); err != nil {
+			return err
+		}
+	}
 	secrets := []string{os.Getenv(passphraseEnv)}
 	red, err := action.Redactor(pb, secrets...)
 	if err != nil {
@@ -72,7 +78,7 @@ func runAction(c *ucli.Context, name action.Name) error {
 		Action: name, Playbook: pb, Hosts: hosts, Check: c.Bool("check"), Forks: c.Int("forks"),
 		SSH:            func(h playbook.Host) host.Config { return sshConfig(c, pb, h, prompt) },
 		ConnectTimeout: c.Duration("connect-timeout"), LockWait: c.Duration("lock-wait"),
-		HostTimeout: hostTimeout(c), Scan: action.ScanOptions{Rate: c.Float64("scan-rate")},
+		Scan: action.ScanOptions{Rate: c.Float64("scan-rate")},
 		Redact: red, Log: log,
 	}
 	prep, err := action.Prepare(opts)

@@ -1,11 +1,13 @@
 package cli
 
 import (
-	"time"
+	"fmt"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ck8s/ck8sctl/orchestrator/action"
+	"github.com/ck8s/ck8sctl/orchestrator/playbook"
+	"github.com/ck8s/ck8sctl/orchestrator/tlscheck"
 )
 
 func sweepCommand() *ucli.Command {
@@ -18,21 +20,38 @@ func sweepCommand() *ucli.Command {
 			"non-compliant, 3 any unreachable (the worst wins).",
 		Flags: append(runFlags(),
 			&ucli.DurationFlag{Name: "host-timeout", Usage: "deadline of one host (default: the playbook's checks.sweep.hostTimeout, 5m)"},
+			&ucli.StringFlag{Name: "cert-warn", Usage: "a certificate with less validity left is a warning, e.g. 21d (default: checks.sweep.certWarn)"},
+			&ucli.StringFlag{Name: "cert-fail", Usage: "a certificate with less validity left is non-compliant, e.g. 7d (default: checks.sweep.certFail)"},
 			&ucli.Float64Flag{Name: "scan-rate", Usage: "ceiling of outside probes per second over the whole sweep (0: none)"},
 		),
 		Action: func(c *ucli.Context) error {
-			if d := c.Duration("host-timeout"); c.IsSet("host-timeout") && d <= 0 {
-				return badInputf("flag --host-timeout: must be positive, got %s", d)
-			}
-			return runAction(c, action.Sweep)
+			return runAction(c, action.Sweep, func(pb *playbook.Playbook) error { return sweepFlags(c, &pb.Checks.Sweep) })
 		},
 	}
 }
 
-// hostTimeout is --host-timeout where the command has it.
-func hostTimeout(c *ucli.Context) time.Duration {
+// sweepFlags lets the flags override the playbook's checks.sweep.
+func sweepFlags(c *ucli.Context, s *playbook.SweepCheck) error {
 	if c.IsSet("host-timeout") {
-		return c.Duration("host-timeout")
+		if s.HostTimeout = c.Duration("host-timeout"); s.HostTimeout <= 0 {
+			return badInputf("flag --host-timeout: must be positive, got %s", s.HostTimeout)
+		}
 	}
-	return 0
+	for _, f := range []struct {
+		name string
+		to   *int64
+	}{{"cert-warn", (*int64)(&s.CertWarn)}, {"cert-fail", (*int64)(&s.CertFail)}} {
+		if !c.IsSet(f.name) {
+			continue
+		}
+		d, err := tlscheck.ParseMinValid(c.String(f.name))
+		if err != nil {
+			return badInputf("flag --%s: %v", f.name, err)
+		}
+		*f.to = int64(d)
+	}
+	if s.CertFail >= s.CertWarn {
+		return badInput(fmt.Errorf("flags --cert-fail (%s) must be below --cert-warn (%s)", s.CertFail, s.CertWarn))
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -181,5 +182,37 @@ func TestSweepDNSMismatch(t *testing.T) {
 	}
 	if hr.Firewall == nil || len(hr.Scan) == 0 || hr.Metrics == nil {
 		t.Errorf("the other checks did not report: firewall %+v, %d scans, metrics %v", hr.Firewall, len(hr.Scan), hr.Metrics != nil)
+	}
+}
+
+// TestSweepBadInput: bad flags and bad inventories exit 2, naming the flag
+// or the file and line, before any host or database is touched.
+func TestSweepBadInput(t *testing.T) {
+	requireAgents(t)
+	dir := t.TempDir()
+	pb := filepath.Join(dir, "pb.yaml")
+	writeFile(t, pb, "domain: staging.lab.test\nhosts:\n  - {name: a, address: 198.18.250.11}\n")
+	inv := filepath.Join(dir, "inv.ini")
+	writeFile(t, inv, "[web]\na ansible_host=198.18.250.11\n[web:bogus]\n")
+	db := filepath.Join(dir, "never.db")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cert-warn", "10d", "--cert-fail", "30d"}, "--cert-fail"},
+		{[]string{"--cert-warn", "soon"}, "--cert-warn"},
+		{[]string{"--host-timeout", "0s"}, "--host-timeout"},
+		{[]string{"-o", "xml"}, "--output"},
+		{[]string{"--limit", "db"}, "db"},
+		{[]string{"--inventory", inv}, "inv.ini:3"},
+		{[]string{"--inventory", filepath.Join(dir, "missing.ini")}, "missing.ini"},
+	} {
+		r := ck8sctl(t, append([]string{"sweep", "-p", pb, "--db", db}, tc.args...)...)
+		if r.code != ExitBadInput || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 naming %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("bad input created the database: %v", err)
 	}
 }
