@@ -78,7 +78,7 @@ func runAction(c *ucli.Context, name action.Name, adjust func(*playbook.Playbook
 		Action: name, Playbook: pb, Hosts: hosts, Check: c.Bool("check"), Forks: c.Int("forks"),
 		SSH:            func(h playbook.Host) host.Config { return sshConfig(c, pb, h, prompt) },
 		ConnectTimeout: c.Duration("connect-timeout"), LockWait: c.Duration("lock-wait"),
-		Scan: action.ScanOptions{Rate: c.Float64("scan-rate")},
+		Scan:   action.ScanOptions{Rate: c.Float64("scan-rate")},
 		Redact: red, Log: log,
 	}
 	prep, err := action.Prepare(opts)
