@@ -79,8 +79,8 @@ func (a Agent) Run(ctx context.Context, t *Target) error {
 	for _, e := range out.Invalid {
 		t.Result.Invalid = append(t.Result.Invalid, e.Error())
 	}
-	if ferr := t.Result.firewallFailure(t.Plan.Check); ferr != nil && errors.Is(ferr, ErrRolledBack) {
-		return ferr // whatever else failed, the rollback is the news
+	if err := t.Result.rolledBack(); err != nil {
+		return err // whatever else failed, the rollback is the news
 	}
 	if err := a.HTTP01.conclude(ctx, t, rehearsal); err != nil {
 		return err

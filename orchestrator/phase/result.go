@@ -130,21 +130,18 @@ type FirewallOutcome struct {
 	Confirm string `json:"confirmError,omitempty"`
 }
 
-// firewallFailure is the error a firewall outcome means for the host, nil
-// when it means nothing bad.
-func (r *Result) firewallFailure(check bool) error {
+// rolledBack is the error of a firewall change the host's watchdog
+// undid, nil otherwise.
+func (r *Result) rolledBack() error {
 	f := r.Firewall
-	switch {
-	case f == nil:
+	if f == nil || f.State != FirewallRolledBack {
 		return nil
-	case f.State == FirewallRolledBack:
-		msg := f.Message
-		if f.Confirm != "" {
-			msg += "; " + f.Confirm
-		}
-		return fmt.Errorf("%w: firewall: %s", ErrRolledBack, msg)
 	}
-	return nil
+	msg := f.Message
+	if f.Confirm != "" {
+		msg += "; " + f.Confirm
+	}
+	return fmt.Errorf("%w: firewall: %s", ErrRolledBack, msg)
 }
 
 // firewallFinding is the finding a firewall outcome means in a read-only
