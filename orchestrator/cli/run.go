@@ -29,7 +29,7 @@ func runFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "db", Usage: "flow_events database `PATH`", Value: defaultDB()},
 		&ucli.BoolFlag{Name: "accept-new-host-keys", Usage: "trust unknown host keys on first use and record them (a changed key is always refused)"},
 		&ucli.IntFlag{Name: "forks", Value: 20, Usage: "hosts worked on in parallel"},
-		&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "table, json, junit or prometheus"},
+		&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "table, json, junit or (sweep) prometheus"},
 		&ucli.DurationFlag{Name: "connect-timeout", Value: 10 * time.Second, Usage: "per SSH connection attempt"},
 		&ucli.DurationFlag{Name: "lock-wait", Value: 2 * time.Minute, Usage: "how long to wait for another run's lock on a host"},
 		&ucli.StringFlag{Name: "ssh-config", Usage: "ssh_config `FILE` (default ~/.ssh/config; \"none\" to ignore)"},
@@ -46,6 +46,10 @@ func runAction(c *ucli.Context, name action.Name, adjust func(*playbook.Playbook
 	output := c.String("output")
 	if !slices.Contains(report.Formats, output) {
 		return badInputf("flag --output: %q is not one of %s", output, strings.Join(report.Formats, ", "))
+	}
+	if output == "prometheus" && name != action.Sweep {
+		// Its metrics are the sweep's compliance gauges (ck8s_sweep_*).
+		return badInputf("flag --output: prometheus is for sweep only")
 	}
 	switch {
 	case c.Duration("connect-timeout") <= 0:
