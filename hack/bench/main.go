@@ -37,6 +37,7 @@ func main() {
 	fwReps := flag.Int("ansible-reps", 1, "repetitions of each Ansible measurement (50 hosts take minutes a run)")
 	fwBackend := flag.String("firewall-backend", "iptables", "firewall.backend of ck8sctl's playbook in the firewall section")
 	fwAnsible := flag.Bool("firewall-ansible", true, "run the Ansible side of the firewall section (false: ck8sctl only, minutes instead of an hour)")
+	sweep := flag.Bool("sweep", false, "run the sweep section: ck8sctl sweep vs ssh true and Ansible --check on -sweep-hosts hosts (own lab; about an hour at 200)")
 	flag.Parse()
 	benchIndex = *index
 	if *ssh {
@@ -67,6 +68,13 @@ func main() {
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench: firewall:", err)
+			os.Exit(1)
+		}
+	}
+	if *sweep {
+		self, _ := filepath.Abs("bin/ck8sctl")
+		if err := sweepBench(sweepOptions(self, *fwBackend)); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: sweep:", err)
 			os.Exit(1)
 		}
 	}
