@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -181,43 +180,7 @@ func firewallBench(o fwOptions) error {
 // random index that no other lab on this machine claims (other sessions run
 // labs concurrently); exclude keeps the indices the other sections use.
 func fwLabUp(ctx context.Context, o fwOptions, n int) (*lab.Lab, error) {
-	if err := os.MkdirAll(".bench", 0o755); err != nil {
-		return nil, err
-	}
-	dir, err := os.MkdirTemp(".bench", "fwlab-")
-	if err != nil {
-		return nil, err
-	}
-	if dir, err = filepath.Abs(dir); err != nil {
-		return nil, err
-	}
-	if strings.ContainsAny(dir, " \t\"'\\") {
-		return nil, fmt.Errorf("lab dir %q: the Ansible inventory needs a path without spaces or quotes", dir)
-	}
-	fmt.Printf("bringing up a lab of %d hosts...\n", n)
-	start := time.Now()
-	for attempt := 0; attempt < 50; attempt++ {
-		index := o.index
-		if index == 0 {
-			index = 1 + rand.IntN(255)
-			if slices.Contains(o.excludeIndices(), index) {
-				continue
-			}
-		}
-		l, err := lab.Up(ctx, lab.Options{Dir: dir, Hosts: n, Index: index, ListenerArgv: []string{o.self, "lab", "listen"}})
-		if errors.Is(err, lab.ErrIndexInUse) && o.index == 0 {
-			continue
-		}
-		if err != nil {
-			dctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-			defer cancel()
-			_ = lab.Down(dctx, dir)
-			return nil, err
-		}
-		fmt.Printf("lab up in %s (index %d, %s)\n\n", time.Since(start).Round(time.Millisecond), l.Index, l.Dir)
-		return l, nil
-	}
-	return nil, errors.New("lab up: no free lab index after 50 tries")
+	return sectionLabUp(ctx, "fwlab-", lab.Options{Hosts: n, Index: o.index, ListenerArgv: []string{o.self, "lab", "listen"}}, o.excludeIndices())
 }
 
 // benchIndex is the -index flag: the other sections use it and the two

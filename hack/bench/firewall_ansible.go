@@ -134,23 +134,8 @@ func (a *ansibleRunner) run(ctx context.Context, hosts []lab.Host, want wantMode
 		return 0, err
 	}
 	defer os.RemoveAll(runDir)
-	cfg := filepath.Join(runDir, "ansible.cfg")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`[defaults]
-inventory = %s
-forks = %d
-gathering = explicit
-host_key_checking = True
-interpreter_python = /usr/bin/python3
-retry_files_enabled = False
-nocolor = True
-local_tmp = %s
-deprecation_warnings = False
-
-[ssh_connection]
-pipelining = True
-ssh_args = -C -o ControlMaster=auto -o ControlPersist=60s
-control_path_dir = %s
-`, inv, a.forks, filepath.Join(runDir, "tmp"), filepath.Join(runDir, "cp"))), 0o600); err != nil {
+	cfg, err := ansibleConfig(runDir, inv, a.forks)
+	if err != nil {
 		return 0, err
 	}
 	cmd := exec.CommandContext(ctx, "ansible-playbook", "-i", inv, a.playbook)

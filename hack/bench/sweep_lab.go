@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -20,44 +19,9 @@ import (
 // (the sweep's DNS preflight asks it), in a fresh dir under .bench at a
 // free index: o.index, or a random one no other lab claims.
 func sweepLabUp(ctx context.Context, o swOptions) (*lab.Lab, error) {
-	if err := os.MkdirAll(".bench", 0o755); err != nil {
-		return nil, err
-	}
-	dir, err := os.MkdirTemp(".bench", "sweeplab-")
-	if err != nil {
-		return nil, err
-	}
-	if dir, err = filepath.Abs(dir); err != nil {
-		return nil, err
-	}
-	if strings.ContainsAny(dir, " \t\"'\\") {
-		return nil, fmt.Errorf("lab dir %q: the Ansible inventory needs a path without spaces or quotes", dir)
-	}
-	fmt.Printf("bringing up a lab of %d hosts...\n", o.hosts)
-	start := time.Now()
-	exclude := []int{benchIndex, benchIndex - 1, benchIndex - 2}
-	for attempt := 0; attempt < 50; attempt++ {
-		index := o.index
-		if index == 0 {
-			if index = 1 + rand.IntN(255); slices.Contains(exclude, index) {
-				continue
-			}
-		}
-		l, err := lab.Up(ctx, lab.Options{Dir: dir, Hosts: o.hosts, Index: index,
-			ListenerArgv: []string{o.self, "lab", "listen"}, DNSArgv: []string{o.self, "lab", "dns"}})
-		if errors.Is(err, lab.ErrIndexInUse) && o.index == 0 {
-			continue
-		}
-		if err != nil {
-			dctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			_ = lab.Down(dctx, dir)
-			return nil, err
-		}
-		fmt.Printf("lab up in %s (index %d, %s)\n", time.Since(start).Round(time.Millisecond), l.Index, l.Dir)
-		return l, nil
-	}
-	return nil, errors.New("lab up: no free lab index after 50 tries")
+	return sectionLabUp(ctx, "sweeplab-", lab.Options{Hosts: o.hosts, Index: o.index,
+		ListenerArgv: []string{o.self, "lab", "listen"}, DNSArgv: []string{o.self, "lab", "dns"}},
+		[]int{benchIndex, benchIndex - 1, benchIndex - 2})
 }
 
 // sweepLabDown takes the lab down (and with it every host namespace, so
