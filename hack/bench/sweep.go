@@ -87,11 +87,21 @@ type swFigures struct {
 	subHost, subFull   *swRun
 	ansible            *ansCheck
 	loadStart, loadEnd string
+	failed             []string // measurements that could not be taken
 }
 
 func sweepBench(o swOptions) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		if sig, ok := <-sigs; ok {
+			progress("received %s: stopping, the lab comes down", sig)
+			cancel(fmt.Errorf("bench stopped by %s", sig))
+		}
+	}()
 	if err := o.validate(); err != nil {
 		return err
 	}
@@ -168,36 +178,53 @@ func sweepMeasure(ctx context.Context, o swOptions, l *lab.Lab, f *swFigures) er
 		return err
 	}
 	s := &sweeper{self: o.self, lab: l, db: filepath.Join(l.Dir, "sweep.db"), forks: o.forks}
-	if err := measureFleet(ctx, o, l, s, pbHost, pbFull, want, f); err != nil {
-		return err
+	// Each measurement on its own: one that fails is reported and the
+	// others still run (an hour of figures is not lost to one error).
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"ssh true", func() error { return measureSSH(o, l, f) }},
+		{"(b) host side", func() error { return measureHost(ctx, o, l, s, pbHost, want, f) }},
+		{"(f) black hole", func() error { return measureBlackhole(ctx, l, s, pbHost, want, f) }},
+		{"(b) all at once", func() error { return measureAllAtOnce(ctx, o, l, s, pbHost, want, f) }},
+		{"Ansible", func() error { return measureAnsible(ctx, o, l, s, pbHost, pbFull, want, f) }},
+		{"(c) full", func() error { return measureFull(ctx, o, l, s, pbFull, want, f) }},
 	}
-	if err := measureBlackhole(ctx, l, s, pbHost, want, f); err != nil {
-		return err
+	for _, st := range steps {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		if err := st.run(); err != nil {
+			progress("%s failed: %v", st.name, err)
+			f.failed = append(f.failed, fmt.Sprintf("%s: %v", st.name, err))
+		}
 	}
-	return measureAnsible(ctx, o, l, s, pbHost, pbFull, want, f)
+	return nil
 }
 
-// measureFleet takes (a) ssh true, (b) the host-side sweep and (c) the
-// full sweep, all hosts.
-func measureFleet(ctx context.Context, o swOptions, l *lab.Lab, s *sweeper, pbHost, pbFull string, want swWant, f *swFigures) error {
-	var err error
+func measureSSH(o swOptions, l *lab.Lab, f *swFigures) (err error) {
 	progress("ssh host true to %d hosts", len(l.Hosts))
-	if f.ssh, err = medianErr(o.reps, func() (time.Duration, error) { return sshTrue(l, l.Hosts) }); err != nil {
-		return err
-	}
-	progress("ssh true: %s; ck8sctl sweep, range %s", f.ssh, hostRange)
-	if f.host, err = s.measure(ctx, o.reps, pbHost, l.Hosts, want); err != nil {
-		return err
-	}
-	progress("host side: %s", f.host.wall)
-	if err := measureAllAtOnce(ctx, o, l, s, pbHost, want, f); err != nil {
-		return err
-	}
-	progress("ck8sctl sweep, every TCP port")
+	f.ssh, err = medianErr(o.reps, func() (time.Duration, error) { return sshTrue(l, l.Hosts) })
+	progress("ssh true: %s", f.ssh)
+	return err
+}
+
+func measureHost(ctx context.Context, o swOptions, l *lab.Lab, s *sweeper, pbHost string, want swWant, f *swFigures) (err error) {
+	progress("ck8sctl sweep, range %s, --forks %d", hostRange, s.forks)
+	f.host, err = s.measure(ctx, o.reps, pbHost, l.Hosts, want)
+	logRun("(b) host side", f.host)
+	return err
+}
+
+// measureFull is (c), the sweep of every TCP port, and when it outlasts
+// the default per-host deadline, the same sweep with that deadline.
+func measureFull(ctx context.Context, o swOptions, l *lab.Lab, s *sweeper, pbFull string, want swWant, f *swFigures) (err error) {
+	progress("ck8sctl sweep, every TCP port, --forks %d", s.forks)
 	if f.full, err = s.measure(ctx, o.reps, pbFull, l.Hosts, want); err != nil {
 		return err
 	}
-	progress("full: %s", f.full.wall)
+	logRun("(c) full", f.full)
 	if f.full.wall <= defaultHostTimeout {
 		return nil
 	}
@@ -214,7 +241,7 @@ func measureFleet(ctx context.Context, o swOptions, l *lab.Lab, s *sweeper, pbHo
 	}
 	r.wall = r.wall.Round(time.Millisecond)
 	f.fullDefault = &r
-	progress("full, default deadline: %s, %d point(s) differ from the lab", r.wall, len(r.problems))
+	logRun("(c) default host deadline", r)
 	return nil
 }
 
@@ -235,7 +262,7 @@ func measureAllAtOnce(ctx context.Context, o swOptions, l *lab.Lab, s *sweeper, 
 		return err
 	}
 	f.all = &r
-	progress("all at once: %s, %d point(s) differ from the lab", r.wall, len(r.problems))
+	logRun("(b) all at once", r)
 	if len(r.problems) == 0 {
 		return nil
 	}
@@ -244,7 +271,7 @@ func measureAllAtOnce(ctx context.Context, o swOptions, l *lab.Lab, s *sweeper, 
 		return err
 	}
 	f.allLong = &r
-	progress("all at once, --connect-timeout %s: %s, %d point(s) differ from the lab", allConnectTimeout, r.wall, len(r.problems))
+	logRun("(b) all at once, --connect-timeout "+allConnectTimeout.String(), r)
 	return nil
 }
 
@@ -286,7 +313,7 @@ func measureBlackhole(ctx context.Context, l *lab.Lab, s *sweeper, pbHost string
 	want.blackholed = names(bh)
 	f.bh, err = s.run(ctx, pbHost, l.Hosts, want, "--host-timeout", bhHostTimeout.String(), "--connect-timeout", bhConnectTimeout.String())
 	f.bh.wall = f.bh.wall.Round(time.Millisecond)
-	progress("black-holed sweep: %s", f.bh.wall)
+	logRun("(f) black-holed", f.bh)
 	return err
 }
 
@@ -309,15 +336,30 @@ func measureAnsible(ctx context.Context, o swOptions, l *lab.Lab, s *sweeper, pb
 			return err
 		}
 		f.subHost, f.subFull = &h, &full
-		progress("subset: host side %s, full %s", h.wall, full.wall)
+		logRun("(b) subset", h)
+		logRun("(c) subset", full)
 	}
 	progress("ansible-playbook --check --diff -f %d on %d hosts", o.ansibleForks, f.ansN)
 	var err error
 	if f.ansible, err = ansibleCheck(ctx, l, o.playbook, o.ansibleForks, hosts, want.drifted); err != nil {
 		return err
 	}
-	progress("ansible: %s", f.ansible.wall)
+	progress("ansible: %s, peak RSS %s, %d changed (%d of them drifted)", f.ansible.wall, mib(f.ansible.rss), len(f.ansible.changed), f.ansible.changedDrifted)
 	return nil
+}
+
+// logRun writes a measurement as soon as it is taken: the table at the
+// end is printed only if the bench gets there.
+func logRun(name string, r swRun) {
+	progress("%s: wall %s, peak RSS %s, CPU machine %.1f s, ck8sctl %.1f s, %d ports (%d probes), exit %d, %d point(s) differ from the lab%s",
+		name, r.wall, mib(r.rss), r.cpuMachine.Seconds(), r.cpuProc.Seconds(), r.ports, r.probes, r.exit, len(r.problems), firstProblems(r.problems))
+}
+
+func firstProblems(ps []string) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	return ":\n    " + strings.Join(ps[:min(len(ps), 5)], "\n    ")
 }
 
 func progress(format string, a ...any) {

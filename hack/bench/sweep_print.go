@@ -93,6 +93,10 @@ func (f *swFigures) printTargets() {
 // printScanShare reports the outside scan apart: its wall time, its share
 // of the full sweep, and CPU per probed port.
 func (f *swFigures) printScanShare() {
+	if f.full.wall == 0 || f.host.wall == 0 {
+		fmt.Println("outside scan: not measured")
+		return
+	}
 	scanWall := f.full.wall - f.host.wall
 	ports := f.full.ports - f.host.ports
 	fmt.Printf("outside scan (c - b): %s, %.0f%% of the full sweep; %d more ports probed (%d probes with retries)\n",
@@ -115,6 +119,9 @@ func (f *swFigures) printProblems() {
 			continue
 		}
 		fmt.Printf("\n%s: the report differs from the lab on %d point(s):\n  %s\n", x.name, len(x.r.problems), strings.Join(x.r.problems, "\n  "))
+	}
+	for _, e := range f.failed {
+		fmt.Printf("\nnot measured: %s\n", e)
 	}
 	if a := f.ansible; a != nil {
 		fmt.Printf("Ansible --check: %d of %d hosts would change (%s); %d of the drifted hosts among them\n",
