@@ -40,6 +40,7 @@ var (
 	sweepAnsibleForks = flag.Int("sweep-ansible-forks", 50, "Ansible forks in the sweep section")
 	sweepForks        = flag.Int("sweep-forks", 50, "ck8sctl sweep --forks in the sweep section (one extra host-side sweep runs every host at once)")
 	sweepIndex        = flag.Int("sweep-index", 0, "lab index of the sweep section (0: a random free one)")
+	sweepFull         = flag.Bool("sweep-full", true, "also sweep with the full-range scan (1-65535, v4 and v6; about an hour at 200 hosts)")
 )
 
 // swOptions are the section's settings.
@@ -49,7 +50,8 @@ type swOptions struct {
 	reps         int
 	ansibleHosts int // 0: no Ansible
 	ansibleForks int
-	forks        int // ck8sctl sweep --forks
+	forks        int  // ck8sctl sweep --forks
+	full         bool // measure the full-range sweeps (c)
 	index        int
 	backend      string // firewall.backend of the hardening and the sweep
 	playbook     string // the Ansible playbook
@@ -57,7 +59,7 @@ type swOptions struct {
 
 func sweepOptions(self, backend string) swOptions {
 	return swOptions{self: self, hosts: *sweepHosts, reps: *sweepReps, ansibleHosts: *sweepAnsibleHosts,
-		ansibleForks: *sweepAnsibleForks, forks: *sweepForks, index: *sweepIndex, backend: backend, playbook: "hack/bench/ansible/firewall.yml"}
+		ansibleForks: *sweepAnsibleForks, forks: *sweepForks, full: *sweepFull, index: *sweepIndex, backend: backend, playbook: "hack/bench/ansible/firewall.yml"}
 }
 
 // Black-hole measurement settings, as the issue words the target.
@@ -220,6 +222,9 @@ func measureHost(ctx context.Context, o swOptions, l *lab.Lab, s *sweeper, pbHos
 // measureFull is (c), the sweep of every TCP port, and when it outlasts
 // the default per-host deadline, the same sweep with that deadline.
 func measureFull(ctx context.Context, o swOptions, l *lab.Lab, s *sweeper, pbFull string, want swWant, f *swFigures) (err error) {
+	if !o.full {
+		return nil
+	}
 	progress("ck8sctl sweep, every TCP port, --forks %d", s.forks)
 	if f.full, err = s.measure(ctx, o.reps, pbFull, l.Hosts, want); err != nil {
 		return err
@@ -331,13 +336,16 @@ func measureAnsible(ctx context.Context, o swOptions, l *lab.Lab, s *sweeper, pb
 		if err != nil {
 			return err
 		}
-		full, err := s.measure(ctx, o.reps, pbFull, hosts, want)
-		if err != nil {
-			return err
-		}
-		f.subHost, f.subFull = &h, &full
+		f.subHost = &h
 		logRun("(b) subset", h)
-		logRun("(c) subset", full)
+		if o.full {
+			full, err := s.measure(ctx, o.reps, pbFull, hosts, want)
+			if err != nil {
+				return err
+			}
+			f.subFull = &full
+			logRun("(c) subset", full)
+		}
 	}
 	progress("ansible-playbook --check --diff -f %d on %d hosts", o.ansibleForks, f.ansN)
 	var err error
