@@ -77,10 +77,10 @@ func runAction(c *ucli.Context, name action.Name, adjust func(*playbook.Playbook
 	if err != nil {
 		return err
 	}
-	prompt := passphrasePrompt(c)
+	ssh := sshSettings(c, passphrasePrompt(c))
 	opts := action.Options{
 		Action: name, Playbook: pb, Hosts: hosts, Check: c.Bool("check"), Forks: c.Int("forks"),
-		SSH:            func(h playbook.Host) host.Config { return sshConfig(c, pb, h, prompt) },
+		SSH:            func(h playbook.Host) host.Config { return ssh.Config(pb, h) },
 		ConnectTimeout: c.Duration("connect-timeout"), LockWait: c.Duration("lock-wait"),
 		Scan:   action.ScanOptions{Rate: c.Float64("scan-rate")},
 		Redact: red, Log: log,

@@ -127,15 +127,17 @@ func eventsQuery(f Filter) (string, []any) {
 	return b.String(), args
 }
 
-func scanEvent(rows *sql.Rows) (event.Event, error) {
+// scanEvent scans an event row; lead, if given, are columns selected
+// before the event's (its store id).
+func scanEvent(rows *sql.Rows, lead ...any) (event.Event, error) {
 	var (
 		e       event.Event
 		status  string
 		data    sql.NullString
 		created string
 	)
-	if err := rows.Scan(&e.RunID, &e.Host, &e.Seq, &e.Type, &e.Step, &status,
-		&e.Message, &data, &created); err != nil {
+	dest := append(lead, &e.RunID, &e.Host, &e.Seq, &e.Type, &e.Step, &status, &e.Message, &data, &created)
+	if err := rows.Scan(dest...); err != nil {
 		return event.Event{}, err
 	}
 	e.Status = event.Status(status)

@@ -5,32 +5,83 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
-// CreateRun records the start of a run. A duplicate ID is an error: run IDs
-// are generated unique, so a clash is a bug, not a retry.
+// execer is what a run insert needs: the writer pool, or a transaction
+// (serve queues a run in the transaction that inserts its job).
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// CreateRun records the start of a run. A run serve queued (status
+// queued, same ID) becomes this run: its trigger, limit and job stay. Any
+// other existing ID is an error: run IDs are generated unique, so a clash
+// is a bug, not a retry.
 func (s *SQLite) CreateRun(ctx context.Context, r Run) error {
+	if r.Status == "" {
+		r.Status = StatusRunning
+	}
+	return insertRun(ctx, s.w, r, takeQueued)
+}
+
+// QueueRunTx records a run serve accepted, in the caller's transaction.
+func QueueRunTx(ctx context.Context, tx *sql.Tx, r Run) error {
+	r.Status = StatusQueued
+	return insertRun(ctx, tx, r, insertOnly)
+}
+
+// QueueRun records a queued run unless its ID exists: a job's worker
+// calls it for every attempt, so that a run River inserted by itself (a
+// schedule's) or a retry has its row before it starts.
+func (s *SQLite) QueueRun(ctx context.Context, r Run) error {
+	r.Status = StatusQueued
+	return insertRun(ctx, s.w, r, keepExisting)
+}
+
+// How insertRun treats an existing ID.
+const (
+	insertOnly   = iota // an error
+	takeQueued          // a queued row becomes this run
+	keepExisting        // nothing is written
+)
+
+func insertRun(ctx context.Context, db execer, r Run, onConflict int) error {
 	if r.ID == "" || r.Started.IsZero() {
 		return fmt.Errorf("creating run %q: ID and Started are required", r.ID)
 	}
-	if r.Status == "" {
-		r.Status = StatusRunning
+	if r.Trigger == "" {
+		r.Trigger = TriggerCLI
 	}
 	exit := sql.NullInt64{}
 	if !r.Finished.IsZero() {
 		exit = sql.NullInt64{Int64: int64(r.ExitCode), Valid: true}
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO runs
-		(id, command, playbook, started_at, finished_at, status, exit_code, hosts, check_mode)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	q := `INSERT INTO runs
+		(id, command, playbook, started_at, finished_at, status, exit_code, hosts, check_mode,
+		 run_trigger, limit_pattern, job_id, attempt)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	switch onConflict {
+	case takeQueued:
+		q += ` ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at, status = excluded.status,
+			hosts = excluded.hosts, check_mode = excluded.check_mode WHERE runs.status = 'queued'`
+	case keepExisting:
+		q += ` ON CONFLICT (id) DO NOTHING`
+	}
+	res, err := db.ExecContext(ctx, q,
 		r.ID, r.Command, r.Playbook, formatTime(r.Started), nullTime(r.Finished),
-		r.Status, exit, r.Hosts, r.Check)
+		r.Status, exit, r.Hosts, r.Check, r.Trigger, r.Limit, nullInt(r.JobID), max(r.Attempt, 1))
 	if err != nil {
 		return fmt.Errorf("creating run %s: %w", r.ID, err)
 	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 && onConflict != keepExisting {
+		return fmt.Errorf("creating run %s: the id exists and is not queued", r.ID)
+	}
 	return nil
 }
+
+func nullInt(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v != 0} }
 
 // FinishRun records how a run ended. Finishing twice overwrites: the last
 // word wins (a rollback may follow a failure report).
@@ -51,14 +102,44 @@ func (s *SQLite) FinishRun(ctx context.Context, id string, status string, exitCo
 	return nil
 }
 
+// RunFilter selects runs. Zero fields do not filter.
+type RunFilter struct {
+	Status  string
+	Host    string // runs that reported on this host
+	Trigger string
+	Limit   int // <= 0: all
+}
+
+const runColumns = `id, command, playbook, started_at, finished_at, status, exit_code, hosts, check_mode,
+	run_trigger, limit_pattern, job_id, attempt`
+
 // Runs returns the newest runs first; limit <= 0 means all.
 func (s *SQLite) Runs(ctx context.Context, limit int) ([]Run, error) {
-	q := `SELECT id, command, playbook, started_at, finished_at, status, exit_code, hosts, check_mode
-		FROM runs ORDER BY started_at DESC, id DESC`
+	return s.ListRuns(ctx, RunFilter{Limit: limit})
+}
+
+// ListRuns returns the runs f selects, newest first.
+func (s *SQLite) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
+	var where []string
 	var args []any
-	if limit > 0 {
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	if f.Trigger != "" {
+		where, args = append(where, "run_trigger = ?"), append(args, f.Trigger)
+	}
+	if f.Host != "" {
+		where = append(where, "id IN (SELECT run_id FROM run_hosts WHERE host = ?)")
+		args = append(args, f.Host)
+	}
+	q := `SELECT ` + runColumns + ` FROM runs`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY started_at DESC, id DESC`
+	if f.Limit > 0 {
 		q += ` LIMIT ?`
-		args = append(args, limit)
+		args = append(args, f.Limit)
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -79,21 +160,73 @@ func (s *SQLite) Runs(ctx context.Context, limit int) ([]Run, error) {
 	return runs, nil
 }
 
-func scanRun(rows *sql.Rows) (Run, error) {
+// Run returns one run with its report; ErrNotFound for an unknown id.
+func (s *SQLite) Run(ctx context.Context, id string) (Run, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+runColumns+`, report FROM runs WHERE id = ?`, id)
+	if err != nil {
+		return Run{}, fmt.Errorf("reading run %s: %w", id, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return Run{}, fmt.Errorf("reading run %s: %w", id, err)
+		}
+		return Run{}, fmt.Errorf("run %s: %w", id, ErrNotFound)
+	}
+	var rep sql.NullString
+	r, err := scanRun(rows, &rep)
+	if err != nil {
+		return Run{}, fmt.Errorf("reading run %s: %w", id, err)
+	}
+	if rep.Valid {
+		r.Report = []byte(rep.String)
+	}
+	return r, nil
+}
+
+// LastRun returns the newest run of trigger; ErrNotFound if it never ran.
+func (s *SQLite) LastRun(ctx context.Context, trigger string) (Run, error) {
+	runs, err := s.ListRuns(ctx, RunFilter{Trigger: trigger, Limit: 1})
+	if err != nil {
+		return Run{}, err
+	}
+	if len(runs) == 0 {
+		return Run{}, fmt.Errorf("last run of %s: %w", trigger, ErrNotFound)
+	}
+	return runs[0], nil
+}
+
+// InterruptRuns marks every running run interrupted: called by a serve
+// that owns the database alone (SQLite) as it starts, since nothing can
+// still be running them. Returns how many there were.
+func (s *SQLite) InterruptRuns(ctx context.Context, at time.Time) (int, error) {
+	// No exit code: the run never got to one.
+	res, err := s.w.ExecContext(ctx, `UPDATE runs SET status = ?, finished_at = ?, exit_code = NULL
+		WHERE status = ?`, StatusInterrupted, formatTime(at), StatusRunning)
+	if err != nil {
+		return 0, fmt.Errorf("marking interrupted runs: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+func scanRun(rows *sql.Rows, extra ...any) (Run, error) {
 	var (
 		r                Run
 		started          string
 		finished         sql.NullString
-		exit             sql.NullInt64
+		exit, job        sql.NullInt64
 		startErr, finErr error
 	)
-	if err := rows.Scan(&r.ID, &r.Command, &r.Playbook, &started, &finished,
-		&r.Status, &exit, &r.Hosts, &r.Check); err != nil {
+	dest := []any{&r.ID, &r.Command, &r.Playbook, &started, &finished,
+		&r.Status, &exit, &r.Hosts, &r.Check, &r.Trigger, &r.Limit, &job, &r.Attempt}
+	if err := rows.Scan(append(dest, extra...)...); err != nil {
 		return Run{}, err
 	}
 	r.Started, startErr = parseTime(started)
 	r.Finished, finErr = parseNullTime(finished)
 	r.ExitCode = int(exit.Int64)
+	r.JobID = job.Int64
 	if err := errors.Join(startErr, finErr); err != nil {
 		return Run{}, fmt.Errorf("run %s: %w", r.ID, err)
 	}

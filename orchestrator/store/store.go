@@ -12,6 +12,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -33,10 +34,31 @@ type Run struct {
 	ExitCode int       // meaningful once Finished is set
 	Hosts    int
 	Check    bool // --check: nothing was changed
+	// Trigger says what started the run: "cli", "schedule:NAME",
+	// "webhook:NAME" or "api:TOKEN-NAME". Empty means cli.
+	Trigger string
+	Limit   string // the --limit pattern, if any
+	JobID   int64  // the serve daemon's River job; 0 for the CLI
+	Attempt int    // the job's attempt this run is (1 for the CLI)
+	// Report is the finished run's report (docs/report.md); only Run
+	// returns it, lists leave it nil.
+	Report json.RawMessage
 }
 
-// StatusRunning is the status CreateRun records when the caller gives none.
-const StatusRunning = "running"
+// Run statuses besides a report's (ok, failed, unreachable, rolled-back).
+const (
+	// StatusRunning is the status CreateRun records when the caller
+	// gives none.
+	StatusRunning = "running"
+	// StatusQueued is a run serve accepted and has not started yet.
+	StatusQueued = "queued"
+	// StatusInterrupted is a run whose process died under it: it will
+	// never finish by itself.
+	StatusInterrupted = "interrupted"
+)
+
+// TriggerCLI is the trigger of runs started by the ck8sctl command line.
+const TriggerCLI = "cli"
 
 // Filter selects events. Zero fields do not filter. Since is inclusive.
 // Limit > 0 returns the first Limit events in order, so Since plus Limit
@@ -64,6 +86,17 @@ type Store interface {
 	Events(ctx context.Context, f Filter) ([]event.Event, error)
 	// Runs returns the newest runs first; limit <= 0 means all.
 	Runs(ctx context.Context, limit int) ([]Run, error)
+
+	// What the serve daemon reads and writes besides (serve.go).
+	QueueRun(ctx context.Context, r Run) error
+	Run(ctx context.Context, id string) (Run, error)
+	ListRuns(ctx context.Context, f RunFilter) ([]Run, error)
+	RecordResult(ctx context.Context, runID string, report json.RawMessage, hosts []HostResult) error
+	Hosts(ctx context.Context) ([]HostState, error)
+	EventsAfter(ctx context.Context, runID string, afterID int64, limit int) ([]Stored, error)
+	InterruptRuns(ctx context.Context, at time.Time) (int, error)
+	LastRun(ctx context.Context, trigger string) (Run, error)
+	Prune(ctx context.Context, before time.Time, batch int) (int, error)
 	Close() error
 }
 
