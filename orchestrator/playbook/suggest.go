@@ -14,6 +14,12 @@ func suggest(got string, known []string) string {
 	return ""
 }
 
+// Nearest returns the entry of known that got is a near miss for (a typo,
+// other capitalisation or snake_case spelling), or "". Other files that
+// validate YAML the playbook's way (serve's configuration) word their
+// did-you-mean with it, so both agree on what a near miss is.
+func Nearest(got string, known []string) string { return nearest(got, known) }
+
 // nearest returns the key of known that got is a near miss for, or "".
 func nearest(got string, known []string) string {
 	norm := func(s string) string {

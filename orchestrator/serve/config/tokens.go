@@ -1,0 +1,43 @@
+package config
+
+import (
+	"bytes"
+	"slices"
+
+	"go.yaml.in/yaml/v3"
+)
+
+var tokenKeys = []string{"name", "file", "env"}
+
+// tokens reads the API bearer tokens. Two tokens with one value would make
+// the caller's name ambiguous in the audit trail, so that is an error too
+// (worded without the value).
+func (d *decoder) tokens(n *yaml.Node) []Token {
+	if n == nil {
+		return nil
+	}
+	if r := resolve(n); r.Kind != yaml.SequenceNode {
+		d.errorf(r.Line, "tokens", "must be a list of {name, file or env}, got %s", kind(r))
+		return nil
+	}
+	var out []Token
+	seen := names{}
+	for i, item := range resolve(n).Content {
+		path := index("tokens", i)
+		if !d.mappingOnly(item, path, "a mapping {name, file or env}") {
+			continue
+		}
+		m, _ := d.sectionWith(item, path, tokenKeys, secretUnknown(tokenKeys))
+		name := d.name(m, item, path, "token", seen)
+		s, ok := d.secret(m, resolve(item).Line, path)
+		if !ok || name == "" {
+			continue
+		}
+		if j := slices.IndexFunc(out, func(t Token) bool { return bytes.Equal(t.Secret.b, s.b) }); j >= 0 {
+			d.errorf(resolve(item).Line, path, "same secret as token %q: each token must be its own", out[j].Name)
+			continue
+		}
+		out = append(out, Token{Name: name, Secret: s})
+	}
+	return out
+}
