@@ -37,6 +37,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			bootstrapCommand(),
 			hardenCommand(),
 			sweepCommand(),
+			serveCommand(),
 			eventsCommand(),
 			scanCommand(),
 			dnsCheckCommand(),

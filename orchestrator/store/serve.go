@@ -201,3 +201,7 @@ func RecordDeliveryTx(ctx context.Context, tx *sql.Tx, hook, id, runID string, a
 	}
 	return first, true, nil
 }
+
+// Reader is the read-only pool: for reads beside the store's own (the
+// queue depth from River's table, in the same file).
+func (s *SQLite) Reader() *sql.DB { return s.r }

@@ -61,6 +61,16 @@ func (m *Metrics) ScheduleFired(schedule string, missed int) {
 	m.daemon.missed.WithLabelValues(schedule).Add(float64(max(missed, 0)))
 }
 
+// Schedules creates the series of each configured schedule at 0, so
+// that the first fire or miss is an increase and dashboards show every
+// schedule before it first fires.
+func (m *Metrics) Schedules(names ...string) {
+	for _, n := range names {
+		m.daemon.fires.WithLabelValues(label(n))
+		m.daemon.missed.WithLabelValues(label(n))
+	}
+}
+
 // SchedulerTick records a heartbeat of the scheduler loop at t; the
 // CK8sSchedulerStalled alert fires when it gets old.
 func (m *Metrics) SchedulerTick(t time.Time) {

@@ -1,0 +1,133 @@
+// Package serve is the `ck8sctl serve` daemon: River works the runs that
+// schedules, signed webhooks and the API queue (package jobs), and one
+// HTTP server answers the webhooks, the API, the status page, health and
+// metrics. Every run it starts is the run the CLI starts (action.Prepare
+// and Run), recorded in the same store.
+//
+// With SQLite (the default) one serve owns its database file: runs found
+// "running" at start were cut by the previous process's death and are
+// marked interrupted; River rescues their jobs after the rescue delay.
+package serve
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/ck8s/ck8sctl/internal/redact"
+	"github.com/ck8s/ck8sctl/orchestrator/action"
+	"github.com/ck8s/ck8sctl/orchestrator/serve/config"
+	"github.com/ck8s/ck8sctl/orchestrator/serve/jobs"
+	"github.com/ck8s/ck8sctl/orchestrator/serve/metrics"
+	"github.com/ck8s/ck8sctl/orchestrator/serve/schedule"
+	"github.com/ck8s/ck8sctl/orchestrator/store"
+)
+
+// Options are what the command line adds to serve.yaml.
+type Options struct {
+	// DB is the store's path (the --db flag, else serve.yaml's db:).
+	DB string
+	// Log is the daemon's log handler, before the daemon's redactor.
+	Log slog.Handler
+	// Workers bounds the runs worked at once (default DefaultWorkers).
+	Workers int
+}
+
+// DefaultWorkers bounds concurrent runs: each already works forks hosts
+// in parallel, and two runs never work one host at once (the host lock).
+const DefaultWorkers = 4
+
+// Server is a configured daemon, its store open and migrated.
+type Server struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	db      *store.SQLite
+	env     *jobs.Env
+	client  *jobs.Client
+	queue   *jobs.Queue
+	metrics *metrics.Metrics
+	specs   []schedule.Spec
+	handler http.Handler
+	started time.Time
+	// lastBeat is the unix nanoseconds of the newest heartbeat.
+	lastBeat atomic.Int64
+	running  atomic.Bool
+}
+
+// New opens the store, runs both migrations (goose's, then River's),
+// marks runs cut by an earlier death interrupted, and builds River's
+// client and the HTTP handler. Nothing is listening or working yet.
+func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
+	red := redact.Default().WithLiterals(append(cfg.Secrets(), passphrase())...)
+	s := &Server{cfg: cfg, log: slog.New(red.Handler(o.Log)), metrics: metrics.New(), started: time.Now()}
+	db, err := store.Open(ctx, o.DB)
+	if err != nil {
+		return nil, fmt.Errorf("opening the store: %w", err)
+	}
+	s.db = db
+	if err := s.setUp(ctx, o); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) setUp(ctx context.Context, o Options) error {
+	if err := jobs.Migrate(ctx, s.db.Writer()); err != nil {
+		return err
+	}
+	n, err := s.db.InterruptRuns(ctx, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log.Warn("runs cut by the previous serve's end marked interrupted", "runs", n)
+	}
+	s.env = s.jobEnv()
+	s.specs = specs(s.cfg)
+	for _, sp := range s.specs {
+		s.metrics.Schedules(sp.Name)
+	}
+	periodic := append(schedule.Periodic(s.specs, s.metrics), schedule.Heartbeat())
+	s.client, err = jobs.NewClient(s.db.Writer(), s.env, jobs.ClientConfig{
+		Workers: max(o.Workers, DefaultWorkers), MaxTimeout: s.maxTimeout(), Periodic: periodic,
+		Register: func(w *river.Workers) error {
+			return river.AddWorkerSafely(w, &schedule.HeartbeatWorker{Tick: s.beat})
+		},
+		Log: s.log.With("component", "river"),
+	})
+	if err != nil {
+		return fmt.Errorf("starting River: %w", err)
+	}
+	s.queue = &jobs.Queue{Client: s.client, Store: s.db}
+	s.metrics.SetQueueDepth(s.queueDepth)
+	s.handler, err = s.routes()
+	return err
+}
+
+func (s *Server) jobEnv() *jobs.Env {
+	c := s.cfg
+	return &jobs.Env{
+		Playbooks: c.Playbooks, Forks: c.SSH.Forks, LockWait: c.SSH.LockWait, Store: s.db,
+		SSH: action.SSHSettings{AcceptNewHostKeys: c.SSH.AcceptNewHostKeys, ConfigFile: c.SSH.ConfigFile,
+			ConnectTimeout: c.SSH.ConnectTimeout},
+		Secrets: c.Secrets(), Log: s.log, Observe: s.metrics,
+		Timeout: s.scheduleTimeout,
+	}
+}
+
+func (s *Server) beat(t time.Time) {
+	s.lastBeat.Store(t.UnixNano())
+	s.metrics.SchedulerTick(t)
+}
+
+// Handler is the daemon's HTTP handler (for tests and embedding).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close closes the store; call it after Run returns.
+func (s *Server) Close() error { return s.db.Close() }
