@@ -91,6 +91,7 @@ func TestServeLab(t *testing.T) {
 		}
 	}
 	c.checkMetrics(drifted.Name)
+	checkStatusPage(t, base, verdicts, drifted.Name)
 	if code := c.get("/readyz", nil); code != http.StatusOK {
 		t.Errorf("/readyz: %d", code)
 	}
