@@ -45,7 +45,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	s.log.Info("shutting down", "grace", s.cfg.Grace)
+	s.log.Info("shutting down", "grace", s.cfg.Grace.String())
 	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	herr := srv.Shutdown(shut)
