@@ -95,14 +95,18 @@ func (s *Server) keysReadable(context.Context) error {
 			}
 		}
 	}
-	var errs []error
+	bad := 0
 	for _, f := range files {
 		fh, err := os.Open(f)
 		if err != nil {
-			errs = append(errs, err)
+			bad++
 			continue
 		}
 		fh.Close()
 	}
-	return errors.Join(errs...)
+	if bad > 0 {
+		// No paths or errors: /readyz answers without a token.
+		return fmt.Errorf("%d of %d identity file(s) cannot be read (see the playbooks' identityFile)", bad, len(files))
+	}
+	return nil
 }

@@ -2,11 +2,11 @@ package serve_test
 
 import (
 	"fmt"
-	"slices"
-	"sync"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 )

@@ -11,7 +11,8 @@ import (
 
 // mountPages mounts the status page behind the API's tokens. A browser
 // cannot send a bearer header with a link or an EventSource, so a valid
-// token given once (?token= or the form) is kept in an HttpOnly,
+// token given once (the sign-in form, posted so that it stays out of
+// history and logs, or ?token= for scripts) is kept in an HttpOnly,
 // SameSite=Strict cookie, which the API accepts too.
 func (s *Server) mountPages(mux *http.ServeMux, auth *api.Auth) error {
 	pages, err := web.NewHandler(s.db, web.Options{Log: s.log.With("component", "web")})
@@ -28,7 +29,11 @@ func pageAuth(auth *api.Auth, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if tok := r.URL.Query().Get("token"); tok != "" {
+		tok := r.URL.Query().Get("token")
+		if r.Method == http.MethodPost {
+			tok = r.PostFormValue("token")
+		}
+		if tok != "" {
 			probe := r.Clone(r.Context())
 			probe.Header.Set("Authorization", "Bearer "+tok)
 			if auth.Name(probe) != "" {
@@ -51,6 +56,6 @@ func pageAuth(auth *api.Auth, next http.Handler) http.Handler {
 var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>ck8sctl serve: sign in</title></head>
 <body><h1>ck8sctl serve</h1><p>An API token is required.</p>
-<form method="get"><label>Token <input type="password" name="token" autocomplete="off"></label>
+<form method="post"><label>Token <input type="password" name="token" autocomplete="off"></label>
 <button type="submit">Sign in</button></form></body></html>
 `))

@@ -20,7 +20,7 @@ func (s *Server) routes() (http.Handler, error) {
 	mux.Handle(webhook.PathPrefix, hooks)
 	auth := api.NewAuth(s.tokens())
 	api.Mount(mux, api.Options{Source: s.db, Enqueue: s.queue, Validate: s.env.Validate, Auth: auth,
-		Log: s.log.With("component", "api")})
+		Log: s.log.With("component", "api"), Stopping: s.stopping})
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", s.metrics.Handler())

@@ -36,6 +36,10 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
+	srv.RegisterOnShutdown(func() { close(s.stopping) })
+	if s.cfg.Retention > 0 {
+		go s.prune(ctx)
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	s.log.Info("serving", "addr", ln.Addr().String(), "schedules", len(s.specs), "webhooks", len(s.cfg.Webhooks))
@@ -70,6 +74,33 @@ func (s *Server) stopJobs() {
 		s.log.Error("stopping River", "err", err)
 	}
 }
+
+// pruneEvery is how often runs past the retention are deleted.
+const pruneEvery = time.Hour
+
+// prune deletes finished runs older than the retention, with their
+// events, in small batches (ingest waits for one batch at most), at start
+// and then every pruneEvery.
+func (s *Server) prune(ctx context.Context) {
+	t := time.NewTicker(pruneEvery)
+	defer t.Stop()
+	for {
+		n, err := s.db.Prune(ctx, time.Now().Add(-s.cfg.Retention), pruneBatch)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("pruning old runs", "err", err)
+		} else if n > 0 {
+			s.log.Info("pruned runs past the retention", "runs", n, "retention", s.cfg.Retention.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// pruneBatch is the runs deleted per transaction.
+const pruneBatch = 200
 
 // catchUp queues one run for each schedule that missed fires while the
 // daemon was down.

@@ -10,6 +10,7 @@
 package serve
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -57,6 +58,8 @@ type Server struct {
 	// lastBeat is the unix nanoseconds of the newest heartbeat.
 	lastBeat atomic.Int64
 	running  atomic.Bool
+	// stopping is closed when the HTTP server starts shutting down.
+	stopping chan struct{}
 }
 
 // New opens the store, runs both migrations (goose's, then River's),
@@ -64,7 +67,8 @@ type Server struct {
 // client and the HTTP handler. Nothing is listening or working yet.
 func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	red := redact.Default().WithLiterals(append(cfg.Secrets(), passphrase())...)
-	s := &Server{cfg: cfg, log: slog.New(red.Handler(o.Log)), metrics: metrics.New(), started: time.Now()}
+	s := &Server{cfg: cfg, log: slog.New(red.Handler(o.Log)), metrics: metrics.New(), started: time.Now(),
+		stopping: make(chan struct{})}
 	db, err := store.Open(ctx, o.DB)
 	if err != nil {
 		return nil, fmt.Errorf("opening the store: %w", err)
@@ -95,7 +99,7 @@ func (s *Server) setUp(ctx context.Context, o Options) error {
 	}
 	periodic := append(schedule.Periodic(s.specs, s.metrics), schedule.Heartbeat())
 	s.client, err = jobs.NewClient(s.db.Writer(), s.env, jobs.ClientConfig{
-		Workers: max(o.Workers, DefaultWorkers), MaxTimeout: s.maxTimeout(), Periodic: periodic,
+		Workers: cmp.Or(o.Workers, DefaultWorkers), MaxTimeout: s.maxTimeout(), Periodic: periodic,
 		Register: func(w *river.Workers) error {
 			return river.AddWorkerSafely(w, &schedule.HeartbeatWorker{Tick: s.beat})
 		},

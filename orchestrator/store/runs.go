@@ -196,13 +196,14 @@ func (s *SQLite) LastRun(ctx context.Context, trigger string) (Run, error) {
 	return runs[0], nil
 }
 
-// InterruptRuns marks every running run interrupted: called by a serve
-// that owns the database alone (SQLite) as it starts, since nothing can
-// still be running them. Returns how many there were.
+// InterruptRuns marks every running run that serve started interrupted:
+// called by a serve that owns the database alone (SQLite) as it starts,
+// since nothing can still be running them. A CLI run in flight on the
+// same file is left alone. Returns how many there were.
 func (s *SQLite) InterruptRuns(ctx context.Context, at time.Time) (int, error) {
 	// No exit code: the run never got to one.
 	res, err := s.w.ExecContext(ctx, `UPDATE runs SET status = ?, finished_at = ?, exit_code = NULL
-		WHERE status = ?`, StatusInterrupted, formatTime(at), StatusRunning)
+		WHERE status = ? AND run_trigger <> ?`, StatusInterrupted, formatTime(at), StatusRunning, TriggerCLI)
 	if err != nil {
 		return 0, fmt.Errorf("marking interrupted runs: %w", err)
 	}

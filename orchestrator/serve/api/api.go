@@ -42,6 +42,9 @@ type Options struct {
 	Log      *slog.Logger
 	// Poll is how often a live event stream looks for new events.
 	Poll time.Duration
+	// Stopping, when closed, ends every live stream: a server shutting
+	// down waits for open requests, and a stream never ends by itself.
+	Stopping <-chan struct{}
 }
 
 // DefaultPoll bounds the delay of a live event (the store has no

@@ -142,6 +142,8 @@ func (a *api) stream(w http.ResponseWriter, r *http.Request, run store.Run, afte
 		select {
 		case <-ctx.Done():
 			return
+		case <-a.Stopping:
+			return // the client reconnects (Last-Event-ID) to another replica or the restarted one
 		case <-tick.C:
 		}
 	}

@@ -8,6 +8,7 @@ import "github.com/ck8s/ck8sctl/internal/event"
 // checks that every Type constant of the module is here.
 var eventTypes = []string{
 	event.TypeHello,
+	"schedule.missed", // jobs.TypeScheduleMissed (the daemon's own event)
 	event.TypeBootstrapStarted,
 	event.TypeBootstrapFinished,
 	event.TypeStepStarted,
