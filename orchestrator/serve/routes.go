@@ -27,6 +27,9 @@ func (s *Server) routes() (http.Handler, error) {
 	if err := s.mountPages(mux, auth); err != nil {
 		return nil, err
 	}
+	if err := s.mountRiverUI(mux, auth); err != nil {
+		return nil, err
+	}
 	return mux, nil
 }
 

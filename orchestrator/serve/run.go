@@ -25,6 +25,11 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	if err := s.client.Start(ctx); err != nil {
 		return fmt.Errorf("starting River: %w", err)
 	}
+	// riverUI's caches and count queries stop with ctx.
+	if err := s.riverUI.Start(ctx); err != nil {
+		s.stopJobs()
+		return fmt.Errorf("starting River's UI: %w", err)
+	}
 	s.running.Store(true)
 	s.catchUp(ctx)
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"riverqueue.com/riverui"
 
 	"github.com/ck8s/ck8sctl/internal/redact"
 	"github.com/ck8s/ck8sctl/orchestrator/action"
@@ -54,6 +55,8 @@ type Server struct {
 	metrics *metrics.Metrics
 	specs   []schedule.Spec
 	handler http.Handler
+	// riverUI is River's web UI; Run starts its background queries.
+	riverUI *riverui.Handler
 	started time.Time
 	// lastBeat is the unix nanoseconds of the newest heartbeat.
 	lastBeat atomic.Int64
