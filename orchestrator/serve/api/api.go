@@ -71,4 +71,18 @@ func Mount(mux *http.ServeMux, o Options) {
 	} {
 		mux.Handle(pattern, o.Auth.Require(h))
 	}
+	// Everything else under /v1/ is the API's to refuse, in JSON: without
+	// this the status page at / would answer it.
+	mux.Handle("/v1/", o.Auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		probe := r.Clone(r.Context())
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe.Method = m
+			if _, p := mux.Handler(probe); p != "/v1/" && p != "" {
+				w.Header().Set("Allow", m)
+				writeError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path)
+				return
+			}
+		}
+		writeError(w, http.StatusNotFound, "no API endpoint "+r.URL.Path)
+	})))
 }
