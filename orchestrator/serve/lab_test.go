@@ -70,7 +70,7 @@ func TestServeLab(t *testing.T) {
 		t.Errorf("Location %q for run %q", loc, accepted.RunID)
 	}
 	ids, types := c.stream(accepted.RunID)
-	if len(ids) == 0 || !slices.IsSorted(ids) || !slices.Contains(types, "sweep.non_compliant") {
+	if len(ids) == 0 || !slices.IsSorted(ids) || !slices.Contains(types, "sweep.non_compliant") || types[0] != "webhook.delivery" {
 		t.Errorf("SSE: %d events (ids sorted %t), types %v", len(ids), slices.IsSorted(ids), types)
 	}
 	rep := c.wait(accepted.RunID)

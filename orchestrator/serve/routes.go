@@ -63,8 +63,10 @@ func (h *hookQueue) Enqueue(ctx context.Context, d webhook.Delivery) (string, bo
 	defer cancel()
 	for _, w := range h.s.cfg.Webhooks {
 		if w.Name == d.Hook {
+			info := &jobs.WebhookInfo{Hook: d.Hook, Delivery: d.ID, Event: d.Event, Ref: d.Payload.Ref,
+				Commit: d.Payload.Commit, Repository: d.Payload.Repository, Sender: d.Payload.Sender}
 			return h.s.queue.Enqueue(ctx, jobs.RunArgs{Action: w.Action, Playbook: w.Playbook, Limit: w.Limit,
-				Trigger: "webhook:" + w.Name}, &jobs.Delivery{Hook: d.Hook, ID: d.ID})
+				Trigger: "webhook:" + w.Name, Webhook: info}, &jobs.Delivery{Hook: d.Hook, ID: d.ID})
 		}
 	}
 	return "", false, errUnknownHook

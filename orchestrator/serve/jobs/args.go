@@ -32,6 +32,20 @@ type RunArgs struct {
 	// Missed counts schedule periods missed while serve was down, for
 	// the catch-up run that stands for them (schedule.missed).
 	Missed int `json:"missed,omitempty"`
+	// Webhook is the delivery that started the run, recorded with it
+	// (webhook.delivery).
+	Webhook *WebhookInfo `json:"webhook,omitempty"`
+}
+
+// WebhookInfo is what a run records of the delivery that started it.
+type WebhookInfo struct {
+	Hook       string `json:"hook"`
+	Delivery   string `json:"delivery"`
+	Event      string `json:"event,omitempty"`
+	Ref        string `json:"ref,omitempty"`
+	Commit     string `json:"commit,omitempty"`
+	Repository string `json:"repository,omitempty"`
+	Sender     string `json:"sender,omitempty"`
 }
 
 // Kind implements river.JobArgs.

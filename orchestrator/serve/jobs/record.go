@@ -56,6 +56,28 @@ const DaemonHost = "@serve"
 // daemon was down, in the catch-up run that stands for all of them.
 const TypeScheduleMissed = "schedule.missed"
 
+// TypeWebhookDelivery records the webhook delivery that started a run.
+const TypeWebhookDelivery = "webhook.delivery"
+
+// recordDelivery stores the delivery (hook, id, ref, commit...) as the
+// run's first event of the daemon's, through the run's redactor like
+// every record.
+func (e *Env) recordDelivery(ctx context.Context, id string, a RunArgs, red *redact.Redactor) {
+	data, _ := json.Marshal(a.Webhook)
+	msg := fmt.Sprintf("started by delivery %s of webhook %s", a.Webhook.Delivery, a.Webhook.Hook)
+	if a.Webhook.Ref != "" {
+		msg += " for " + a.Webhook.Ref
+	}
+	ev := event.Event{Time: time.Now().UTC(), RunID: id, Host: DaemonHost, Seq: int64(1 + min(a.Missed, 1)), Type: TypeWebhookDelivery,
+		Status: event.StatusOK, Message: msg, Data: data}
+	if red != nil {
+		ev = red.Event(ev)
+	}
+	if err := e.Store.AppendEvents(ctx, ev); err != nil && e.Log != nil {
+		e.Log.Error("recording webhook.delivery", "run", id, "err", err)
+	}
+}
+
 func (e *Env) recordMissed(ctx context.Context, id string, a RunArgs) {
 	data, _ := json.Marshal(map[string]any{"trigger": a.Trigger, "missed": a.Missed})
 	ev := event.Event{Time: time.Now().UTC(), RunID: id, Host: DaemonHost, Seq: 1, Type: TypeScheduleMissed,

@@ -58,6 +58,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	if a.Missed > 0 {
 		e.recordMissed(ctx, id, a)
 	}
+	if a.Webhook != nil {
+		e.recordDelivery(ctx, id, a, prep.Opts.Redact)
+	}
 	if e.Observe != nil {
 		e.Observe.RunStarted(string(a.Action), a.Trigger)
 	}

@@ -8,7 +8,8 @@ import "github.com/ck8s/ck8sctl/internal/event"
 // checks that every Type constant of the module is here.
 var eventTypes = []string{
 	event.TypeHello,
-	"schedule.missed", // jobs.TypeScheduleMissed (the daemon's own event)
+	"schedule.missed",  // jobs.TypeScheduleMissed (the daemon's own events)
+	"webhook.delivery", // jobs.TypeWebhookDelivery
 	event.TypeBootstrapStarted,
 	event.TypeBootstrapFinished,
 	event.TypeStepStarted,
