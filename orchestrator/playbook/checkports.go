@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 	"github.com/ck8s/ck8sctl/orchestrator/scan"
 )
 
@@ -54,7 +55,7 @@ func (d *decoder) portsCheck(n *yaml.Node) *PortsCheck {
 // invalid. Only the UDP lists may be empty: an empty TCP range scans
 // nothing, and expecting nothing open is written as the ports closed.
 func (d *decoder) portList(n *yaml.Node, path string, mayBeEmpty bool, def []uint16) []uint16 {
-	n = resolve(n)
+	n = yamlnode.Resolve(n)
 	var items []*yaml.Node
 	switch n.Kind {
 	case yaml.ScalarNode:
@@ -62,7 +63,7 @@ func (d *decoder) portList(n *yaml.Node, path string, mayBeEmpty bool, def []uin
 	case yaml.SequenceNode:
 		items = n.Content
 	default:
-		d.errorf(n.Line, path, "must be a port list such as \"22,80,443\" or [22, 80, 443], got %s", describe(n))
+		d.errorf(n.Line, path, "must be a port list such as \"22,80,443\" or [22, 80, 443], got %s", yamlnode.Describe(n))
 		return def
 	}
 	texts, ok := d.portTexts(n, items, path)
@@ -82,7 +83,7 @@ func (d *decoder) portList(n *yaml.Node, path string, mayBeEmpty bool, def []uin
 	if err != nil {
 		line, p := n.Line, path
 		if i := itemAt(err, texts); i >= 0 && n.Kind == yaml.SequenceNode {
-			line, p = resolve(items[i]).Line, index(path, i)
+			line, p = yamlnode.Resolve(items[i]).Line, yamlnode.Index(path, i)
 		}
 		d.errorf(line, p, "%v", err)
 		return def
@@ -97,9 +98,9 @@ func (d *decoder) portTexts(n *yaml.Node, items []*yaml.Node, path string) ([]st
 	for i, item := range items {
 		p := path
 		if n.Kind == yaml.SequenceNode {
-			p = index(path, i)
+			p = yamlnode.Index(path, i)
 		}
-		s, isStr := d.str(item, p)
+		s, isStr := d.Str(item, p)
 		ok = ok && isStr
 		texts = append(texts, s)
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
 // Checks configures the checks made from outside the hosts: the port scan,
@@ -100,10 +102,10 @@ func (d *decoder) positive(n *yaml.Node, path string, limit, def time.Duration) 
 	case !ok:
 		return def
 	case t == 0:
-		d.errorf(resolve(n).Line, path, "must be longer than 0s")
+		d.errorf(yamlnode.Resolve(n).Line, path, "must be longer than 0s")
 		return def
 	case limit > 0 && t > limit:
-		d.errorf(resolve(n).Line, path, "must be at most %s, got %s", short(limit), short(t))
+		d.errorf(yamlnode.Resolve(n).Line, path, "must be at most %s, got %s", short(limit), short(t))
 		return def
 	}
 	return t

@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 	"github.com/ck8s/ck8sctl/orchestrator/tlscheck"
 )
 
@@ -39,7 +40,7 @@ func (d *decoder) tlsCheck(n *yaml.Node) *TLSCheck {
 	out := DefaultTLSCheck()
 	m, _ := d.checkSection(n, p, tlsKeys...)
 	if v := m["caFile"]; v != nil {
-		out.CAFile, out.CAFileLine = d.caFile(v, p+".caFile"), resolve(v).Line
+		out.CAFile, out.CAFileLine = d.caFile(v, p+".caFile"), yamlnode.Resolve(v).Line
 	}
 	if v := m["minValid"]; v != nil {
 		if t, ok := d.days(v, p+".minValid"); ok {
@@ -55,7 +56,7 @@ func (d *decoder) tlsCheck(n *yaml.Node) *TLSCheck {
 		out.Timeout = d.positive(v, p+".timeout", 0, out.Timeout)
 	}
 	if v := m["httpRedirect"]; v != nil {
-		out.HTTPRedirect, _ = d.boolean(v, p+".httpRedirect")
+		out.HTTPRedirect, _ = d.Bool(v, p+".httpRedirect")
 	}
 	return out
 }
@@ -65,11 +66,11 @@ func (d *decoder) tlsCheck(n *yaml.Node) *TLSCheck {
 // has changed the hosts. Whether it holds certificates is tlscheck's to
 // say when the run loads it.
 func (d *decoder) caFile(n *yaml.Node, path string) string {
-	s, ok := d.str(n, path)
+	s, ok := d.Str(n, path)
 	if !ok {
 		return ""
 	}
-	line := resolve(n).Line
+	line := yamlnode.Resolve(n).Line
 	if s == "" {
 		d.errorf(line, path, "must be a file path, got \"\" (leave the key out for the system roots)")
 		return ""
@@ -96,13 +97,13 @@ func (d *decoder) caFile(n *yaml.Node, path string) string {
 // or a Go duration ("36h"): tlscheck.ParseMinValid, which --min-valid uses
 // too.
 func (d *decoder) days(n *yaml.Node, path string) (time.Duration, bool) {
-	s, ok := d.str(n, path)
+	s, ok := d.Str(n, path)
 	if !ok {
 		return 0, false
 	}
 	t, err := tlscheck.ParseMinValid(s)
 	if err != nil {
-		d.errorf(resolve(n).Line, path, "%v", err)
+		d.errorf(yamlnode.Resolve(n).Line, path, "%v", err)
 		return 0, false
 	}
 	return t, true

@@ -6,15 +6,17 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
 // playbook decodes the root mapping. Each section starts from its defaults
 // and keeps going after a problem, so one run reports everything.
 func (d *decoder) playbook(root *yaml.Node) *Playbook {
 	p := &Playbook{Firewall: defaultFirewall()}
-	root = resolve(root)
+	root = yamlnode.Resolve(root)
 	if root.Kind != yaml.MappingNode {
-		d.errorf(root.Line, "", "a playbook must be a mapping with at least hosts, got %s", describe(root))
+		d.errorf(root.Line, "", "a playbook must be a mapping with at least hosts, got %s", yamlnode.Describe(root))
 		return p
 	}
 	m, _ := d.mapping(root, "", topKeys...)
@@ -39,15 +41,15 @@ func (d *decoder) playbook(root *yaml.Node) *Playbook {
 // domain reads the domain the hosts serve, lower case without trailing dot.
 // It must have a dot: certificates are not issued for single labels.
 func (d *decoder) domain(n *yaml.Node) string {
-	s, ok := d.str(n, "domain")
+	s, ok := d.Str(n, "domain")
 	if !ok {
 		return ""
 	}
 	s = strings.ToLower(strings.TrimSuffix(s, "."))
 	if p := hostnameProblem(s); p != "" {
-		d.errorf(resolve(n).Line, "domain", "must be a DNS name such as staging.example.com: %s", p)
+		d.errorf(yamlnode.Resolve(n).Line, "domain", "must be a DNS name such as staging.example.com: %s", p)
 	} else if !strings.Contains(s, ".") {
-		d.errorf(resolve(n).Line, "domain", "must be a fully qualified name such as staging.example.com, got %q", s)
+		d.errorf(yamlnode.Resolve(n).Line, "domain", "must be a fully qualified name such as staging.example.com, got %q", s)
 	}
 	return s
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
 // Built-in defaults, for keys that neither a host nor the defaults block sets.
@@ -37,31 +39,31 @@ func (d *decoder) defaults(n *yaml.Node) hostDefaults {
 // target untouched when its key is absent or invalid.
 func (d *decoder) sshFields(m map[string]*yaml.Node, path string, port *int, user, identity, knownHosts *string, sudo *bool) {
 	if v := m["port"]; v != nil {
-		if p, ok := d.port(v, at(path, "port")); ok {
+		if p, ok := d.port(v, yamlnode.At(path, "port")); ok {
 			*port = p
 		}
 	}
 	if v := m["user"]; v != nil {
-		if s, ok := d.str(v, at(path, "user")); ok {
+		if s, ok := d.Str(v, yamlnode.At(path, "user")); ok {
 			*user = s
 			if p := userProblem(s); p != "" {
-				d.errorf(resolve(v).Line, at(path, "user"), "%s", p)
+				d.errorf(yamlnode.Resolve(v).Line, yamlnode.At(path, "user"), "%s", p)
 			}
 		}
 	}
-	d.filePath(m["identityFile"], at(path, "identityFile"), identity)
-	d.filePath(m["knownHostsFile"], at(path, "knownHostsFile"), knownHosts)
+	d.filePath(m["identityFile"], yamlnode.At(path, "identityFile"), identity)
+	d.filePath(m["knownHostsFile"], yamlnode.At(path, "knownHostsFile"), knownHosts)
 	if v := m["sudo"]; v != nil {
-		if b, ok := d.boolean(v, at(path, "sudo")); ok {
+		if b, ok := d.Bool(v, yamlnode.At(path, "sudo")); ok {
 			*sudo = b
 		}
 	}
 }
 
 func (d *decoder) port(n *yaml.Node, path string) (int, bool) {
-	p, ok := d.integer(n, path)
+	p, ok := d.Int(n, path)
 	if ok && (p < 1 || p > 65535) {
-		d.errorf(resolve(n).Line, path, "must be between 1 and 65535, got %d", p)
+		d.errorf(yamlnode.Resolve(n).Line, path, "must be between 1 and 65535, got %d", p)
 		return 0, false
 	}
 	return p, ok
@@ -79,13 +81,13 @@ func (d *decoder) filePath(n *yaml.Node, path string, dst *string) {
 	if n == nil {
 		return
 	}
-	s, ok := d.str(n, path)
+	s, ok := d.Str(n, path)
 	if !ok {
 		return
 	}
 	p, err := ExpandPath(s, d.dir)
 	if err != nil {
-		d.errorf(resolve(n).Line, path, "%v", err)
+		d.errorf(yamlnode.Resolve(n).Line, path, "%v", err)
 		return
 	}
 	*dst = p

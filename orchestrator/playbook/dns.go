@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
 // DNS configures the DNS preflight: the domain must resolve to the hosts'
@@ -28,11 +30,11 @@ func (d *decoder) dns(n *yaml.Node) DNS {
 	if v := m["nameservers"]; v != nil {
 		items, _ := d.list(v, "dns.nameservers")
 		for i, item := range items {
-			p := index("dns.nameservers", i)
-			if s, ok := d.str(item, p); ok {
+			p := yamlnode.Index("dns.nameservers", i)
+			if s, ok := d.Str(item, p); ok {
 				ns, err := nameserver(s)
 				if err != nil {
-					d.errorf(resolve(item).Line, p, "must be host or host:port: %v", err)
+					d.errorf(yamlnode.Resolve(item).Line, p, "must be host or host:port: %v", err)
 					continue
 				}
 				out.Nameservers = append(out.Nameservers, ns)
@@ -43,9 +45,9 @@ func (d *decoder) dns(n *yaml.Node) DNS {
 		out.Wait, _ = d.duration(v, "dns.wait")
 	}
 	if v := m["caaIssuer"]; v != nil {
-		if s, ok := d.str(v, "dns.caaIssuer"); ok {
+		if s, ok := d.Str(v, "dns.caaIssuer"); ok {
 			if p := hostnameProblem(s); p != "" {
-				d.errorf(resolve(v).Line, "dns.caaIssuer", "must be a domain name such as letsencrypt.org: %s", p)
+				d.errorf(yamlnode.Resolve(v).Line, "dns.caaIssuer", "must be a domain name such as letsencrypt.org: %s", p)
 			}
 			out.CAAIssuer = s
 		}

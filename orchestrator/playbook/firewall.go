@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
 // Firewall configures the host firewall the agent installs.
@@ -77,9 +79,9 @@ func (d *decoder) firewall(n *yaml.Node) Firewall {
 		fw.TrustedInterfaces, _ = d.strings(v, "firewall.trustedInterfaces", ifaceProblem)
 	}
 	if v := m["backend"]; v != nil {
-		if s, ok := d.str(v, "firewall.backend"); ok {
+		if s, ok := d.Str(v, "firewall.backend"); ok {
 			if s != BackendAuto && s != BackendIPTables && s != BackendNFTables {
-				d.errorf(resolve(v).Line, "firewall.backend", "must be auto, iptables or nftables, got %q", s)
+				d.errorf(yamlnode.Resolve(v).Line, "firewall.backend", "must be auto, iptables or nftables, got %q", s)
 			}
 			fw.Backend = s
 		}
@@ -87,21 +89,21 @@ func (d *decoder) firewall(n *yaml.Node) Firewall {
 	if v := m["confirmTimeout"]; v != nil {
 		// Zero would roll back before any confirmation could arrive.
 		if t, ok := d.duration(v, "firewall.confirmTimeout"); ok && t == 0 {
-			d.errorf(resolve(v).Line, "firewall.confirmTimeout", "must be longer than 0s")
+			d.errorf(yamlnode.Resolve(v).Line, "firewall.confirmTimeout", "must be longer than 0s")
 		} else if ok {
 			fw.ConfirmTimeout = t
 		}
 	}
 	if v := m["policy"]; v != nil {
-		if s, ok := d.str(v, "firewall.policy"); ok {
+		if s, ok := d.Str(v, "firewall.policy"); ok {
 			if s != PolicyDrop && s != PolicyReject {
-				d.errorf(resolve(v).Line, "firewall.policy", "must be drop or reject, got %q", s)
+				d.errorf(yamlnode.Resolve(v).Line, "firewall.policy", "must be drop or reject, got %q", s)
 			}
 			fw.Policy = s
 		}
 	}
 	if v := m["persist"]; v != nil {
-		if b, ok := d.boolean(v, "firewall.persist"); ok {
+		if b, ok := d.Bool(v, "firewall.persist"); ok {
 			fw.Persist = &b
 		}
 	}
@@ -114,13 +116,13 @@ func (d *decoder) ports(n *yaml.Node, path string) []int {
 	out := []int{}
 	seen := map[int]int{} // port → line
 	for i, item := range items {
-		p, ok := d.port(item, index(path, i))
+		p, ok := d.port(item, yamlnode.Index(path, i))
 		if !ok {
 			continue
 		}
-		line := resolve(item).Line
+		line := yamlnode.Resolve(item).Line
 		if first, dup := seen[p]; dup {
-			d.errorf(line, index(path, i), "duplicate port %d (first at line %d)", p, first)
+			d.errorf(line, yamlnode.Index(path, i), "duplicate port %d (first at line %d)", p, first)
 			continue
 		}
 		seen[p] = line
@@ -136,14 +138,14 @@ func (d *decoder) prefixes(n *yaml.Node, path string) []netip.Prefix {
 	items, _ := d.list(n, path)
 	out := []netip.Prefix{}
 	for i, item := range items {
-		p := index(path, i)
-		s, ok := d.str(item, p)
+		p := yamlnode.Index(path, i)
+		s, ok := d.Str(item, p)
 		if !ok {
 			continue
 		}
 		pfx, err := parsePrefix(s)
 		if err != nil {
-			d.errorf(resolve(item).Line, p, "%v", err)
+			d.errorf(yamlnode.Resolve(item).Line, p, "%v", err)
 			continue
 		}
 		out = append(out, pfx)

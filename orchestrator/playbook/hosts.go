@@ -4,6 +4,8 @@ import (
 	"net/netip"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
 // Host is one machine the playbook acts on, defaults applied.
@@ -39,15 +41,15 @@ func (d *decoder) hosts(n *yaml.Node, line int, def hostDefaults) []Host {
 		return nil
 	}
 	if len(items) == 0 {
-		d.errorf(resolve(n).Line, "hosts", "required: at least one host")
+		d.errorf(yamlnode.Resolve(n).Line, "hosts", "required: at least one host")
 	}
 	first := map[string]int{} // name → line
 	hosts := make([]Host, 0, len(items))
 	for i, item := range items {
-		path := index("hosts", i)
+		path := yamlnode.Index("hosts", i)
 		h, nameLine := d.host(item, path, def, len(hosts))
 		if l, dup := first[h.Name]; dup && h.Name != "" {
-			d.errorf(nameLine, at(path, "name"), "duplicate host name %q (first at line %d)", h.Name, l)
+			d.errorf(nameLine, yamlnode.At(path, "name"), "duplicate host name %q (first at line %d)", h.Name, l)
 		} else {
 			first[h.Name] = nameLine
 		}
@@ -59,7 +61,7 @@ func (d *decoder) hosts(n *yaml.Node, line int, def hostDefaults) []Host {
 // host decodes hosts[i]; it returns the host even when invalid, so that the
 // checks across hosts (jumps) do not add errors of their own.
 func (d *decoder) host(n *yaml.Node, path string, def hostDefaults, i int) (Host, int) {
-	n = resolve(n)
+	n = yamlnode.Resolve(n)
 	h := Host{Port: def.Port, User: def.User, IdentityFile: def.IdentityFile,
 		KnownHostsFile: def.KnownHostsFile, Sudo: def.Sudo, Line: n.Line}
 	m, ok := d.mapping(n, path, hostKeys...)
@@ -68,35 +70,35 @@ func (d *decoder) host(n *yaml.Node, path string, def hostDefaults, i int) (Host
 	}
 	nameLine := n.Line
 	if v := m["name"]; v == nil {
-		d.errorf(n.Line, at(path, "name"), "required")
-	} else if s, ok := d.str(v, at(path, "name")); ok {
-		h.Name, nameLine = s, resolve(v).Line
+		d.errorf(n.Line, yamlnode.At(path, "name"), "required")
+	} else if s, ok := d.Str(v, yamlnode.At(path, "name")); ok {
+		h.Name, nameLine = s, yamlnode.Resolve(v).Line
 		if p := labelProblem(s); p != "" {
-			d.errorf(nameLine, at(path, "name"), "must be a DNS label (letters, digits and inner '-', at most 63): %s", p)
+			d.errorf(nameLine, yamlnode.At(path, "name"), "must be a DNS label (letters, digits and inner '-', at most 63): %s", p)
 		}
 	}
 	if v := m["address"]; v == nil {
-		d.errorf(n.Line, at(path, "address"), "required")
-	} else if s, ok := d.str(v, at(path, "address")); ok {
+		d.errorf(n.Line, yamlnode.At(path, "address"), "required")
+	} else if s, ok := d.Str(v, yamlnode.At(path, "address")); ok {
 		h.Address = s
 		if p := addressProblem(s); p != "" {
-			d.errorf(resolve(v).Line, at(path, "address"), "%s", p)
+			d.errorf(yamlnode.Resolve(v).Line, yamlnode.At(path, "address"), "%s", p)
 		}
 	}
 	d.sshFields(m, path, &h.Port, &h.User, &h.IdentityFile, &h.KnownHostsFile, &h.Sudo)
 	if v := m["jump"]; v != nil {
-		if s, ok := d.str(v, at(path, "jump")); ok {
+		if s, ok := d.Str(v, yamlnode.At(path, "jump")); ok {
 			h.Jump = s
-			d.jumps = append(d.jumps, jumpRef{host: i, value: s, line: resolve(v).Line, path: at(path, "jump")})
+			d.jumps = append(d.jumps, jumpRef{host: i, value: s, line: yamlnode.Resolve(v).Line, path: yamlnode.At(path, "jump")})
 		}
 	}
 	if v := m["expectIPs"]; v != nil {
-		h.ExpectIPs = d.addrs(v, at(path, "expectIPs"))
+		h.ExpectIPs = d.addrs(v, yamlnode.At(path, "expectIPs"))
 	} else if a, err := netip.ParseAddr(h.Address); err == nil {
 		h.ExpectIPs = []netip.Addr{a.Unmap().WithZone("")}
 	}
 	if v := m["labels"]; v != nil {
-		h.Labels = d.labels(v, at(path, "labels"))
+		h.Labels = d.labels(v, yamlnode.At(path, "labels"))
 	}
 	return h, nameLine
 }
@@ -111,12 +113,12 @@ func (d *decoder) addrs(n *yaml.Node, path string) []netip.Addr {
 	out := []netip.Addr{}
 	seen := map[netip.Addr]bool{}
 	for i, item := range items {
-		p := index(path, i)
-		s, ok := d.str(item, p)
+		p := yamlnode.Index(path, i)
+		s, ok := d.Str(item, p)
 		if !ok {
 			continue
 		}
-		line := resolve(item).Line
+		line := yamlnode.Resolve(item).Line
 		a, err := netip.ParseAddr(s)
 		switch {
 		case err != nil || a.Zone() != "":
@@ -133,9 +135,9 @@ func (d *decoder) addrs(n *yaml.Node, path string) []netip.Addr {
 
 // labels reads a free-form mapping of strings.
 func (d *decoder) labels(n *yaml.Node, path string) map[string]string {
-	n = resolve(n)
+	n = yamlnode.Resolve(n)
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n.Line, path, "must be a mapping, got %s", describe(n))
+		d.errorf(n.Line, path, "must be a mapping, got %s", yamlnode.Describe(n))
 		return nil
 	}
 	out := map[string]string{}
@@ -145,8 +147,8 @@ func (d *decoder) labels(n *yaml.Node, path string) map[string]string {
 			continue
 		}
 		val := ""
-		if !isNull(resolve(p.val)) {
-			val, _ = d.str(p.val, at(path, p.key.Value))
+		if !yamlnode.IsNull(yamlnode.Resolve(p.val)) {
+			val, _ = d.Str(p.val, yamlnode.At(path, p.key.Value))
 		}
 		out[p.key.Value] = val
 	}

@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ck8s/ck8sctl/internal/manifest"
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
 // Manifests configures what the agent applies to the cluster: cert-manager,
@@ -91,22 +92,22 @@ func (d *decoder) manifests(n *yaml.Node) *Manifests {
 		return out
 	}
 	if v := m["kubeconfig"]; v != nil {
-		if s, ok := d.str(v, "manifests.kubeconfig"); ok && !path.IsAbs(s) {
+		if s, ok := d.Str(v, "manifests.kubeconfig"); ok && !path.IsAbs(s) {
 			// It is read on the host: ~ and relative paths would mean
 			// something else there than on this machine.
-			d.errorf(resolve(v).Line, "manifests.kubeconfig", "must be an absolute path on the host, got %q", s)
+			d.errorf(yamlnode.Resolve(v).Line, "manifests.kubeconfig", "must be an absolute path on the host, got %q", s)
 		} else {
 			out.Kubeconfig = s
 		}
 	}
 	if v := m["wait"]; v != nil {
 		if t, ok := d.duration(v, "manifests.wait"); ok && t == 0 {
-			d.errorf(resolve(v).Line, "manifests.wait", "must be longer than 0s")
+			d.errorf(yamlnode.Resolve(v).Line, "manifests.wait", "must be longer than 0s")
 		} else if ok {
 			out.Wait = t
 		}
 	}
-	line := resolve(n).Line
+	line := yamlnode.Resolve(n).Line
 	out.CertManager = d.certManager(m["certManager"], line)
 	out.ACME = d.acme(m["acme"], line)
 	out.Ingress = d.ingress(m["ingress"], line)
@@ -121,14 +122,14 @@ func (d *decoder) certManager(n *yaml.Node, line int) CertManager {
 	cm := CertManager{Install: InstallHelmChart, Namespace: "cert-manager"}
 	m, _ := d.section(n, p, certManagerKeys...)
 	if n != nil {
-		line = resolve(n).Line
+		line = yamlnode.Resolve(n).Line
 	}
 	if v := m["install"]; v != nil {
-		if s, ok := d.str(v, p+".install"); ok {
+		if s, ok := d.Str(v, p+".install"); ok {
 			// An unknown mode keeps the default, so the keys below are
 			// not also reported as out of place.
 			if s != InstallHelmChart && s != InstallBundle && s != InstallNone {
-				d.errorf(resolve(v).Line, p+".install", "must be helmchart, bundle or none, got %q", s)
+				d.errorf(yamlnode.Resolve(v).Line, p+".install", "must be helmchart, bundle or none, got %q", s)
 			} else {
 				cm.Install = s
 			}
@@ -137,7 +138,7 @@ func (d *decoder) certManager(n *yaml.Node, line int) CertManager {
 	if v := m["version"]; v == nil && cm.Install == InstallHelmChart {
 		d.errorf(line, p+".version", "required with install: helmchart (the chart version to pin, such as v1.21.2)")
 	} else if v != nil && cm.Install != InstallHelmChart {
-		d.errorf(resolve(v).Line, p+".version", "only used with install: helmchart")
+		d.errorf(yamlnode.Resolve(v).Line, p+".version", "only used with install: helmchart")
 	} else if v != nil {
 		cm.Version = d.checked(v, p+".version", func(s string) string {
 			if !chartVersion.MatchString(s) {
@@ -149,9 +150,9 @@ func (d *decoder) certManager(n *yaml.Node, line int) CertManager {
 	if v := m["bundle"]; v == nil && cm.Install == InstallBundle {
 		d.errorf(line, p+".bundle", "required with install: bundle (the release manifest file)")
 	} else if v != nil && cm.Install != InstallBundle {
-		d.errorf(resolve(v).Line, p+".bundle", "only used with install: bundle")
+		d.errorf(yamlnode.Resolve(v).Line, p+".bundle", "only used with install: bundle")
 	} else if v != nil {
-		cm.Bundle, cm.BundleLine = d.localPath(v, p+".bundle"), resolve(v).Line
+		cm.Bundle, cm.BundleLine = d.localPath(v, p+".bundle"), yamlnode.Resolve(v).Line
 	}
 	cm.Namespace = d.k8sName(m["namespace"], p+".namespace", cm.Namespace, dns1123Label)
 	return cm
@@ -162,7 +163,7 @@ func (d *decoder) acme(n *yaml.Node, line int) ACME {
 	a := ACME{}
 	m, _ := d.section(n, p, acmeKeys...)
 	if n != nil {
-		line = resolve(n).Line
+		line = yamlnode.Resolve(n).Line
 	}
 	if v := m["email"]; v == nil {
 		d.errorf(line, p+".email", "required: the ACME account's contact address")
@@ -170,7 +171,7 @@ func (d *decoder) acme(n *yaml.Node, line int) ACME {
 		a.Email = d.checked(v, p+".email", emailProblem)
 	}
 	if v := m["production"]; v != nil {
-		a.Production, _ = d.boolean(v, p+".production")
+		a.Production, _ = d.Bool(v, p+".production")
 	}
 	a.Server, a.Issuer = LetsEncryptStaging, "letsencrypt-staging"
 	if a.Production {
@@ -180,7 +181,7 @@ func (d *decoder) acme(n *yaml.Node, line int) ACME {
 		a.Server, a.Issuer = d.checked(v, p+".server", serverProblem), "acme"
 	}
 	if v := m["caBundleFile"]; v != nil {
-		a.CABundleFile, a.CABundleLine = d.localPath(v, p+".caBundleFile"), resolve(v).Line
+		a.CABundleFile, a.CABundleLine = d.localPath(v, p+".caBundleFile"), yamlnode.Resolve(v).Line
 	}
 	a.Issuer = d.k8sName(m["issuer"], p+".issuer", a.Issuer, dns1123Subdomain)
 	a.AccountKeySecret = d.k8sName(m["accountKeySecret"], p+".accountKeySecret", a.Issuer+"-account-key", dns1123Subdomain)
@@ -192,7 +193,7 @@ func (d *decoder) ingress(n *yaml.Node, line int) Ingress {
 	in := Ingress{ServicePort: 80}
 	m, _ := d.section(n, p, ingressKeys...)
 	if n != nil {
-		line = resolve(n).Line
+		line = yamlnode.Resolve(n).Line
 	}
 	in.Namespace = d.k8sName(m["namespace"], p+".namespace", "default", dns1123Label)
 	in.Name = d.k8sName(m["name"], p+".name", "staging", dns1123Subdomain)
@@ -218,14 +219,14 @@ func (d *decoder) network(n *yaml.Node, ingressNamespace string) Network {
 	}
 	nw.IngressControllerNamespace = d.k8sName(m["ingressControllerNamespace"], p+".ingressControllerNamespace", "kube-system", dns1123Label)
 	if v := m["restrictEgress"]; v != nil {
-		nw.RestrictEgress, _ = d.boolean(v, p+".restrictEgress")
+		nw.RestrictEgress, _ = d.Bool(v, p+".restrictEgress")
 	}
 	if v := m["egressCIDRs"]; v != nil {
 		nw.EgressCIDRs = d.prefixes(v, p+".egressCIDRs")
 		// Without restrictEgress all egress is allowed: the list would be
 		// silently meaningless.
 		if !nw.RestrictEgress && len(nw.EgressCIDRs) > 0 {
-			d.errorf(resolve(v).Line, p+".egressCIDRs", "only used with restrictEgress: true")
+			d.errorf(yamlnode.Resolve(v).Line, p+".egressCIDRs", "only used with restrictEgress: true")
 		}
 	}
 	return nw
@@ -236,12 +237,12 @@ func (d *decoder) namespaces(n *yaml.Node, path string) []string {
 	items, _ := d.list(n, path)
 	out := []string{}
 	for i, item := range items {
-		s := d.checked(item, index(path, i), dns1123Label)
+		s := d.checked(item, yamlnode.Index(path, i), dns1123Label)
 		if s == "" {
 			continue
 		}
 		if slices.Contains(out, s) {
-			d.errorf(resolve(item).Line, index(path, i), "duplicate namespace %q", s)
+			d.errorf(yamlnode.Resolve(item).Line, yamlnode.Index(path, i), "duplicate namespace %q", s)
 			continue
 		}
 		out = append(out, s)
@@ -254,7 +255,7 @@ func (d *decoder) namespaces(n *yaml.Node, path string) []string {
 func (d *decoder) section(n *yaml.Node, path string, known ...string) (map[string]*yaml.Node, bool) {
 	m, ok := d.mapping(n, path, known...)
 	for k, v := range m {
-		if v := resolve(v); v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" && v.Value == "" {
+		if v := yamlnode.Resolve(v); v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" && v.Value == "" {
 			delete(m, k)
 		}
 	}
@@ -263,12 +264,12 @@ func (d *decoder) section(n *yaml.Node, path string, known ...string) (map[strin
 
 // checked reads a string and checks it with problem; "" when either fails.
 func (d *decoder) checked(n *yaml.Node, path string, problem func(string) string) string {
-	s, ok := d.str(n, path)
+	s, ok := d.Str(n, path)
 	if !ok {
 		return ""
 	}
 	if msg := problem(s); msg != "" {
-		d.errorf(resolve(n).Line, path, "%s", msg)
+		d.errorf(yamlnode.Resolve(n).Line, path, "%s", msg)
 		return ""
 	}
 	return s
@@ -284,13 +285,13 @@ func (d *decoder) k8sName(n *yaml.Node, path, def string, problem func(string) s
 
 // path reads a file path on this machine and makes it absolute.
 func (d *decoder) localPath(n *yaml.Node, path string) string {
-	s, ok := d.str(n, path)
+	s, ok := d.Str(n, path)
 	if !ok {
 		return ""
 	}
 	abs, err := ExpandPath(s, d.dir)
 	if err != nil {
-		d.errorf(resolve(n).Line, path, "%v", err)
+		d.errorf(yamlnode.Resolve(n).Line, path, "%v", err)
 	}
 	return abs
 }

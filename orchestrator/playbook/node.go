@@ -1,15 +1,18 @@
 package playbook
 
 import (
-	"fmt"
 	"slices"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
 // decoder walks the YAML node tree, so that every problem can name its line
 // and field path, and collects problems instead of stopping at the first.
 type decoder struct {
+	yamlnode.Reader // Str, Int, Bool, reporting through errorf
+
 	file  string // as given, for messages
 	dir   string // base of relative paths in the playbook
 	errs  []*Error
@@ -25,50 +28,6 @@ type pair struct{ key, val *yaml.Node }
 // maxMergeDepth bounds nested "<<" merges; a deeper chain is a loop or abuse.
 const maxMergeDepth = 8
 
-// resolve follows aliases to the node they name.
-func resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < maxMergeDepth; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool {
-	return n == nil || n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
-}
-
-// at appends a key to a field path.
-func at(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func index(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
-
-// describe names what a node is, for "must be X, got Y" messages.
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		names := map[string]string{"!!str": "string", "!!int": "integer", "!!float": "number",
-			"!!bool": "boolean", "!!timestamp": "timestamp", "!!binary": "binary"}
-		tag := n.ShortTag()
-		if tag == "!!null" {
-			return "null"
-		}
-		if name, ok := names[tag]; ok {
-			return fmt.Sprintf("%s %q", name, n.Value)
-		}
-		return fmt.Sprintf("%s %q", tag, n.Value)
-	}
-	return "an unsupported node"
-}
-
 // mapping checks that n is a mapping with only the known keys and returns
 // their values by key. A null value counts as absent, so "user:" with
 // nothing after it means the default. A null n is an empty mapping.
@@ -82,19 +41,19 @@ func (d *decoder) mapping(n *yaml.Node, path string, known ...string) (map[strin
 // means something (`checks: ports:` turns the scan on); unknown words the
 // complaint about a key that is not in known.
 func (d *decoder) entries(n *yaml.Node, path string, known []string, unknown func(key string) string) (map[string]*yaml.Node, bool) {
-	n = resolve(n)
-	if isNull(n) {
+	n = yamlnode.Resolve(n)
+	if yamlnode.IsNull(n) {
 		return map[string]*yaml.Node{}, true
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n.Line, path, "must be a mapping, got %s", describe(n))
+		d.errorf(n.Line, path, "must be a mapping, got %s", yamlnode.Describe(n))
 		return nil, false
 	}
 	vals := map[string]*yaml.Node{}
 	for _, p := range d.pairs(n, path) {
 		k := p.key.Value
 		if !slices.Contains(known, k) {
-			d.errorf(p.key.Line, at(path, k), "%s", unknown(k))
+			d.errorf(p.key.Line, yamlnode.At(path, k), "%s", unknown(k))
 			continue
 		}
 		vals[k] = p.val
@@ -104,7 +63,7 @@ func (d *decoder) entries(n *yaml.Node, path string, known []string, unknown fun
 
 func dropNulls(m map[string]*yaml.Node) {
 	for k, v := range m {
-		if isNull(resolve(v)) {
+		if yamlnode.IsNull(yamlnode.Resolve(v)) {
 			delete(m, k)
 		}
 	}

@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
 // MaxSize bounds a playbook file. Playbooks are hand-written; anything
@@ -100,6 +102,7 @@ func parse(name, dir string, data []byte, hostsOptional bool) (*Playbook, error)
 		return nil, perr
 	}
 	d := &decoder{file: name, dir: dir, hostsOptional: hostsOptional}
+	d.Reader = yamlnode.Reader{Errorf: d.errorf}
 	p := d.playbook(root)
 	if err := joinErrors(d.errs); err != nil {
 		return nil, err

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
 // SweepCheck is `checks: sweep:`, the thresholds of `ck8sctl sweep`, the
@@ -52,9 +54,9 @@ func (d *decoder) sweep(n *yaml.Node) SweepCheck {
 		// Reported at a key that was written, certFail if both were: the
 		// other may be a default the reader never saw.
 		if fail != nil {
-			d.errorf(resolve(fail).Line, p+".certFail", "must be less than certWarn (%s), got %s", short(out.CertWarn), short(out.CertFail))
+			d.errorf(yamlnode.Resolve(fail).Line, p+".certFail", "must be less than certWarn (%s), got %s", short(out.CertWarn), short(out.CertFail))
 		} else {
-			d.errorf(resolve(warn).Line, p+".certWarn", "must be more than certFail (%s), got %s", short(out.CertFail), short(out.CertWarn))
+			d.errorf(yamlnode.Resolve(warn).Line, p+".certWarn", "must be more than certFail (%s), got %s", short(out.CertFail), short(out.CertWarn))
 		}
 	}
 	if v := m["hostTimeout"]; v != nil {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
 var (
@@ -20,7 +22,7 @@ var (
 // and keeps going after a problem, so that one run reports everything.
 func (d *decoder) config(root *yaml.Node) *Config {
 	c := &Config{Listen: DefaultListen, Grace: DefaultGrace, Retention: DefaultRetention}
-	root = resolve(root)
+	root = yamlnode.Resolve(root)
 	if root.Kind != yaml.MappingNode {
 		d.errorf(root.Line, "", "the configuration must be a mapping with at least playbooks, got %s", describe(root))
 		return c
@@ -46,13 +48,13 @@ func (d *decoder) config(root *yaml.Node) *Config {
 // listen reads host:port. The port is a number (0 picks a free one, for
 // tests); the host an IP address, a name, or empty for every address.
 func (d *decoder) listen(n *yaml.Node) string {
-	s, ok := d.str(n, "listen")
+	s, ok := d.Str(n, "listen")
 	if !ok {
 		return DefaultListen
 	}
 	host, port, err := net.SplitHostPort(s)
 	if _, perr := strconv.ParseUint(port, 10, 16); err != nil || perr != nil || !validHost(host) {
-		d.errorf(resolve(n).Line, "listen", "must be host:port such as 127.0.0.1:9480 or [::1]:9480, got %q", s)
+		d.errorf(yamlnode.Resolve(n).Line, "listen", "must be host:port such as 127.0.0.1:9480 or [::1]:9480, got %q", s)
 		return DefaultListen
 	}
 	return s
@@ -73,7 +75,7 @@ func (d *decoder) tls(n *yaml.Node) *TLS {
 		return nil
 	}
 	if m["cert"] == nil || m["key"] == nil {
-		d.errorf(resolve(n).Line, "tls", "cert and key must be set together")
+		d.errorf(yamlnode.Resolve(n).Line, "tls", "cert and key must be set together")
 		return nil
 	}
 	cert, okC := d.existing(m["cert"], "tls.cert")
@@ -82,7 +84,7 @@ func (d *decoder) tls(n *yaml.Node) *TLS {
 		return nil
 	}
 	if _, err := tls.LoadX509KeyPair(cert, key); err != nil {
-		d.errorf(resolve(n).Line, "tls", "cert and key are not a valid key pair: %v", err)
+		d.errorf(yamlnode.Resolve(n).Line, "tls", "cert and key are not a valid key pair: %v", err)
 		return nil
 	}
 	return &TLS{Cert: cert, Key: key}
@@ -92,14 +94,14 @@ func (d *decoder) ssh(n *yaml.Node) SSH {
 	s := SSH{ConnectTimeout: DefaultConnectTimeout, LockWait: DefaultLockWait, Forks: DefaultForks}
 	m, _ := d.section(n, "ssh", sshKeys...)
 	if v := m["config"]; v != nil {
-		if str, ok := d.str(v, "ssh.config"); ok && str == "none" {
+		if str, ok := d.Str(v, "ssh.config"); ok && str == "none" {
 			s.ConfigFile = "none"
 		} else if ok {
 			s.ConfigFile, _ = d.existing(v, "ssh.config")
 		}
 	}
 	if v := m["acceptNewHostKeys"]; v != nil {
-		s.AcceptNewHostKeys, _ = d.boolean(v, "ssh.acceptNewHostKeys")
+		s.AcceptNewHostKeys, _ = d.Bool(v, "ssh.acceptNewHostKeys")
 	}
 	s.ConnectTimeout = d.positive(m["connectTimeout"], "ssh.connectTimeout", s.ConnectTimeout)
 	s.LockWait = d.duration(m["lockWait"], "ssh.lockWait", s.LockWait)

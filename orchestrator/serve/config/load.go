@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
 )
 
@@ -41,6 +42,7 @@ func Load(path string) (*Config, error) {
 		return nil, perr
 	}
 	d := &decoder{file: path, dir: filepath.Dir(abs)}
+	d.Reader = yamlnode.Reader{Errorf: d.errorf, Describe: describe}
 	c := d.config(root)
 	if err := d.join(); err != nil {
 		return nil, err

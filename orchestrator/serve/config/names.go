@@ -6,6 +6,8 @@ import (
 	"regexp"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
 var (
@@ -26,19 +28,19 @@ type names map[string]int // name → line of first use
 func (d *decoder) name(m map[string]*yaml.Node, item *yaml.Node, path, kind string, seen names) string {
 	n := m["name"]
 	if n == nil {
-		d.errorf(resolve(item).Line, at(path, "name"), "required")
+		d.errorf(yamlnode.Resolve(item).Line, yamlnode.At(path, "name"), "required")
 		return ""
 	}
-	s, ok := d.str(n, at(path, "name"))
-	line := resolve(n).Line
+	s, ok := d.Str(n, yamlnode.At(path, "name"))
+	line := yamlnode.Resolve(n).Line
 	switch {
 	case !ok:
 		return ""
 	case !nameRE.MatchString(s):
-		d.errorf(line, at(path, "name"), nameFmt, s)
+		d.errorf(line, yamlnode.At(path, "name"), nameFmt, s)
 		return ""
 	case seen[s] > 0:
-		d.errorf(line, at(path, "name"), "duplicate %s name %q (first at line %d)", kind, s, seen[s])
+		d.errorf(line, yamlnode.At(path, "name"), "duplicate %s name %q (first at line %d)", kind, s, seen[s])
 		return ""
 	}
 	seen[s] = line
@@ -53,7 +55,7 @@ func (d *decoder) existing(n *yaml.Node, path string) (string, bool) {
 		return "", false
 	}
 	if msg := fileProblem(p); msg != "" {
-		d.errorf(resolve(n).Line, path, "%s", msg)
+		d.errorf(yamlnode.Resolve(n).Line, path, "%s", msg)
 		return "", false
 	}
 	return p, true

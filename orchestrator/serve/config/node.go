@@ -7,12 +7,15 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
 )
 
 // decoder walks the YAML node tree, so that every problem names its line
 // and field path, and collects problems instead of stopping at the first.
 type decoder struct {
+	yamlnode.Reader // Str, Int, Bool, reporting through errorf
+
 	file string // the configuration file as given, for messages
 	dir  string // absolute; base of relative paths
 	errs []*playbook.Error
@@ -24,33 +27,9 @@ type decoder struct {
 // pair is one key and its value in a mapping.
 type pair struct{ key, val *yaml.Node }
 
-// maxAlias bounds a chain of aliases; a longer one is abuse.
-const maxAlias = 8
-
-func resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < maxAlias; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool {
-	return n == nil || n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
-}
-
 func (d *decoder) errorf(line int, path, format string, args ...any) {
 	d.errs = append(d.errs, &playbook.Error{File: d.file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
-
-// at appends a key to a field path.
-func at(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func index(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
 
 // kind names what a node is without its value: what a secret's field may
 // say about the node in its place.
@@ -60,7 +39,7 @@ func kind(n *yaml.Node) string {
 		return "a mapping"
 	case n.Kind == yaml.SequenceNode:
 		return "a list"
-	case isNull(n):
+	case yamlnode.IsNull(n):
 		return "null"
 	case n.Kind == yaml.ScalarNode:
 		return "a scalar"
@@ -68,18 +47,13 @@ func kind(n *yaml.Node) string {
 	return "an unsupported node"
 }
 
-// describe is kind with the value, for "must be X, got Y" messages.
+// describe is kind with the value, for "must be X, got Y" messages. An
+// empty node is "null" here, as kind says.
 func describe(n *yaml.Node) string {
-	if n.Kind != yaml.ScalarNode || isNull(n) {
+	if n.Kind == 0 {
 		return kind(n)
 	}
-	names := map[string]string{"!!str": "string", "!!int": "integer", "!!float": "number",
-		"!!bool": "boolean", "!!timestamp": "timestamp", "!!binary": "binary"}
-	name, ok := names[n.ShortTag()]
-	if !ok {
-		name = n.ShortTag()
-	}
-	return fmt.Sprintf("%s %q", name, n.Value)
+	return yamlnode.Describe(n)
 }
 
 // unknownKey words the complaint about a key not in known, as the
@@ -108,8 +82,8 @@ func (d *decoder) sectionWith(n *yaml.Node, path string, known []string, unknown
 		k := p.key.Value
 		switch {
 		case !slices.Contains(known, k):
-			d.errorf(p.key.Line, at(path, k), "%s", unknown(k))
-		case !isNull(resolve(p.val)):
+			d.errorf(p.key.Line, yamlnode.At(path, k), "%s", unknown(k))
+		case !yamlnode.IsNull(yamlnode.Resolve(p.val)):
 			vals[k] = p.val
 		}
 	}
@@ -120,8 +94,8 @@ func (d *decoder) sectionWith(n *yaml.Node, path string, known []string, unknown
 // an error (yaml.v3 keeps both and one would silently win); merge keys are
 // refused rather than half supported.
 func (d *decoder) pairs(n *yaml.Node, path string) ([]pair, bool) {
-	n = resolve(n)
-	if isNull(n) {
+	n = yamlnode.Resolve(n)
+	if yamlnode.IsNull(n) {
 		return nil, true
 	}
 	if n.Kind != yaml.MappingNode {
@@ -131,14 +105,14 @@ func (d *decoder) pairs(n *yaml.Node, path string) ([]pair, bool) {
 	var out []pair
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := resolve(n.Content[i])
+		k := yamlnode.Resolve(n.Content[i])
 		switch {
 		case k == nil || k.Kind != yaml.ScalarNode:
 			d.errorf(n.Content[i].Line, path, "keys must be strings")
 		case k.ShortTag() == "!!merge":
-			d.errorf(k.Line, at(path, "<<"), "merge keys are not supported here")
+			d.errorf(k.Line, yamlnode.At(path, "<<"), "merge keys are not supported here")
 		case seen[k.Value] > 0:
-			d.errorf(k.Line, at(path, k.Value), "duplicate key (first at line %d)", seen[k.Value])
+			d.errorf(k.Line, yamlnode.At(path, k.Value), "duplicate key (first at line %d)", seen[k.Value])
 		default:
 			seen[k.Value] = k.Line
 			out = append(out, pair{k, n.Content[i+1]})

@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 	"github.com/ck8s/ck8sctl/orchestrator/action"
 	"github.com/ck8s/ck8sctl/orchestrator/inventory"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
@@ -25,10 +26,10 @@ func (d *decoder) playbooks(n *yaml.Node, rootLine int) ([]string, map[string]*p
 	}
 	ps, ok := d.pairs(n, "playbooks")
 	if ok && len(ps) == 0 {
-		d.errorf(resolve(n).Line, "playbooks", "required: at least one, as name: path")
+		d.errorf(yamlnode.Resolve(n).Line, "playbooks", "required: at least one, as name: path")
 	}
 	for _, p := range ps {
-		name, path := p.key.Value, at("playbooks", p.key.Value)
+		name, path := p.key.Value, yamlnode.At("playbooks", p.key.Value)
 		if !nameRE.MatchString(name) {
 			d.errorf(p.key.Line, path, "name "+nameFmt, name)
 			continue
@@ -51,7 +52,7 @@ func (d *decoder) loadPlaybook(file string, n *yaml.Node, path string) *playbook
 	}
 	var pe *playbook.Error
 	if errors.As(err, &pe) && pe.Line == 0 && pe.Err != nil {
-		d.errorf(resolve(n).Line, path, "cannot read playbook %s: %s", file, pathErr(pe.Err))
+		d.errorf(yamlnode.Resolve(n).Line, path, "cannot read playbook %s: %s", file, pathErr(pe.Err))
 		return nil
 	}
 	d.pbErrs = append(d.pbErrs, unjoin(err)...)
@@ -76,18 +77,18 @@ type target struct {
 // target reads playbook, action and limit of the item at path.
 func (d *decoder) target(m map[string]*yaml.Node, item *yaml.Node, path string, c *Config) target {
 	var t target
-	pb, known := d.playbookRef(m["playbook"], item, at(path, "playbook"), c)
+	pb, known := d.playbookRef(m["playbook"], item, yamlnode.At(path, "playbook"), c)
 	t.Playbook = pb
 	if v := m["action"]; v == nil {
-		d.errorf(resolve(item).Line, at(path, "action"), "required")
-	} else if s, ok := d.str(v, at(path, "action")); ok {
-		t.Action = d.action(s, resolve(v).Line, at(path, "action"))
+		d.errorf(yamlnode.Resolve(item).Line, yamlnode.At(path, "action"), "required")
+	} else if s, ok := d.Str(v, yamlnode.At(path, "action")); ok {
+		t.Action = d.action(s, yamlnode.Resolve(v).Line, yamlnode.At(path, "action"))
 	}
 	if v := m["limit"]; v != nil {
-		if s, ok := d.str(v, at(path, "limit")); ok && s != "" {
+		if s, ok := d.Str(v, yamlnode.At(path, "limit")); ok && s != "" {
 			t.Limit = s
 			if p := c.Playbooks[pb]; known && p != nil {
-				d.checkLimit(s, p, resolve(v).Line, at(path, "limit"))
+				d.checkLimit(s, p, yamlnode.Resolve(v).Line, yamlnode.At(path, "limit"))
 			}
 		}
 	}
@@ -97,15 +98,15 @@ func (d *decoder) target(m map[string]*yaml.Node, item *yaml.Node, path string, 
 // playbookRef reads a playbook name, which must be one of playbooks:.
 func (d *decoder) playbookRef(n, item *yaml.Node, path string, c *Config) (string, bool) {
 	if n == nil {
-		d.errorf(resolve(item).Line, path, "required")
+		d.errorf(yamlnode.Resolve(item).Line, path, "required")
 		return "", false
 	}
-	s, ok := d.str(n, path)
+	s, ok := d.Str(n, path)
 	if !ok {
 		return "", false
 	}
 	if _, ok := c.Playbooks[s]; !ok {
-		d.errorf(resolve(n).Line, path, "unknown playbook %q%s", s, oneOf(s, c.PlaybookNames))
+		d.errorf(yamlnode.Resolve(n).Line, path, "unknown playbook %q%s", s, oneOf(s, c.PlaybookNames))
 		return s, false
 	}
 	return s, true

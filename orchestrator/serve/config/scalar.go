@@ -5,54 +5,25 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
 )
 
 // Scalar readers report a wrong type with the field path and line, and
-// return ok=false so the caller keeps its default and moves on.
-
-// str reads any scalar as text: `name: 2024` is a name, not a number.
-func (d *decoder) str(n *yaml.Node, path string) (string, bool) {
-	n = resolve(n)
-	if n.Kind != yaml.ScalarNode || isNull(n) {
-		d.errorf(n.Line, path, "must be a string, got %s", describe(n))
-		return "", false
-	}
-	return n.Value, true
-}
-
-// integer accepts YAML integers only: "20" in quotes is a string.
-func (d *decoder) integer(n *yaml.Node, path string) (int, bool) {
-	n = resolve(n)
-	var v int
-	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&v) != nil {
-		d.errorf(n.Line, path, "must be an integer, got %s", describe(n))
-		return 0, false
-	}
-	return v, true
-}
+// return ok=false so the caller keeps its default and moves on. Str, Int and
+// Bool are the shared ones of yamlnode.Reader; these are the service's own.
 
 // atLeast reads an integer of at least lo, keeping def when it is not.
 func (d *decoder) atLeast(n *yaml.Node, path string, lo, def int) int {
-	v, ok := d.integer(n, path)
+	v, ok := d.Int(n, path)
 	if !ok {
 		return def
 	}
 	if v < lo {
-		d.errorf(resolve(n).Line, path, "must be at least %d, got %d", lo, v)
+		d.errorf(yamlnode.Resolve(n).Line, path, "must be at least %d, got %d", lo, v)
 		return def
 	}
 	return v
-}
-
-func (d *decoder) boolean(n *yaml.Node, path string) (bool, bool) {
-	n = resolve(n)
-	var v bool
-	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&v) != nil {
-		d.errorf(n.Line, path, "must be true or false, got %s", describe(n))
-		return false, false
-	}
-	return v, true
 }
 
 // duration reads a Go duration ("90s", "2m", "720h"), not negative; 0
@@ -61,18 +32,18 @@ func (d *decoder) duration(n *yaml.Node, path string, def time.Duration) time.Du
 	if n == nil {
 		return def
 	}
-	if r := resolve(n); r.Kind != yaml.ScalarNode {
+	if r := yamlnode.Resolve(n); r.Kind != yaml.ScalarNode {
 		d.errorf(r.Line, path, "must be a duration such as 90s, 2m or 720h, got %s", describe(r))
 		return def
 	}
-	s := resolve(n).Value
+	s := yamlnode.Resolve(n).Value
 	v, err := time.ParseDuration(s)
 	switch {
 	case err != nil:
-		d.errorf(resolve(n).Line, path, "must be a duration such as 90s, 2m or 720h, got %q", s)
+		d.errorf(yamlnode.Resolve(n).Line, path, "must be a duration such as 90s, 2m or 720h, got %q", s)
 		return def
 	case v < 0:
-		d.errorf(resolve(n).Line, path, "must not be negative, got %s", s)
+		d.errorf(yamlnode.Resolve(n).Line, path, "must not be negative, got %s", s)
 		return def
 	}
 	return v
@@ -85,7 +56,7 @@ func (d *decoder) positive(n *yaml.Node, path string, def time.Duration) time.Du
 	case v < 0:
 		return def
 	case v == 0:
-		d.errorf(resolve(n).Line, path, "must be longer than 0s")
+		d.errorf(yamlnode.Resolve(n).Line, path, "must be longer than 0s")
 		return def
 	}
 	return v
@@ -93,8 +64,8 @@ func (d *decoder) positive(n *yaml.Node, path string, def time.Duration) time.Du
 
 // list returns the items of a sequence; null is an empty one.
 func (d *decoder) list(n *yaml.Node, path string) []*yaml.Node {
-	n = resolve(n)
-	if isNull(n) {
+	n = yamlnode.Resolve(n)
+	if yamlnode.IsNull(n) {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
@@ -107,17 +78,17 @@ func (d *decoder) list(n *yaml.Node, path string) []*yaml.Node {
 // filePath reads a path, "~/" and relative ones made absolute (relative to
 // the configuration file's directory).
 func (d *decoder) filePath(n *yaml.Node, path string) (string, bool) {
-	s, ok := d.str(n, path)
+	s, ok := d.Str(n, path)
 	if !ok {
 		return "", false
 	}
 	if s == "" {
-		d.errorf(resolve(n).Line, path, "must not be empty")
+		d.errorf(yamlnode.Resolve(n).Line, path, "must not be empty")
 		return "", false
 	}
 	p, err := playbook.ExpandPath(s, d.dir)
 	if err != nil {
-		d.errorf(resolve(n).Line, path, "%v", err)
+		d.errorf(yamlnode.Resolve(n).Line, path, "%v", err)
 		return "", false
 	}
 	return p, true

@@ -6,6 +6,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 	"github.com/ck8s/ck8sctl/orchestrator/action"
 )
 
@@ -41,7 +42,7 @@ func (d *decoder) schedules(n *yaml.Node, c *Config) []Schedule {
 	var out []Schedule
 	seen := names{}
 	for i, item := range d.list(n, "schedules") {
-		if s, ok := d.schedule(item, index("schedules", i), c, seen); ok {
+		if s, ok := d.schedule(item, yamlnode.Index("schedules", i), c, seen); ok {
 			out = append(out, s)
 		}
 	}
@@ -58,16 +59,16 @@ func (d *decoder) schedule(item *yaml.Node, path string, c *Config, seen names) 
 	t := d.target(m, item, path, c)
 	s.Playbook, s.Action, s.Limit = t.Playbook, t.Action, t.Limit
 	if v := m["cron"]; v == nil {
-		d.errorf(resolve(item).Line, at(path, "cron"), "required")
-	} else if spec, ok := d.str(v, at(path, "cron")); ok {
+		d.errorf(yamlnode.Resolve(item).Line, yamlnode.At(path, "cron"), "required")
+	} else if spec, ok := d.Str(v, yamlnode.At(path, "cron")); ok {
 		s.Cron = spec
 		sched, err := ParseCron(spec)
 		if err != nil {
-			d.errorf(resolve(v).Line, at(path, "cron"), "%v", err)
+			d.errorf(yamlnode.Resolve(v).Line, yamlnode.At(path, "cron"), "%v", err)
 		}
 		s.Schedule = sched
 	}
-	s.Splay = d.duration(m["splay"], at(path, "splay"), 0)
-	s.Timeout = d.positive(m["timeout"], at(path, "timeout"), 0)
+	s.Splay = d.duration(m["splay"], yamlnode.At(path, "splay"), 0)
+	s.Timeout = d.positive(m["timeout"], yamlnode.At(path, "timeout"), 0)
 	return s, len(d.errs) == before
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
 // maxSecret bounds a secret file: a token or HMAC key is short, and a
@@ -35,11 +37,11 @@ func secretUnknown(known []string) func(string) string {
 // mappingOnly reports a node that is not a mapping by its kind alone: in
 // a secret's place, its value may be the secret itself.
 func (d *decoder) mappingOnly(n *yaml.Node, path, want string) bool {
-	n = resolve(n)
+	n = yamlnode.Resolve(n)
 	switch {
 	case n.Kind == yaml.MappingNode:
 		return true
-	case n.Kind == yaml.ScalarNode && !isNull(n):
+	case n.Kind == yaml.ScalarNode && !yamlnode.IsNull(n):
 		d.errorf(n.Line, path, "must be %s; %s", want, inlineMsg)
 	default:
 		d.errorf(n.Line, path, "must be %s, got %s", want, kind(n))
@@ -55,9 +57,9 @@ func (d *decoder) secret(m map[string]*yaml.Node, line int, path string) (Secret
 	case file != nil && env != nil:
 		d.errorf(line, path, "set file or env, not both")
 	case file != nil:
-		return d.fromFile(file, at(path, "file"))
+		return d.fromFile(file, yamlnode.At(path, "file"))
 	case env != nil:
-		return d.fromEnv(env, at(path, "env"))
+		return d.fromEnv(env, yamlnode.At(path, "env"))
 	default:
 		d.errorf(line, path, "required: file: PATH or env: VAR")
 	}
@@ -73,7 +75,7 @@ func (d *decoder) fromFile(n *yaml.Node, path string) (Secret, bool) {
 	}
 	b, msg := readSecret(p)
 	if msg != "" {
-		d.errorf(resolve(n).Line, path, "%s", msg)
+		d.errorf(yamlnode.Resolve(n).Line, path, "%s", msg)
 		return Secret{}, false
 	}
 	return Secret{b: b}, true
@@ -108,11 +110,11 @@ func readSecret(p string) ([]byte, string) {
 
 // fromEnv reads a secret from an environment variable of the daemon.
 func (d *decoder) fromEnv(n *yaml.Node, path string) (Secret, bool) {
-	name, ok := d.str(n, path)
+	name, ok := d.Str(n, path)
 	if !ok {
 		return Secret{}, false
 	}
-	line := resolve(n).Line
+	line := yamlnode.Resolve(n).Line
 	v, set := os.LookupEnv(name)
 	switch {
 	case !envRE.MatchString(name):

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
 var units = []struct {
@@ -16,17 +18,17 @@ var units = []struct {
 // suffix ("512KiB", "1MiB"), in [1, MaxMaxBody]. Decimal units (KB, MB)
 // are refused rather than guessed at.
 func (d *decoder) size(n *yaml.Node, path string, def int64) int64 {
-	s, ok := d.str(n, path)
+	s, ok := d.Str(n, path)
 	if !ok {
 		return def
 	}
 	v, ok := parseSize(s)
 	switch {
 	case !ok:
-		d.errorf(resolve(n).Line, path, "must be a size in bytes, or with a KiB or MiB suffix such as 1MiB, got %q", s)
+		d.errorf(yamlnode.Resolve(n).Line, path, "must be a size in bytes, or with a KiB or MiB suffix such as 1MiB, got %q", s)
 		return def
 	case v < 1 || v > MaxMaxBody:
-		d.errorf(resolve(n).Line, path, "must be between 1 and 64MiB, got %q", s)
+		d.errorf(yamlnode.Resolve(n).Line, path, "must be between 1 and 64MiB, got %q", s)
 		return def
 	}
 	return v

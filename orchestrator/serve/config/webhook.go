@@ -5,6 +5,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ck8s/ck8sctl/internal/yamlnode"
 	"github.com/ck8s/ck8sctl/orchestrator/action"
 )
 
@@ -38,7 +39,7 @@ func (d *decoder) webhooks(n *yaml.Node, c *Config) []Webhook {
 	var out []Webhook
 	seen := names{}
 	for i, item := range d.list(n, "webhooks") {
-		if w, ok := d.webhook(item, index("webhooks", i), c, seen); ok {
+		if w, ok := d.webhook(item, yamlnode.Index("webhooks", i), c, seen); ok {
 			out = append(out, w)
 		}
 	}
@@ -55,33 +56,33 @@ func (d *decoder) webhook(item *yaml.Node, path string, c *Config, seen names) (
 		MaxBody: DefaultMaxBody, PerMinute: DefaultPerMinute, Burst: DefaultBurst}
 	t := d.target(m, item, path, c)
 	w.Playbook, w.Action, w.Limit = t.Playbook, t.Action, t.Limit
-	w.Scheme = d.scheme(m["scheme"], item, at(path, "scheme"))
-	w.Secret = d.webhookSecret(m["secret"], item, at(path, "secret"))
+	w.Scheme = d.scheme(m["scheme"], item, yamlnode.At(path, "scheme"))
+	w.Secret = d.webhookSecret(m["secret"], item, yamlnode.At(path, "secret"))
 	if v := m["window"]; v != nil && w.Scheme == SchemeGitHub {
-		d.errorf(resolve(v).Line, at(path, "window"), "applies to scheme generic only: GitHub signs no timestamp")
+		d.errorf(yamlnode.Resolve(v).Line, yamlnode.At(path, "window"), "applies to scheme generic only: GitHub signs no timestamp")
 	}
-	w.Window = d.positive(m["window"], at(path, "window"), w.Window)
+	w.Window = d.positive(m["window"], yamlnode.At(path, "window"), w.Window)
 	if v := m["maxBody"]; v != nil {
-		w.MaxBody = d.size(v, at(path, "maxBody"), w.MaxBody)
+		w.MaxBody = d.size(v, yamlnode.At(path, "maxBody"), w.MaxBody)
 	}
-	rm, _ := d.section(m["rate"], at(path, "rate"), rateKeys...)
+	rm, _ := d.section(m["rate"], yamlnode.At(path, "rate"), rateKeys...)
 	if v := rm["perMinute"]; v != nil {
-		w.PerMinute = d.atLeast(v, at(path, "rate.perMinute"), 1, w.PerMinute)
+		w.PerMinute = d.atLeast(v, yamlnode.At(path, "rate.perMinute"), 1, w.PerMinute)
 	}
 	if v := rm["burst"]; v != nil {
-		w.Burst = d.atLeast(v, at(path, "rate.burst"), 1, w.Burst)
+		w.Burst = d.atLeast(v, yamlnode.At(path, "rate.burst"), 1, w.Burst)
 	}
 	return w, len(d.errs) == before
 }
 
 func (d *decoder) scheme(n, item *yaml.Node, path string) string {
 	if n == nil {
-		d.errorf(resolve(item).Line, path, "required: %s or %s", SchemeGitHub, SchemeGeneric)
+		d.errorf(yamlnode.Resolve(item).Line, path, "required: %s or %s", SchemeGitHub, SchemeGeneric)
 		return ""
 	}
-	s, ok := d.str(n, path)
+	s, ok := d.Str(n, path)
 	if ok && s != SchemeGitHub && s != SchemeGeneric {
-		d.errorf(resolve(n).Line, path, "unknown scheme %q%s", s, oneOf(s, schemes))
+		d.errorf(yamlnode.Resolve(n).Line, path, "unknown scheme %q%s", s, oneOf(s, schemes))
 		return ""
 	}
 	return s
@@ -91,13 +92,13 @@ func (d *decoder) scheme(n, item *yaml.Node, path string) string {
 func (d *decoder) webhookSecret(n, item *yaml.Node, path string) Secret {
 	const want = "a mapping {file: PATH} or {env: VAR}"
 	if n == nil {
-		d.errorf(resolve(item).Line, path, "required: %s", want)
+		d.errorf(yamlnode.Resolve(item).Line, path, "required: %s", want)
 		return Secret{}
 	}
 	if !d.mappingOnly(n, path, want) {
 		return Secret{}
 	}
 	m, _ := d.sectionWith(n, path, secretKeys, secretUnknown(secretKeys))
-	s, _ := d.secret(m, resolve(n).Line, path)
+	s, _ := d.secret(m, yamlnode.Resolve(n).Line, path)
 	return s
 }
