@@ -148,19 +148,9 @@ func selectHosts(c *ucli.Context) (*playbook.Playbook, []playbook.Host, error) {
 	}
 	// urfave splits a flag's value on commas, which Ansible's patterns
 	// also read as a union: join the parts back with ":".
-	pattern, err := inventory.ParsePattern(strings.Join(limit, ":"))
+	hosts, err := inventory.Limit(pb.Hosts, universe, strings.Join(limit, ":"))
 	if err != nil {
 		return nil, nil, badInputf("flag --limit: %v", err)
-	}
-	names, err := pattern.Select(universe)
-	if err != nil {
-		return nil, nil, badInputf("flag --limit: %v", err)
-	}
-	var hosts []playbook.Host
-	for _, h := range pb.Hosts {
-		if slices.Contains(names, h.Name) {
-			hosts = append(hosts, h)
-		}
 	}
 	return pb, hosts, nil
 }

@@ -71,3 +71,24 @@ func PlaybookUniverse(hosts []playbook.Host) Universe {
 	u.Members = func(g string) []string { return members[g] }
 	return u
 }
+
+// Limit narrows hosts to those a --limit pattern selects over universe
+// (the playbook's, or an inventory's), in the hosts' order. The CLI's
+// --limit and serve's limit: both go through here.
+func Limit(hosts []playbook.Host, universe Universe, pattern string) ([]playbook.Host, error) {
+	p, err := ParsePattern(pattern)
+	if err != nil {
+		return nil, err
+	}
+	names, err := p.Select(universe)
+	if err != nil {
+		return nil, err
+	}
+	var out []playbook.Host
+	for _, h := range hosts {
+		if slices.Contains(names, h.Name) {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}

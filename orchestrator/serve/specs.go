@@ -18,7 +18,7 @@ func specs(c *config.Config) []schedule.Spec {
 	out := make([]schedule.Spec, 0, len(c.Schedules))
 	for _, sc := range c.Schedules {
 		out = append(out, schedule.Spec{Name: sc.Name, Playbook: sc.Playbook, Action: sc.Action,
-			Limit: sc.Limit, Cron: sc.Schedule, Splay: sc.Splay})
+			Limit: sc.Limit, Cron: sc.Schedule, Period: sc.Period, Splay: sc.Splay})
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -66,7 +67,7 @@ func (e *Env) mayRetry(ctx context.Context, a RunArgs, attempt int) error {
 		return nil
 	case store.StatusRunning, store.StatusInterrupted:
 		if prev.Status == store.StatusRunning {
-			_ = e.Store.FinishRun(ctx, prev.ID, store.StatusInterrupted, 0, prev.Started)
+			_ = e.Store.FinishRun(ctx, prev.ID, store.StatusInterrupted, 0, time.Now().UTC())
 		}
 		return errMayHaveChanged
 	}

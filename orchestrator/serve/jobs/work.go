@@ -121,19 +121,9 @@ func (e *Env) selectHosts(a RunArgs) (*playbook.Playbook, []playbook.Host, error
 	if a.Limit == "" {
 		return pb, pb.Hosts, nil
 	}
-	pattern, err := inventory.ParsePattern(a.Limit)
+	hosts, err := inventory.Limit(pb.Hosts, inventory.PlaybookUniverse(pb.Hosts), a.Limit)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: limit: %v", action.ErrInput, err)
-	}
-	names, err := pattern.Select(inventory.PlaybookUniverse(pb.Hosts))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: limit: %v", action.ErrInput, err)
-	}
-	var hosts []playbook.Host
-	for _, h := range pb.Hosts {
-		if slices.Contains(names, h.Name) {
-			hosts = append(hosts, h)
-		}
 	}
 	if len(hosts) == 0 {
 		return nil, nil, fmt.Errorf("%w: limit %q matches no host of playbook %q", action.ErrInput, a.Limit, a.Playbook)

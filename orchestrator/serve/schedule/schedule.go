@@ -36,6 +36,9 @@ type Spec struct {
 	Action   action.Name
 	Limit    string
 	Cron     Cron
+	// Period is the gap between the two fires after a time
+	// (config.Schedule.Period): the uniqueness window of one fire.
+	Period func(time.Time) time.Duration
 	// Splay delays each run by a random 0..Splay, so that many daemons
 	// (or many schedules) do not hit a fleet at the same second.
 	Splay time.Duration
@@ -49,20 +52,13 @@ type Observer interface {
 	ScheduleFired(schedule string, missed int)
 }
 
-// Period is the gap between the two fires after at: the uniqueness
-// window of one fire.
-func Period(c Cron, at time.Time) time.Duration {
-	n := c.Next(at)
-	return c.Next(n).Sub(n)
-}
-
 func (s Spec) args(missed int) jobs.RunArgs {
 	return jobs.RunArgs{RunID: action.NewRunID(), Action: s.Action, Playbook: s.Playbook, Limit: s.Limit,
 		Trigger: Trigger(s.Name), Missed: missed}
 }
 
 func (s Spec) opts(now time.Time) *river.InsertOpts {
-	o := &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: Period(s.Cron, now)}}
+	o := &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: s.Period(now)}}
 	if s.Splay > 0 {
 		o.ScheduledAt = now.Add(rand.N(s.Splay))
 	}

@@ -27,10 +27,11 @@ func mustCron(t *testing.T, spec string) Cron {
 func TestCatchUp(t *testing.T) {
 	now := time.Date(2026, 12, 2, 10, 30, 0, 0, time.UTC)
 	hourly := mustCron(t, "@hourly")
+	hour := func(time.Time) time.Duration { return time.Hour }
 	specs := []Spec{
-		{Name: "down-3h", Playbook: "staging", Action: "sweep", Cron: hourly, Splay: time.Minute},
-		{Name: "fresh", Playbook: "staging", Action: "sweep", Cron: hourly},
-		{Name: "never", Playbook: "staging", Action: "sweep", Cron: hourly},
+		{Name: "down-3h", Playbook: "staging", Action: "sweep", Cron: hourly, Period: hour, Splay: time.Minute},
+		{Name: "fresh", Playbook: "staging", Action: "sweep", Cron: hourly, Period: hour},
+		{Name: "never", Playbook: "staging", Action: "sweep", Cron: hourly, Period: hour},
 	}
 	last := map[string]time.Time{
 		Trigger("down-3h"): now.Add(-3*time.Hour - 10*time.Minute), // 07:20: missed 08, 09, 10
