@@ -39,11 +39,17 @@ func (s Schedule) Period(at time.Time) time.Duration {
 }
 
 func (d *decoder) schedules(n *yaml.Node, c *Config) []Schedule {
-	var out []Schedule
+	return items(d, n, "schedules", c, d.schedule)
+}
+
+// items decodes each entry of the list at key with one, keeping those
+// that decoded; seen catches duplicate names across the list.
+func items[T any](d *decoder, n *yaml.Node, key string, c *Config, one func(*yaml.Node, string, *Config, names) (T, bool)) []T {
+	var out []T
 	seen := names{}
-	for i, item := range d.list(n, "schedules") {
-		if s, ok := d.schedule(item, yamlnode.Index("schedules", i), c, seen); ok {
-			out = append(out, s)
+	for i, item := range d.list(n, key) {
+		if v, ok := one(item, yamlnode.Index(key, i), c, seen); ok {
+			out = append(out, v)
 		}
 	}
 	return out

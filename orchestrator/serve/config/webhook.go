@@ -36,14 +36,7 @@ type Webhook struct {
 }
 
 func (d *decoder) webhooks(n *yaml.Node, c *Config) []Webhook {
-	var out []Webhook
-	seen := names{}
-	for i, item := range d.list(n, "webhooks") {
-		if w, ok := d.webhook(item, yamlnode.Index("webhooks", i), c, seen); ok {
-			out = append(out, w)
-		}
-	}
-	return out
+	return items(d, n, "webhooks", c, d.webhook)
 }
 
 func (d *decoder) webhook(item *yaml.Node, path string, c *Config, seen names) (Webhook, bool) {
