@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/ck8s/ck8sctl/orchestrator/action"
 	"github.com/ck8s/ck8sctl/orchestrator/store"
@@ -13,40 +16,162 @@ import (
 // Queue enqueues runs: the run's row, its job and (for a webhook) the
 // delivery record commit together or not at all, so an accepted request
 // always has its job, and a replayed delivery never gets a second one.
+//
+// Requests that arrive while a transaction commits are committed together
+// in the next one (group commit): SQLite has one writer, and a
+// transaction's fixed cost (BEGIN IMMEDIATE, River's insert statement,
+// the WAL commit) then is paid once per burst, not once per delivery.
+// Every caller still returns only after its own rows have committed.
 type Queue struct {
 	Client *Client
 	Store  *store.SQLite
+
+	mu      sync.Mutex
+	pending []*request
+	busy    bool // a committer goroutine is draining pending
 }
 
 // Delivery identifies a webhook delivery.
 type Delivery struct{ Hook, ID string }
 
+// request is one Enqueue call waiting for its batch.
+type request struct {
+	ctx  context.Context
+	args RunArgs
+	d    *Delivery
+	at   time.Time
+
+	id   string
+	dup  bool
+	err  error
+	done chan struct{}
+}
+
+// maxBatch bounds a transaction: a burst larger than this commits in
+// several, so no single transaction holds the writer for long.
+const maxBatch = 256
+
+// batchTimeout bounds one batch's transaction. It is not a caller's
+// deadline: a batch serves many callers, and a caller whose deadline
+// passes while its batch commits still gets the committed answer.
+const batchTimeout = 5 * time.Second
+
 // Enqueue queues a (whose RunID it fills if empty) and returns the run ID.
 // With a delivery seen before, nothing is queued and dup is true: the ID
-// is then the first run's.
+// is then the first run's. It returns after the commit; a ctx done before
+// the request's batch began leaves nothing queued.
 func (q *Queue) Enqueue(ctx context.Context, a RunArgs, d *Delivery) (id string, dup bool, err error) {
 	if a.RunID == "" {
 		a.RunID = action.NewRunID()
 	}
-	now := time.Now().UTC()
-	err = q.Store.InTx(ctx, func(tx *sql.Tx) error {
-		if d != nil {
-			first, seen, err := store.RecordDeliveryTx(ctx, tx, d.Hook, d.ID, a.RunID, now)
-			if err != nil || seen {
-				id, dup = first, seen
+	r := &request{ctx: ctx, args: a, d: d, at: time.Now().UTC(), done: make(chan struct{})}
+	q.mu.Lock()
+	q.pending = append(q.pending, r)
+	if !q.busy {
+		q.busy = true
+		go q.drain()
+	}
+	q.mu.Unlock()
+	<-r.done
+	return r.id, r.dup, r.err
+}
+
+// drain commits pending requests in batches until none is left.
+func (q *Queue) drain() {
+	for {
+		q.mu.Lock()
+		n := min(len(q.pending), maxBatch)
+		if n == 0 {
+			q.busy = false
+			q.mu.Unlock()
+			return
+		}
+		batch := q.pending[:n:n]
+		q.pending = q.pending[n:]
+		q.mu.Unlock()
+		q.commit(live(batch))
+	}
+}
+
+// live answers the requests whose caller gave up before their batch
+// began, and returns the others.
+func live(batch []*request) []*request {
+	out := batch[:0:0]
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = fmt.Errorf("queueing run %s: %w", r.args.RunID, err)
+			close(r.done)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// commit writes batch in one transaction and answers each request. If
+// the transaction fails, each request is retried alone, so that one bad
+// request (a duplicate unique key, say) fails only itself.
+func (q *Queue) commit(batch []*request) {
+	if len(batch) == 0 {
+		return
+	}
+	err := q.tx(batch)
+	if err != nil && len(batch) > 1 {
+		for _, r := range batch {
+			q.commit([]*request{r})
+		}
+		return
+	}
+	for _, r := range batch {
+		if err != nil {
+			r.id, r.dup, r.err = "", false, err
+		}
+		close(r.done)
+	}
+}
+
+// tx records the batch's deliveries, inserts the jobs of those not seen
+// before with one River insert, and records their runs as queued.
+func (q *Queue) tx(batch []*request) error {
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
+	return q.Store.InTx(ctx, func(tx *sql.Tx) error {
+		var fresh []*request
+		for _, r := range batch {
+			r.id, r.dup = r.args.RunID, false
+			if r.d != nil {
+				first, seen, err := store.RecordDeliveryTx(ctx, tx, r.d.Hook, r.d.ID, r.args.RunID, r.at)
+				if err != nil {
+					return err
+				}
+				if seen {
+					r.id, r.dup = first, true
+					continue
+				}
+			}
+			fresh = append(fresh, r)
+		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		params := make([]river.InsertManyParams, len(fresh))
+		for i, r := range fresh {
+			params[i] = river.InsertManyParams{Args: r.args}
+		}
+		res, err := q.Client.InsertManyTx(ctx, tx, params)
+		if err != nil {
+			return fmt.Errorf("queueing %d runs: %w", len(fresh), err)
+		}
+		if len(res) != len(fresh) {
+			return fmt.Errorf("queueing %d runs: River answered %d results", len(fresh), len(res))
+		}
+		for i, r := range fresh {
+			a := r.args
+			if err := store.QueueRunTx(ctx, tx, store.Run{ID: a.RunID, Command: string(a.Action), Started: r.at,
+				Trigger: a.Trigger, Limit: a.Limit, JobID: res[i].Job.ID, Attempt: 1, Check: a.Check}); err != nil {
 				return err
 			}
 		}
-		res, err := q.Client.InsertTx(ctx, tx, a, nil)
-		if err != nil {
-			return fmt.Errorf("queueing run %s: %w", a.RunID, err)
-		}
-		id = a.RunID
-		return store.QueueRunTx(ctx, tx, store.Run{ID: a.RunID, Command: string(a.Action), Started: now,
-			Trigger: a.Trigger, Limit: a.Limit, JobID: res.Job.ID, Attempt: 1, Check: a.Check})
+		return nil
 	})
-	if err != nil {
-		return "", false, err
-	}
-	return id, dup, nil
 }
