@@ -111,7 +111,21 @@ const (
 	TypeCertCertificateReady = "cert.certificate.ready"
 	TypeCertFailed           = "cert.failed"
 	TypeCertProgress         = "cert.progress"
+	// A run the orchestrator lost (its process died: the run is
+	// interrupted) is completed from the host's journal on the next
+	// contact: journal.imported closes the host's events in that run
+	// (data: JournalImported; By is the run that made the contact).
+	TypeJournalImported = "journal.imported"
 )
+
+// JournalImported is the data of journal.imported.
+type JournalImported struct {
+	Run    string `json:"run"`             // the interrupted run
+	After  int64  `json:"after"`           // the last seq the store had
+	Events int    `json:"events"`          // events imported
+	By     string `json:"by,omitempty"`    // the run that imported them
+	Error  string `json:"error,omitempty"` // why the journal could not be read
+}
 
 // Event is one thing that happened on a host during a run.
 type Event struct {

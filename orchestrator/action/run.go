@@ -56,7 +56,14 @@ func (p *Prepared) Run(ctx context.Context) (report.Run, error) {
 		results[i] = t.Result
 	}
 	rep := report.New(meta, results, time.Since(started))
-	if err := o.Store.FinishRun(context.WithoutCancel(ctx), id, string(rep.Status), rep.ExitCode, time.Now().UTC()); err != nil {
+	status := string(rep.Status)
+	if ctx.Err() != nil {
+		// Cut short (Ctrl-C, serve's shutdown, the job's timeout): agents
+		// may still be finishing on their hosts, and the next contact
+		// imports the rest of their journals (phase.Journal).
+		status = store.StatusInterrupted
+	}
+	if err := o.Store.FinishRun(context.WithoutCancel(ctx), id, status, rep.ExitCode, time.Now().UTC()); err != nil {
 		o.Log.Error("recording run end", "run", id, "err", err)
 	}
 	o.Log.Info("run finished", "run", id, "status", rep.Status, "exit", rep.ExitCode, "duration", rep.Duration)
@@ -81,6 +88,7 @@ func (p *Prepared) manager(ctx context.Context, agents map[string]bootstrap.Bina
 		Forks: o.Forks,
 		Phases: []phase.Phase{
 			phase.Connect{},
+			phase.Journal{Runner: runner, Wait: journalWait, Unfinished: p.unfinished},
 			p.dnsPhase(ctx),
 			phase.Agent{
 				Runner:  runner,
@@ -103,6 +111,23 @@ func (p *Prepared) manager(ctx context.Context, agents map[string]bootstrap.Bina
 		m.HostTimeout = o.Playbook.Checks.Sweep.HostTimeout
 	}
 	return m
+}
+
+// journalWait bounds the wait for an interrupted run still going on a
+// host: an unconfirmed firewall change ends at its confirm deadline.
+const journalWait = 2 * time.Minute
+
+// unfinishedPerContact bounds the interrupted runs read per contact.
+const unfinishedPerContact = 10
+
+// unfinished lists a host's interrupted runs whose journal is unread.
+func (p *Prepared) unfinished(ctx context.Context, host string) ([]phase.Unfinished, error) {
+	us, err := p.Opts.Store.Unfinished(ctx, host, unfinishedPerContact)
+	out := make([]phase.Unfinished, len(us))
+	for i, u := range us {
+		out[i] = phase.Unfinished{RunID: u.RunID, LastSeq: u.LastSeq}
+	}
+	return out, err
 }
 
 // targets builds each host's plan.

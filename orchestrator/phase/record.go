@@ -53,6 +53,16 @@ func (r *Recorder) Agent(ctx context.Context, t *Target, e event.Event) error {
 	return nil
 }
 
+// Import records an event of another run (an interrupted run's, read
+// from the host's journal): masked and stored like any other, but not
+// part of t's result or progress.
+func (r *Recorder) Import(ctx context.Context, e event.Event) error {
+	if r == nil {
+		r = discard
+	}
+	return r.keep(ctx, r.redact.Event(e))
+}
+
 // Emit records an event of the orchestrator's own about t. The store keys
 // events by (run, host, seq) and the agent numbered 1..LastSeq, so these
 // continue from there.

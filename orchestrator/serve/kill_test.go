@@ -119,7 +119,7 @@ func startServe(t *testing.T, config, db, addr string) *exec.Cmd {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(self, "--log-level", "warn", "serve", "--config", config, "--db", db, "--listen", addr)
+	cmd := exec.Command(self, "--log-level", "info", "serve", "--config", config, "--db", db, "--listen", addr)
 	cmd.Env = append(os.Environ(), asCLIEnv+"=1")
 	logf, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
 	if err != nil {
@@ -133,6 +133,10 @@ func startServe(t *testing.T, config, db, addr string) *exec.Cmd {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		logf.Close()
+		if t.Failed() {
+			out, _ := os.ReadFile(logf.Name())
+			t.Logf("serve's log:\n%s", out)
+		}
 	})
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {

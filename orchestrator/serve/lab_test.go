@@ -3,7 +3,6 @@ package serve_test
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,7 +15,6 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/ck8s/ck8sctl/bootstrap"
 	"github.com/ck8s/ck8sctl/deploy/observability"
 	"github.com/ck8s/ck8sctl/internal/testenv"
 	"github.com/ck8s/ck8sctl/orchestrator/lab"
@@ -31,12 +29,7 @@ import (
 // dashboard and the alert rules use, with the verdicts; /readyz is 200.
 func TestServeLab(t *testing.T) {
 	testenv.RequireRoot(t)
-	if _, err := bootstrap.Agents(); errors.Is(err, bootstrap.ErrNoAgent) {
-		if testenv.CI() {
-			t.Fatal("agent binaries are not embedded: run `make build` before go test")
-		}
-		t.Skip("agent binaries are not embedded: run `make build` first")
-	}
+	requireAgents(t)
 	l := labtest.NewWith(t, 2, labtest.WithDNS)
 	// A schedule that will not fire during the test: its series exist.
 	srv, _ := newServer(t, writeConfig(t, labPlaybook(l), "schedules:\n  - {name: nightly, playbook: staging, action: sweep, cron: '0 3 * * *'}\n"), io.Discard)

@@ -22,7 +22,9 @@ import (
 // host's watchdog: the agent's commit-confirmed apply never depends on
 // this process staying).
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
-	if err := s.client.Start(ctx); err != nil {
+	// Not ctx itself: River cancels running jobs the moment its Start
+	// context ends, which would skip the grace; stopJobs ends them.
+	if err := s.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("starting River: %w", err)
 	}
 	// riverUI's caches and count queries stop with ctx.

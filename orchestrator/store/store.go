@@ -97,6 +97,7 @@ type Store interface {
 	InterruptRuns(ctx context.Context, at time.Time) (int, error)
 	LastRun(ctx context.Context, trigger string) (Run, error)
 	Prune(ctx context.Context, before time.Time, batch int) (int, error)
+	Unfinished(ctx context.Context, host string, limit int) ([]Unfinished, error)
 	Close() error
 }
 

@@ -73,3 +73,34 @@ func (e *Env) mayRetry(ctx context.Context, a RunArgs, attempt int) error {
 	}
 	return nil
 }
+
+// handedBack guards an attempt River works a second time: a serve that
+// stops cancels its running jobs and River makes them available again
+// under the same attempt number (a "soft stop"), so the attempt's run ID may already be
+// a run that started (and was interrupted). A sweep then runs under a
+// fresh ID beside it (RUNID.N.rM); a changing action is not run again
+// over what the interrupted attempt may have half done.
+func (e *Env) handedBack(ctx context.Context, a RunArgs, id string) (string, error) {
+	for m := 1; ; m++ {
+		try := id
+		if m > 1 {
+			try = fmt.Sprintf("%s.r%d", id, m)
+		}
+		prev, err := e.Store.Run(ctx, try)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return try, nil
+		case err != nil:
+			return "", err // the store is down: retry later
+		case prev.Status == store.StatusQueued:
+			return try, nil
+		case a.Action != action.Sweep:
+			return "", river.JobCancel(fmt.Errorf("run %s: %w", try, errMayHaveChanged))
+		case m == maxHandBacks:
+			return "", river.JobCancel(fmt.Errorf("run %s was handed back %d times", id, m))
+		}
+	}
+}
+
+// maxHandBacks bounds the fresh IDs of one attempt.
+const maxHandBacks = 10

@@ -44,6 +44,10 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 			return river.JobCancel(err)
 		}
 	}
+	id, err := e.handedBack(ctx, a, id)
+	if err != nil {
+		return err
+	}
 	queued := store.Run{ID: id, Command: string(a.Action), Started: time.Now().UTC(), Trigger: a.Trigger,
 		Limit: a.Limit, JobID: job.ID, Attempt: job.Attempt, Check: a.Check}
 	if err := e.Store.QueueRun(ctx, queued); err != nil {

@@ -1,0 +1,42 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// Unfinished is an interrupted run with events of a host: the rest of
+// them is in the host's journal after LastSeq.
+type Unfinished struct {
+	RunID   string
+	LastSeq int64
+}
+
+// typeJournalImported is event.TypeJournalImported: the event that closes
+// a host's events in an interrupted run once its journal was read.
+const typeJournalImported = "journal.imported"
+
+// Unfinished returns the newest interrupted runs (at most limit) that
+// recorded events of host and whose journal on it was not read yet.
+// Driven by runs' status index, then the (run_id, host, seq) key.
+func (s *SQLite) Unfinished(ctx context.Context, host string, limit int) ([]Unfinished, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT r.id, MAX(e.seq) FROM runs r
+		JOIN flow_events e ON e.run_id = r.id AND e.host = ?
+		WHERE r.status = ?
+		GROUP BY r.id, r.started_at
+		HAVING SUM(CASE WHEN e.event_type = ? THEN 1 ELSE 0 END) = 0
+		ORDER BY r.started_at DESC LIMIT ?`, host, StatusInterrupted, typeJournalImported, limit)
+	if err != nil {
+		return nil, fmt.Errorf("interrupted runs of %s: %w", host, err)
+	}
+	defer rows.Close()
+	var out []Unfinished
+	for rows.Next() {
+		var u Unfinished
+		if err := rows.Scan(&u.RunID, &u.LastSeq); err != nil {
+			return nil, fmt.Errorf("interrupted runs of %s: %w", host, err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
