@@ -26,12 +26,14 @@ func comparable(u *unstructured.Unstructured) map[string]any {
 }
 
 // diff is a unified diff from the live object to what applying the
-// manifest makes of it (the server-side dry run), both as YAML.
+// manifest makes of it (the server-side dry run), both as YAML, a
+// Secret's values masked (maskSecrets).
 func diff(name string, live, want *unstructured.Unstructured) string {
 	cl, cw := comparable(live), comparable(want)
 	if live != nil && reflect.DeepEqual(cl, cw) {
 		return "" // the common case, without printing CRDs of 100s of KB twice
 	}
+	maskSecrets(cl, cw)
 	a, b := toYAML(cl), toYAML(cw)
 	if a == b {
 		return ""

@@ -122,6 +122,8 @@ func TestHandlerMasksMessagesAttrsGroupsAndErrors(t *testing.T) {
 func FuzzString(f *testing.F) {
 	f.Add("password=hunter2 " + pemKey)
 	f.Add("Bearer abcdefghijkl")
+	f.Add(`password: "a \\"b\\" c" passphrase 'x y' --token t1 K10abcdefabcdefabcdef::node:pw`)
+	f.Add("env:\n- name: DB_PASSWORD\n  value: x y\nkey: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t")
 	f.Fuzz(func(t *testing.T, s string) {
 		r := Default()
 		once := r.String(s)

@@ -2,11 +2,15 @@ package redact
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 )
 
-// Handler wraps h so that log messages and string attributes (also inside
-// groups, and errors) are masked before h sees them.
+// Handler wraps h so that log messages and attributes (also inside groups,
+// and errors) are masked before h sees them. An attribute whose key names
+// a secret (SecretKey) is masked whatever its kind; a structured value
+// (a map, a struct) is masked as JSON.
 func (r *Redactor) Handler(h slog.Handler) slog.Handler { return &handler{h: h, r: r} }
 
 type handler struct {
@@ -39,11 +43,11 @@ func (x *handler) WithGroup(name string) slog.Handler {
 
 func (x *handler) attr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
+	if v.Kind() != slog.KindBool && SecretKey(a.Key) {
+		return slog.String(a.Key, Mask)
+	}
 	switch v.Kind() {
 	case slog.KindString:
-		if secretKey.MatchString(a.Key) {
-			return slog.String(a.Key, Mask)
-		}
 		return slog.String(a.Key, x.r.String(v.String()))
 	case slog.KindGroup:
 		g := v.Group()
@@ -53,12 +57,31 @@ func (x *handler) attr(a slog.Attr) slog.Attr {
 		}
 		return slog.Group(a.Key, out...)
 	case slog.KindAny:
-		// errors and Stringers are rendered, then masked: error paths are
-		// where real leaks happen.
-		if err, ok := v.Any().(error); ok {
-			return slog.String(a.Key, x.r.String(err.Error()))
-		}
-		return slog.String(a.Key, x.r.String(v.String()))
+		return slog.Any(a.Key, x.any(v.Any()))
 	}
 	return slog.Attr{Key: a.Key, Value: v}
+}
+
+// any masks a value of kind Any: errors and Stringers are rendered, then
+// masked (error paths are where real leaks happen); anything else is
+// masked as JSON, where its secret-named fields are found.
+func (x *handler) any(v any) any {
+	switch t := v.(type) {
+	case error:
+		return x.r.String(t.Error())
+	case fmt.Stringer:
+		return x.r.String(t.String())
+	case nil:
+		return nil
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return x.r.String(fmt.Sprint(v))
+	}
+	masked := x.r.JSON(raw)
+	var s string
+	if json.Unmarshal(masked, &s) == nil {
+		return s
+	}
+	return masked
 }

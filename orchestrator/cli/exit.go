@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ck8s/ck8sctl/internal/redact"
 	"github.com/ck8s/ck8sctl/orchestrator/report"
 )
 
@@ -40,4 +41,22 @@ func exitCode(err error) int {
 		return ExitOK
 	}
 	return ExitFailed
+}
+
+// maskedError is an error whose message went through a run's redactor;
+// errors.Is and As still see the chain, so the exit code is unchanged.
+type maskedError struct {
+	msg string
+	err error
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }
+
+// maskErr masks err's message with red; nil stays nil.
+func maskErr(red *redact.Redactor, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &maskedError{msg: red.String(err.Error()), err: err}
 }

@@ -42,7 +42,7 @@ func runFlags() []ucli.Flag {
 // runAction is every action command: parse flags, prepare the run (all
 // input checked, nothing touched yet), run it, print the report. adjust,
 // if set, applies the command's own flags to the loaded playbook.
-func runAction(c *ucli.Context, name action.Name, adjust func(*playbook.Playbook) error) error {
+func runAction(c *ucli.Context, name action.Name, adjust func(*playbook.Playbook) error) (err error) {
 	output := c.String("output")
 	if !slices.Contains(report.Formats, output) {
 		return badInputf("flag --output: %q is not one of %s", output, strings.Join(report.Formats, ", "))
@@ -73,6 +73,10 @@ func runAction(c *ucli.Context, name action.Name, adjust func(*playbook.Playbook
 	if err != nil {
 		return badInput(err)
 	}
+	// The final error line is a record of the run like its events: masked
+	// with the playbook's mask: and the known secrets, not only the
+	// built-in shapes Main applies to every command.
+	defer func() { err = maskErr(red, err) }()
 	log, err := logger(c, red)
 	if err != nil {
 		return err

@@ -58,6 +58,6 @@ func (d DNS) Run(ctx context.Context, t *Target) error {
 	if err := t.Rec.Emit(ctx, t, "dns", event.TypeDNSFailed, event.StatusFailed, rep.Summary(), data); err != nil {
 		return err
 	}
-	t.Result.Steps = append(t.Result.Steps, Step{Name: "dns", Status: event.StatusFailed, Duration: time.Duration(rep.Seconds * float64(time.Second)), Message: rep.Summary()})
+	t.Result.Steps = append(t.Result.Steps, Step{Name: "dns", Status: event.StatusFailed, Duration: time.Duration(rep.Seconds * float64(time.Second)), Message: t.Rec.Redact(rep.Summary())})
 	return fmt.Errorf("%w: %s", ErrDNSPreflight, rep.Summary())
 }

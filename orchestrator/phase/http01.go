@@ -185,6 +185,9 @@ func (h *HTTP01) conclude(ctx context.Context, t *Target, out *HTTP01Outcome) er
 		}
 		out = &HTTP01Outcome{Domain: t.Plan.HTTP01.Domain, Path: plan.ChallengePath(t.Plan.HTTP01.Token), Reason: why}
 	}
+	// Bodies, redirect URLs and errors are the host's words: the verdict
+	// the report keeps is masked like the event.
+	out = masked(t.Rec, out)
 	t.Result.HTTP01 = out
 	typ, st := event.TypeHTTP01Passed, event.StatusOK
 	if !out.Passed {

@@ -98,6 +98,26 @@ func (r *Recorder) Redact(s string) string {
 	return r.redact.String(s)
 }
 
+// masked returns a copy of v with every string in it masked by r's
+// redactor, for an outcome a Result keeps besides its event (an http-01
+// verdict, a TLS report): Emit masks the event, and the report and the
+// stored results must not hold what the event hides. A value that does
+// not survive the JSON round trip comes back empty: dropped, not leaked.
+func masked[T any](r *Recorder, v *T) *T {
+	if r == nil {
+		r = discard
+	}
+	if v == nil {
+		return nil
+	}
+	out := new(T)
+	raw, err := json.Marshal(v)
+	if err == nil {
+		_ = json.Unmarshal(r.redact.JSON(raw), out)
+	}
+	return out
+}
+
 // keep stores e. Recording outlives a cancelled run: what the host did is
 // history, Ctrl-C or not.
 func (r *Recorder) keep(ctx context.Context, e event.Event) error {

@@ -3,12 +3,15 @@ package phase
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/plan"
 	"github.com/ck8s/ck8sctl/internal/redact"
+	"github.com/ck8s/ck8sctl/orchestrator/tlscheck"
 )
 
 // TestRecorderMasksEveryRecord: the orchestrator's own events (an http-01
@@ -71,5 +74,27 @@ func TestNilRecorderObserves(t *testing.T) {
 	}
 	if tg.Result.LastSeq != 4 || tg.Result.Firewall == nil || tg.Result.Firewall.State != FirewallDrift {
 		t.Fatalf("result %+v", tg.Result)
+	}
+}
+
+// TestMaskedKeepsATLSReportWhole: the report's copy of a TLS check is
+// masked (a redirect URL's password, a secret quoted in an error) and
+// otherwise identical to the check's own.
+func TestMaskedKeepsATLSReportWhole(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	rep := &tlscheck.Report{Domain: "staging.lab.test", Addr: "198.18.0.11:443", Reachable: true, Version: "TLS 1.3",
+		Certificate:  &tlscheck.CertInfo{Subject: "CN=staging.lab.test", SANs: []string{"staging.lab.test"}, NotAfter: now, DaysLeft: 30},
+		HTTPRedirect: "https://admin:s3cretpw@staging.lab.test/", VerifyError: "x509: hunter2-passphrase",
+		Findings: []tlscheck.Finding{{Check: "chain", Severity: tlscheck.Fail, Message: "chain: hunter2-passphrase"}}, CheckedAt: now}
+	rec := NewRecorder(nil, redact.Default().WithLiterals("hunter2-passphrase"), nil)
+	got := masked(rec, rep)
+	want := *rep
+	want.HTTPRedirect, want.VerifyError = "https://admin:***@staging.lab.test/", "x509: ***"
+	want.Findings = []tlscheck.Finding{{Check: "chain", Severity: tlscheck.Fail, Message: "chain: ***"}}
+	if !reflect.DeepEqual(*got, want) {
+		t.Errorf("masked report\n%+v\nwant\n%+v", *got, want)
+	}
+	if rep.VerifyError != "x509: hunter2-passphrase" {
+		t.Error("masked changed the check's own report")
 	}
 }

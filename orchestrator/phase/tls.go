@@ -57,6 +57,9 @@ func (c TLS) Run(ctx context.Context, t *Target) error {
 		if err != nil {
 			return fmt.Errorf("TLS check of %s: %w", t.Name, err)
 		}
+		// A redirect URL, a verify error: kept in the report as masked
+		// as in the event.
+		rep = masked(t.Rec, rep)
 		t.Result.TLS = append(t.Result.TLS, rep)
 		st := event.StatusOK
 		if !rep.Passed {

@@ -1,0 +1,112 @@
+package redact
+
+import (
+	"encoding/base64"
+	"regexp"
+	"strings"
+)
+
+// A rule finds secrets by their shape. Where its pattern has capture
+// groups named v1, v2..., only the group that took part is masked, so
+// "token=abc" keeps its key and the reader still sees which field was
+// hidden; without them the whole match is. A rule with triggers runs only
+// on the lines holding one of them (lower-case literals, found in a
+// lower-cased copy): most text holds none, and a line-sized regexp scan
+// is what the redactor's cost is made of.
+type rule struct {
+	re       *regexp.Regexp
+	triggers []string
+	// lines is how many lines the pattern spans (an env entry's name and
+	// value lines): the window around a trigger grows by lines-1 lines.
+	lines int
+	// anchored rules match from a line's start (^): their windows must
+	// start there too.
+	anchored bool
+	// keep, if set, vetoes a match (a base64 certificate is no secret).
+	keep func(match string) bool
+	// groups are the indexes of the value groups (see valueGroups).
+	groups []int
+}
+
+func init() {
+	for i := range builtin {
+		builtin[i].groups = valueGroups(builtin[i].re)
+	}
+}
+
+// secretWords is the regexp of a key's last word naming a secret (see
+// secretTails), for text where the key is followed by = or :. Not
+// "authorization": its value starts with a scheme the bearer rule keeps
+// while masking what follows.
+const secretWords = `(?:passw(?:or)?ds?|passphrases?|secrets?|token|credentials?|auth|` +
+	`(?:api|access|private|secret|client|signing|encryption|ssh|tls)[._-]?key|key[._-]?data|client-certificate-data)`
+
+// quoted is a value in double quotes (escapes allowed), single quotes, or
+// escaped double quotes (JSON inside a JSON string), each its own group.
+// A quote still open at the end of the line is masked to there: the text
+// may be cut (a window of a long line, a truncated message).
+func quoted(n int) string {
+	return `(?:"(?P<v` + itoa(n) + `>(?:[^"\\\n]|\\.)*)(?:"|(?m:$))|'(?P<v` + itoa(n+1) + `>[^'\n]*)(?:'|(?m:$))|` +
+		`\\"(?P<v` + itoa(n+2) + `>(?:[^"\\\n]|\\[^"])*)(?:\\"|(?m:$)))`
+}
+
+func itoa(n int) string { return string(rune('0' + n)) }
+
+// keyTriggers are lower-case literals every secretWords match contains.
+var keyTriggers = []string{"pass", "secret", "token", "credential", "auth", "key", "client-certificate"}
+
+var builtin = []rule{
+	// PEM private keys of any kind (RSA, EC, OPENSSH, ENCRYPTED, PKCS#8),
+	// also when cut off before the END line. The literal prefix keeps the
+	// scan fast without triggers.
+	{re: regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?s:.*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`)},
+	// The same, base64-encoded (kubeconfig client-key-data, a Secret's
+	// data): "LS0tLS1CRUdJTi" is "-----BEGIN". Certificates and public
+	// keys encoded the same way are kept.
+	{re: regexp.MustCompile(`LS0tLS1CRUdJTi[A-Za-z0-9+/_-]*={0,2}`), keep: publicPEM},
+	// k3s join tokens: K10<CA hash>::<user>:<password> or K10<hash>::<password>.
+	{re: regexp.MustCompile(`K10[0-9a-fA-F]{16,}::[^\s"',;]+`)},
+	// JSON Web Tokens (Kubernetes service-account tokens are JWTs).
+	{re: regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}`)},
+	// A YAML line whose key names a secret, its plain value running to the
+	// end of the line: passphrase: correct horse battery staple.
+	{re: regexp.MustCompile(`(?im)^[ \t]*(?:-[ \t]+)?[\w.-]*` + secretWords + `[ \t]*:[ \t]+(?P<v1>[^\s"'|>{\[][^\n]*?)[ \t]*$`),
+		triggers: keyTriggers, anchored: true},
+	// key=value, key: value and key "value" whose key ends in a secret
+	// word, as in URLs, env dumps, YAML, JSON text and command lines.
+	{re: regexp.MustCompile(`(?i)` + secretWords + `(?:\\?["'])?(?:\s*[:=]\s*(?:` + quoted(1) +
+		`|(?P<v4>[^\s"',;&}]+))|[ \t]+` + quoted(5) + `)`), triggers: keyTriggers},
+	// Command-line flags: --token abc, --db-password=abc.
+	{re: regexp.MustCompile(`(?i)--[\w-]*` + secretWords + `[ \t]+(?P<v1>[^\s"'-][^\s"']*)`), triggers: keyTriggers},
+	// Name/value pairs whose name is a secret: Kubernetes env entries and
+	// their like, as JSON text or YAML.
+	{re: regexp.MustCompile(`(?i)"(?:name|key)"\s*:\s*"[^"\n]*` + secretWords + `"\s*,\s*"value"\s*:\s*(?:"(?P<v1>(?:[^"\\\n]|\\.)*)"|(?P<v2>[^\s,}]+))`),
+		triggers: keyTriggers},
+	{re: regexp.MustCompile(`(?i)(?:name|key):[ \t]*["']?[\w.-]*` + secretWords + `["']?[ \t]*\n[ \t]*value:[ \t]*(?P<v1>[^\n]*[^\s])`),
+		triggers: keyTriggers, lines: 2},
+	// HTTP bearer / basic credentials.
+	{re: regexp.MustCompile(`(?i)\b(?:bearer|basic)\s+(?P<v1>[A-Za-z0-9\-._~+/]{8,}=*)`), triggers: []string{"bearer", "basic"}},
+	// user:password@ in URLs.
+	{re: regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:(?P<v1>[^/\s@]+)@`), triggers: []string{"://"}},
+	// Well-known token formats: GitHub, GitLab, Slack, AWS access key ids.
+	{re: regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})\b`),
+		triggers: []string{"gh", "glpat-", "xox", "akia"}},
+}
+
+// publicPEM reports whether a base64 run decodes to a PEM block that is
+// public (a certificate, a public key). Anything else, including a run
+// too short to tell, is masked.
+func publicPEM(b64 string) bool {
+	s := strings.TrimRight(b64, "=")
+	s = s[:len(s)/4*4]
+	enc := base64.StdEncoding
+	if strings.ContainsAny(s, "-_") {
+		enc = base64.URLEncoding
+	}
+	raw, err := enc.DecodeString(s)
+	if err != nil {
+		return false
+	}
+	head, _, _ := strings.Cut(strings.TrimPrefix(string(raw), "-----BEGIN "), "-----")
+	return !strings.Contains(head, "PRIVATE") && (strings.Contains(head, "CERTIFICATE") || strings.Contains(head, "PUBLIC KEY"))
+}
