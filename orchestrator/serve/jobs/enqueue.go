@@ -15,7 +15,7 @@ import (
 // always has its job, and a replayed delivery never gets a second one.
 type Queue struct {
 	Client *Client
-	Store  *store.SQLite
+	Store  *store.DB
 }
 
 // Delivery identifies a webhook delivery.
@@ -31,7 +31,7 @@ func (q *Queue) Enqueue(ctx context.Context, a RunArgs, d *Delivery) (id string,
 	now := time.Now().UTC()
 	err = q.Store.InTx(ctx, func(tx *sql.Tx) error {
 		if d != nil {
-			first, seen, err := store.RecordDeliveryTx(ctx, tx, d.Hook, d.ID, a.RunID, now)
+			first, seen, err := store.RecordDeliveryTx(ctx, q.Store.SQLTx(tx), d.Hook, d.ID, a.RunID, now)
 			if err != nil || seen {
 				id, dup = first, seen
 				return err
@@ -42,7 +42,7 @@ func (q *Queue) Enqueue(ctx context.Context, a RunArgs, d *Delivery) (id string,
 			return fmt.Errorf("queueing run %s: %w", a.RunID, err)
 		}
 		id = a.RunID
-		return store.QueueRunTx(ctx, tx, store.Run{ID: a.RunID, Command: string(a.Action), Started: now,
+		return store.QueueRunTx(ctx, q.Store.SQLTx(tx), store.Run{ID: a.RunID, Command: string(a.Action), Started: now,
 			Trigger: a.Trigger, Limit: a.Limit, JobID: res.Job.ID, Attempt: 1, Check: a.Check})
 	})
 	if err != nil {
