@@ -4,7 +4,7 @@
 # when something is missing.
 set -euo pipefail
 
-pkgs=(openssh-server openssh-client iproute2 iptables nftables sudo util-linux procps psmisc coreutils nmap git ca-certificates etcd-server libxml2-utils ansible-core prometheus chromium-headless-shell)
+pkgs=(openssh-server openssh-client iproute2 iptables nftables sudo util-linux procps psmisc coreutils nmap git ca-certificates etcd-server libxml2-utils ansible-core prometheus chromium-headless-shell postgresql)
 # etcd-server (/usr/bin/etcd, etcd 3.4): the store of the real kube-apiserver
 # of the manifests tests (make k8s-env, hack/k8s-env.sh).
 # libxml2-utils (xmllint): validates -o junit against its schema
@@ -16,6 +16,10 @@ pkgs=(openssh-server openssh-client iproute2 iptables nftables sudo util-linux p
 # for the benchmarks only; the argument is now accepted and changes nothing.
 # prometheus: its promtool checks and unit-tests the alerting rules of
 # deploy/observability (the daemon it ships is never started by the tests).
+# postgresql: the server binaries (initdb, pg_ctl, postgres) the store's
+# tests start a throw-away cluster with (internal/pgtest; they fail under
+# CI=true without it). The cluster Debian creates and starts with the
+# package is not used.
 # chromium-headless-shell: the real browser of serve's status page tests
 # (chromedp drives it; it is started with background networking off, so it
 # contacts nothing but the test server on loopback).

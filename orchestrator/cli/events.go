@@ -17,7 +17,7 @@ func eventsCommand() *ucli.Command {
 		Name:  "events",
 		Usage: "read recorded flow_events",
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "db", Usage: "flow_events database `PATH`", Value: defaultDB()},
+			&ucli.StringFlag{Name: "db", Usage: "flow_events database: a SQLite file `PATH` or a postgres:// URL", Value: defaultDB(), EnvVars: []string{"CK8S_DB"}},
 			&ucli.StringFlag{Name: "run", Usage: "only this run `ID` (\"last\": the newest run)"},
 			&ucli.StringFlag{Name: "host", Usage: "only this host"},
 			&ucli.StringFlag{Name: "type", Usage: "only this event type (e.g. facts.collected)"},
@@ -50,7 +50,7 @@ func eventsCommand() *ucli.Command {
 					return err
 				}
 				if len(runs) == 0 {
-					return fmt.Errorf("no runs recorded in %s", c.String("db"))
+					return fmt.Errorf("no runs recorded in %s", db) // db, not the flag: no password
 				}
 				f.RunID = runs[0].ID
 			}

@@ -26,7 +26,7 @@ func runFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "playbook", Aliases: []string{"p"}, Usage: "playbook `FILE`", Required: true},
 		&ucli.StringFlag{Name: "inventory", Aliases: []string{"i"}, Usage: "Ansible inventory `FILE` (INI or YAML): its hosts replace the playbook's"},
 		&ucli.StringSliceFlag{Name: "limit", Aliases: []string{"l"}, Usage: "only hosts matching `PATTERN` (Ansible patterns: name, group, host*, a:b, a:!b, a:&b)"},
-		&ucli.StringFlag{Name: "db", Usage: "flow_events database `PATH`", Value: defaultDB()},
+		&ucli.StringFlag{Name: "db", Usage: "flow_events database: a SQLite file `PATH` or a postgres:// URL", Value: defaultDB(), EnvVars: []string{"CK8S_DB"}},
 		&ucli.BoolFlag{Name: "accept-new-host-keys", Usage: "trust unknown host keys on first use and record them (a changed key is always refused)"},
 		&ucli.IntFlag{Name: "forks", Value: 20, Usage: "hosts worked on in parallel"},
 		&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "table, json, junit or (sweep) prometheus"},

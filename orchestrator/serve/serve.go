@@ -48,7 +48,7 @@ const DefaultWorkers = 4
 type Server struct {
 	cfg     *config.Config
 	log     *slog.Logger
-	db      *store.SQLite
+	db      *store.DB
 	env     *jobs.Env
 	client  *jobs.Client
 	queue   *jobs.Queue

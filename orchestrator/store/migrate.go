@@ -10,22 +10,22 @@ import (
 	"github.com/pressly/goose/v3"
 )
 
-// The schema lives in versioned SQL files, one directory per dialect, so the
-// PostgreSQL store can add migrations/postgres beside them.
+// The schema lives in versioned SQL files, one directory per dialect with
+// the same versions, tables and indexes.
 //
-//go:embed migrations/sqlite/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // migrate applies pending migrations. It refuses a database migrated by a
 // newer ck8sctl: this binary would not know what it may write there.
 //
-// goose has no migration lock for SQLite, so two processes opening the same
-// new database can both try to apply a migration; the loser fails ("table
-// already exists"). If the schema version moved while we failed, that is
-// what happened, and we retry from the new version. (PostgreSQL will use
-// goose's session locker instead.)
-func migrate(ctx context.Context, db *sql.DB) error {
-	p, err := provider(db)
+// On PostgreSQL the caller holds the migration lock. SQLite has none, so
+// two processes opening the same new database can both try to apply a
+// migration; the loser fails ("table already exists"). If the schema
+// version moved while we failed, that is what happened, and we retry from
+// the new version.
+func migrate(ctx context.Context, db *sql.DB, d *dialect) error {
+	p, err := provider(db, d)
 	if err != nil {
 		return err
 	}
@@ -54,14 +54,14 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // concurrent process at most once.
 const maxMigrateAttempts = 10
 
-func provider(db *sql.DB) (*goose.Provider, error) {
-	dir, err := fs.Sub(migrations, "migrations/sqlite")
+func provider(db *sql.DB, d *dialect) (*goose.Provider, error) {
+	dir, err := fs.Sub(migrations, "migrations/"+d.name)
 	if err != nil {
 		return nil, err
 	}
 	// The global registry holds Go migrations registered by init functions
 	// anywhere in the binary; ours are SQL only.
-	return goose.NewProvider(goose.DialectSQLite3, db, dir, goose.WithDisableGlobalRegistry(true))
+	return goose.NewProvider(d.goose, db, dir, goose.WithDisableGlobalRegistry(true))
 }
 
 func latest(p *goose.Provider) int64 {

@@ -2,59 +2,68 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ck8s/ck8sctl/internal/pgtest"
 )
 
-// open opens a fresh store under t.TempDir and closes it with the test.
-func open(t testing.TB) *SQLite {
-	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "state", "ck8s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+func TestOpenMigratesAndReopens(t *testing.T) {
+	eachTarget(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		for i := range 3 { // reopening must find nothing to do and lose nothing
+			s, err := Open(ctx, target)
+			if err != nil {
+				t.Fatalf("open #%d: %v", i, err)
+			}
+			for _, table := range []string{"runs", "flow_events", "run_hosts", "webhook_deliveries"} {
+				if _, err := s.r.ExecContext(ctx, `SELECT count(*) FROM `+table); err != nil {
+					t.Fatalf("open #%d: table %s: %v", i, table, err)
+				}
+			}
+			p, err := provider(s.w, s.d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, err := p.GetDBVersion(ctx); err != nil || v != latest(p) {
+				t.Fatalf("open #%d: db version %d, want %d (%v)", i, v, latest(p), err)
+			}
+			if err := s.AppendEvents(ctx, ev("r1", "h1", int64(i+1), "step.started")); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := openAt(t, target)
+		if n, _ := s.LastSeq(ctx, "r1", "h1"); n != 3 {
+			t.Fatalf("after reopening: LastSeq = %d, want 3", n)
+		}
+	})
 }
 
-func TestOpenMigratesAndReopens(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "ck8s.db")
-	for i := range 3 { // reopening must find nothing to do and lose nothing
-		s, err := Open(ctx, path)
-		if err != nil {
-			t.Fatalf("open #%d: %v", i, err)
-		}
-		var tables int
-		err = s.r.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master
-			WHERE type = 'table' AND name IN ('runs', 'flow_events')`).Scan(&tables)
-		if err != nil || tables != 2 {
-			t.Fatalf("open #%d: tables = %d, %v", i, tables, err)
-		}
-		p, err := provider(s.w)
+// TestMigrationsMatch: both dialects have the same versions, so that a
+// version number means the same schema whichever database holds it.
+func TestMigrationsMatch(t *testing.T) {
+	versions := func(d *dialect) []string {
+		entries, err := fs.ReadDir(migrations, "migrations/"+d.name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v, err := p.GetDBVersion(ctx); err != nil || v != latest(p) {
-			t.Fatalf("open #%d: db version %d, want %d (%v)", i, v, latest(p), err)
+		var v []string
+		for _, e := range entries {
+			v = append(v, e.Name())
 		}
-		if err := s.AppendEvents(ctx, ev("r1", "h1", int64(i+1), "step.started")); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Close(); err != nil {
-			t.Fatal(err)
-		}
+		return v
 	}
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if n, _ := s.LastSeq(ctx, "r1", "h1"); n != 3 {
-		t.Fatalf("after reopening: LastSeq = %d, want 3", n)
+	a, b := versions(sqliteDialect), versions(postgresDialect)
+	if strings.Join(a, " ") != strings.Join(b, " ") || len(a) == 0 {
+		t.Errorf("migrations differ:\nsqlite   %v\npostgres %v", a, b)
 	}
 }
 
@@ -80,20 +89,69 @@ func TestOpenConcurrentFresh(t *testing.T) {
 	}
 }
 
+// TestOpenConcurrentFreshPostgres opens one new PostgreSQL database from
+// several replicas at once: the migration lock lets one migrate while the
+// others wait, then find nothing to do.
+func TestOpenConcurrentFreshPostgres(t *testing.T) {
+	target := backends[1].target(t)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			s, err := Open(context.Background(), target)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			s.Close()
+		})
+	}
+	wg.Wait()
+}
+
 func TestOpenRefusesNewerSchema(t *testing.T) {
+	eachTarget(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s, err := Open(ctx, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.writer().exec(ctx, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, true)`); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		_, err = Open(ctx, target)
+		if err == nil || !strings.Contains(err.Error(), "newer than this ck8sctl") {
+			t.Fatalf("Open of a newer schema: err = %v", err)
+		}
+	})
+}
+
+// TestOpenPostgresHidesPassword: a URL's password appears in no error,
+// whether the URL is refused, the server is not there, or it refuses us.
+func TestOpenPostgresHidesPassword(t *testing.T) {
+	const secret = "s3cr3t-pw"
+	c := pgtest.Shared(t)
+	good := c.NewDatabase(t)
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "ck8s.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
+	for _, dsn := range []string{
+		"postgres://ck8s:" + secret + "@127.0.0.1:1/x?sslmode=disable",                                   // nothing listens
+		"postgres://ck8s:" + secret + "@127.0.0.1:1/x?sslmode=bogus",                                     // refused by pgx
+		"postgres://ck8s:" + secret + "@127.0.0.1:99999/x",                                               // bad port
+		"postgres://ck8s:" + secret + "@127.0.0.1:" + fmt.Sprint(c.Port()) + "/nosuchdb?sslmode=disable", // refused by the server
+	} {
+		s, err := Open(ctx, dsn)
+		if err == nil {
+			s.Close()
+			t.Errorf("Open(%s) succeeded", dsn)
+			continue
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("the error shows the password: %v", err)
+		}
 	}
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, 1)`); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	_, err = Open(ctx, path)
-	if err == nil || !strings.Contains(err.Error(), "newer than this ck8sctl") {
-		t.Fatalf("Open of a newer schema: err = %v", err)
+	s := openAt(t, strings.Replace(good, "ck8s@", "ck8s:"+secret+"@", 1)) // trust: any password will do
+	if strings.Contains(s.name, secret) {
+		t.Errorf("the store's name shows the password: %s", s.name)
 	}
 }
 

@@ -3,31 +3,25 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 )
 
-// execer is what a run insert needs: the writer pool, or a transaction
-// (serve queues a run in the transaction that inserts its job).
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
 // CreateRun records the start of a run. A run serve queued (status
 // queued, same ID) becomes this run: its trigger, limit and job stay. Any
 // other existing ID is an error: run IDs are generated unique, so a clash
 // is a bug, not a retry.
-func (s *SQLite) CreateRun(ctx context.Context, r Run) error {
+func (s *DB) CreateRun(ctx context.Context, r Run) error {
 	if r.Status == "" {
 		r.Status = StatusRunning
 	}
-	return insertRun(ctx, s.w, r, takeQueued)
+	return insertRun(ctx, s.writer(), r, takeQueued)
 }
 
-// QueueRunTx records a run serve accepted, in the caller's transaction.
-func QueueRunTx(ctx context.Context, tx *sql.Tx, r Run) error {
+// QueueRunTx records a run serve accepted, in the caller's transaction
+// (the one that inserts its job).
+func QueueRunTx(ctx context.Context, tx Tx, r Run) error {
 	r.Status = StatusQueued
 	return insertRun(ctx, tx, r, insertOnly)
 }
@@ -35,9 +29,9 @@ func QueueRunTx(ctx context.Context, tx *sql.Tx, r Run) error {
 // QueueRun records a queued run unless its ID exists: a job's worker
 // calls it for every attempt, so that a run River inserted by itself (a
 // schedule's) or a retry has its row before it starts.
-func (s *SQLite) QueueRun(ctx context.Context, r Run) error {
+func (s *DB) QueueRun(ctx context.Context, r Run) error {
 	r.Status = StatusQueued
-	return insertRun(ctx, s.w, r, keepExisting)
+	return insertRun(ctx, s.writer(), r, keepExisting)
 }
 
 // How insertRun treats an existing ID.
@@ -47,7 +41,7 @@ const (
 	keepExisting        // nothing is written
 )
 
-func insertRun(ctx context.Context, db execer, r Run, onConflict int) error {
+func insertRun(ctx context.Context, tx Tx, r Run, onConflict int) error {
 	if r.ID == "" || r.Started.IsZero() {
 		return fmt.Errorf("creating run %q: ID and Started are required", r.ID)
 	}
@@ -69,13 +63,14 @@ func insertRun(ctx context.Context, db execer, r Run, onConflict int) error {
 	case keepExisting:
 		q += ` ON CONFLICT (id) DO NOTHING`
 	}
-	res, err := db.ExecContext(ctx, q,
-		r.ID, r.Command, r.Playbook, formatTime(r.Started), nullTime(r.Finished),
+	d := tx.dialect()
+	n, err := tx.exec(ctx, q,
+		r.ID, r.Command, r.Playbook, d.time(r.Started), d.nullTime(r.Finished),
 		r.Status, exit, r.Hosts, r.Check, r.Trigger, r.Limit, nullInt(r.JobID), max(r.Attempt, 1))
 	if err != nil {
 		return fmt.Errorf("creating run %s: %w", r.ID, err)
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 && onConflict != keepExisting {
+	if n == 0 && onConflict != keepExisting {
 		return fmt.Errorf("creating run %s: the id exists and is not queued", r.ID)
 	}
 	return nil
@@ -85,14 +80,10 @@ func nullInt(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v !=
 
 // FinishRun records how a run ended. Finishing twice overwrites: the last
 // word wins (a rollback may follow a failure report).
-func (s *SQLite) FinishRun(ctx context.Context, id string, status string, exitCode int, finished time.Time) error {
-	res, err := s.w.ExecContext(ctx,
+func (s *DB) FinishRun(ctx context.Context, id string, status string, exitCode int, finished time.Time) error {
+	n, err := s.writer().exec(ctx,
 		`UPDATE runs SET finished_at = ?, status = ?, exit_code = ? WHERE id = ?`,
-		nullTime(finished), status, exitCode, id)
-	if err != nil {
-		return fmt.Errorf("finishing run %s: %w", id, err)
-	}
-	n, err := res.RowsAffected()
+		s.d.nullTime(finished), status, exitCode, id)
 	if err != nil {
 		return fmt.Errorf("finishing run %s: %w", id, err)
 	}
@@ -114,12 +105,12 @@ const runColumns = `id, command, playbook, started_at, finished_at, status, exit
 	run_trigger, limit_pattern, job_id, attempt`
 
 // Runs returns the newest runs first; limit <= 0 means all.
-func (s *SQLite) Runs(ctx context.Context, limit int) ([]Run, error) {
+func (s *DB) Runs(ctx context.Context, limit int) ([]Run, error) {
 	return s.ListRuns(ctx, RunFilter{Limit: limit})
 }
 
 // ListRuns returns the runs f selects, newest first.
-func (s *SQLite) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
+func (s *DB) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
 	var where []string
 	var args []any
 	if f.Status != "" {
@@ -141,7 +132,7 @@ func (s *SQLite) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
 		q += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.r.QueryContext(ctx, s.d.bind(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing runs: %w", err)
 	}
@@ -161,8 +152,8 @@ func (s *SQLite) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
 }
 
 // Run returns one run with its report; ErrNotFound for an unknown id.
-func (s *SQLite) Run(ctx context.Context, id string) (Run, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+runColumns+`, report FROM runs WHERE id = ?`, id)
+func (s *DB) Run(ctx context.Context, id string) (Run, error) {
+	rows, err := s.r.QueryContext(ctx, s.d.bind(`SELECT `+runColumns+`, report FROM runs WHERE id = ?`), id)
 	if err != nil {
 		return Run{}, fmt.Errorf("reading run %s: %w", id, err)
 	}
@@ -185,7 +176,7 @@ func (s *SQLite) Run(ctx context.Context, id string) (Run, error) {
 }
 
 // LastRun returns the newest run of trigger; ErrNotFound if it never ran.
-func (s *SQLite) LastRun(ctx context.Context, trigger string) (Run, error) {
+func (s *DB) LastRun(ctx context.Context, trigger string) (Run, error) {
 	runs, err := s.ListRuns(ctx, RunFilter{Trigger: trigger, Limit: 1})
 	if err != nil {
 		return Run{}, err
@@ -200,36 +191,27 @@ func (s *SQLite) LastRun(ctx context.Context, trigger string) (Run, error) {
 // called by a serve that owns the database alone (SQLite) as it starts,
 // since nothing can still be running them. A CLI run in flight on the
 // same file is left alone. Returns how many there were.
-func (s *SQLite) InterruptRuns(ctx context.Context, at time.Time) (int, error) {
+func (s *DB) InterruptRuns(ctx context.Context, at time.Time) (int, error) {
 	// No exit code: the run never got to one.
-	res, err := s.w.ExecContext(ctx, `UPDATE runs SET status = ?, finished_at = ?, exit_code = NULL
-		WHERE status = ? AND run_trigger <> ?`, StatusInterrupted, formatTime(at), StatusRunning, TriggerCLI)
+	n, err := s.writer().exec(ctx, `UPDATE runs SET status = ?, finished_at = ?, exit_code = NULL
+		WHERE status = ? AND run_trigger <> ?`, StatusInterrupted, s.d.time(at), StatusRunning, TriggerCLI)
 	if err != nil {
 		return 0, fmt.Errorf("marking interrupted runs: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return int(n), nil
 }
 
 func scanRun(rows *sql.Rows, extra ...any) (Run, error) {
 	var (
-		r                Run
-		started          string
-		finished         sql.NullString
-		exit, job        sql.NullInt64
-		startErr, finErr error
+		r         Run
+		exit, job sql.NullInt64
 	)
-	dest := []any{&r.ID, &r.Command, &r.Playbook, &started, &finished,
+	dest := []any{&r.ID, &r.Command, &r.Playbook, timeDest{&r.Started}, timeDest{&r.Finished},
 		&r.Status, &exit, &r.Hosts, &r.Check, &r.Trigger, &r.Limit, &job, &r.Attempt}
 	if err := rows.Scan(append(dest, extra...)...); err != nil {
-		return Run{}, err
-	}
-	r.Started, startErr = parseTime(started)
-	r.Finished, finErr = parseNullTime(finished)
-	r.ExitCode = int(exit.Int64)
-	r.JobID = job.Int64
-	if err := errors.Join(startErr, finErr); err != nil {
 		return Run{}, fmt.Errorf("run %s: %w", r.ID, err)
 	}
+	r.ExitCode = int(exit.Int64)
+	r.JobID = job.Int64
 	return r, nil
 }

@@ -8,7 +8,10 @@ import (
 )
 
 func TestRuns(t *testing.T) {
-	s := open(t)
+	each(t, testRuns)
+}
+
+func testRuns(t *testing.T, s *DB) {
 	ctx := context.Background()
 	older := Run{ID: "r1", Command: "bootstrap", Playbook: "/p/staging.yaml", Started: t0, Hosts: 2}
 	newer := Run{ID: "r2", Command: "harden", Started: t0.Add(time.Hour), Hosts: 1, Check: true}
@@ -50,10 +53,11 @@ func TestRuns(t *testing.T) {
 }
 
 func TestCreateRunRequiresIDAndStart(t *testing.T) {
-	s := open(t)
-	for _, r := range []Run{{Started: t0}, {ID: "r1"}} {
-		if err := s.CreateRun(context.Background(), r); err == nil {
-			t.Errorf("CreateRun(%+v) accepted", r)
+	each(t, func(t *testing.T, s *DB) {
+		for _, r := range []Run{{Started: t0}, {ID: "r1"}} {
+			if err := s.CreateRun(context.Background(), r); err == nil {
+				t.Errorf("CreateRun(%+v) accepted", r)
+			}
 		}
-	}
+	})
 }

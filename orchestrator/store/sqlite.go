@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -20,7 +19,9 @@ const busyTimeout = 5 * time.Second
 // readers bounds the read pool; WAL lets readers run beside the writer.
 const readers = 4
 
-// SQLite is the embedded Store.
+// openSQLite opens the database at path, creating it (parent directory
+// 0700, file 0600: events name hosts and what was done to them) and
+// applying pending migrations.
 //
 // SQLite allows one writer at a time. Writes therefore share a pool of
 // exactly one connection: concurrent callers (parallel hosts appending
@@ -29,18 +30,7 @@ const readers = 4
 // in another process is waited for (busy_timeout) at BEGIN rather than
 // failing at the first write with a lock upgrade deadlock. Reads use their
 // own pool and never wait for the writer.
-type SQLite struct {
-	path string
-	w    *sql.DB
-	r    *sql.DB
-}
-
-var _ Store = (*SQLite)(nil)
-
-// Open opens the database at path, creating it (parent directory 0700, file
-// 0600: events name hosts and what was done to them) and applying pending
-// migrations.
-func Open(ctx context.Context, path string) (*SQLite, error) {
+func openSQLite(ctx context.Context, path string) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
@@ -48,23 +38,23 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 	if err := create(abs); err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
-	s := &SQLite{path: abs}
+	s := &DB{name: abs, path: abs, d: sqliteDialect}
 	// synchronous=NORMAL is safe in WAL mode (a crash loses at most the last
 	// commits, never consistency) and spares an fsync per transaction.
-	if s.w, err = s.pool(ctx, 1, "_txlock=immediate", "_pragma=synchronous(NORMAL)"); err != nil {
+	if s.w, err = sqlitePool(ctx, abs, 1, "_txlock=immediate", "_pragma=synchronous(NORMAL)"); err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
 	if err := enableWAL(ctx, s.w); err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
-	if err := migrate(ctx, s.w); err != nil {
+	if err := migrate(ctx, s.w, s.d); err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("migrating store %s: %w", path, err)
 	}
 	// query_only guards against a write slipping onto the read pool, where
 	// it would bypass the single-writer queue.
-	if s.r, err = s.pool(ctx, readers, "_pragma=query_only(1)"); err != nil {
+	if s.r, err = sqlitePool(ctx, abs, readers, "_pragma=query_only(1)"); err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
@@ -85,13 +75,13 @@ func create(path string) error {
 	return f.Close()
 }
 
-// pool opens a connection pool with the per-connection settings every
-// connection needs (pragmas are per connection, so they go in the DSN and
-// are applied to each new one).
-func (s *SQLite) pool(ctx context.Context, conns int, params ...string) (*sql.DB, error) {
+// sqlitePool opens a connection pool with the per-connection settings
+// every connection needs (pragmas are per connection, so they go in the
+// DSN and are applied to each new one).
+func sqlitePool(ctx context.Context, path string, conns int, params ...string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
-	dsn := "file:" + (&url.URL{Path: s.path}).EscapedPath() + "?" + q.Encode()
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	for _, p := range params {
 		dsn += "&" + p
 	}
@@ -107,12 +97,4 @@ func (s *SQLite) pool(ctx context.Context, conns int, params ...string) (*sql.DB
 		return nil, err
 	}
 	return db, nil
-}
-
-// Path is the absolute path of the database file.
-func (s *SQLite) Path() string { return s.path }
-
-// Close closes both pools.
-func (s *SQLite) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
 }

@@ -2,9 +2,11 @@
 // reports, and every run the orchestrator starts, kept for `ck8sctl events`,
 // reports and (later) the serve daemon's API and status page.
 //
-// SQLite (pure Go, so binaries stay static) is the embedded default.
-// PostgreSQL follows so that several serve replicas can share one database;
-// callers therefore code against the Store interface, never *SQLite.
+// SQLite (pure Go, so binaries stay static) is the embedded default;
+// PostgreSQL (pgx), selected by a postgres:// URL, lets several serve
+// replicas share one database. One type, DB, serves both through
+// database/sql; a dialect value holds what differs (placeholders, time
+// types, migrations, locks), and the same contract tests run on both.
 //
 // The store writes what it is given: secrets are masked by the caller (one
 // redactor for logs, events and stored rows), never here.

@@ -19,13 +19,13 @@ const typeJournalImported = "journal.imported"
 // Unfinished returns the newest interrupted runs (at most limit) that
 // recorded events of host and whose journal on it was not read yet.
 // Driven by runs' status index, then the (run_id, host, seq) key.
-func (s *SQLite) Unfinished(ctx context.Context, host string, limit int) ([]Unfinished, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT r.id, MAX(e.seq) FROM runs r
+func (s *DB) Unfinished(ctx context.Context, host string, limit int) ([]Unfinished, error) {
+	rows, err := s.r.QueryContext(ctx, s.d.bind(`SELECT r.id, MAX(e.seq) FROM runs r
 		JOIN flow_events e ON e.run_id = r.id AND e.host = ?
 		WHERE r.status = ?
 		GROUP BY r.id, r.started_at
 		HAVING SUM(CASE WHEN e.event_type = ? THEN 1 ELSE 0 END) = 0
-		ORDER BY r.started_at DESC LIMIT ?`, host, StatusInterrupted, typeJournalImported, limit)
+		ORDER BY r.started_at DESC LIMIT ?`), host, StatusInterrupted, typeJournalImported, limit)
 	if err != nil {
 		return nil, fmt.Errorf("interrupted runs of %s: %w", host, err)
 	}

@@ -9,8 +9,9 @@ import (
 
 // Unfinished lists, newest first, the interrupted runs with events of the
 // host that no journal.imported closed yet.
-func TestUnfinished(t *testing.T) {
-	s := open(t)
+func TestUnfinished(t *testing.T) { each(t, testUnfinished) }
+
+func testUnfinished(t *testing.T, s *DB) {
 	ctx := context.Background()
 	runs := []struct {
 		id     string

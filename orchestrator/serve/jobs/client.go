@@ -39,7 +39,7 @@ type ClientConfig struct {
 const Poll = 500 * time.Millisecond
 
 // NewClient builds River's client on db, the store's single-connection
-// writer pool (store.SQLite.Writer): River's writes and ours then queue
+// writer pool (store.DB.Writer): River's writes and ours then queue
 // in one place instead of failing with SQLITE_BUSY, and a job commits in
 // the transaction of the rows that go with it.
 func NewClient(db *sql.DB, env *Env, cfg ClientConfig) (*Client, error) {

@@ -24,7 +24,7 @@ import (
 // Every caller still returns only after its own rows have committed.
 type Queue struct {
 	Client *Client
-	Store  *store.SQLite
+	Store  *store.DB
 
 	mu      sync.Mutex
 	pending []*request
@@ -140,7 +140,7 @@ func (q *Queue) tx(batch []*request) error {
 		for _, r := range batch {
 			r.id, r.dup = r.args.RunID, false
 			if r.d != nil {
-				first, seen, err := store.RecordDeliveryTx(ctx, tx, r.d.Hook, r.d.ID, r.args.RunID, r.at)
+				first, seen, err := store.RecordDeliveryTx(ctx, q.Store.SQLTx(tx), r.d.Hook, r.d.ID, r.args.RunID, r.at)
 				if err != nil {
 					return err
 				}
@@ -167,7 +167,7 @@ func (q *Queue) tx(batch []*request) error {
 		}
 		for i, r := range fresh {
 			a := r.args
-			if err := store.QueueRunTx(ctx, tx, store.Run{ID: a.RunID, Command: string(a.Action), Started: r.at,
+			if err := store.QueueRunTx(ctx, q.Store.SQLTx(tx), store.Run{ID: a.RunID, Command: string(a.Action), Started: r.at,
 				Trigger: a.Trigger, Limit: a.Limit, JobID: res[i].Job.ID, Attempt: 1, Check: a.Check}); err != nil {
 				return err
 			}

@@ -12,7 +12,7 @@ import (
 	"github.com/ck8s/ck8sctl/orchestrator/store"
 )
 
-func queue(t *testing.T) (*jobs.Queue, *store.SQLite) {
+func queue(t *testing.T) (*jobs.Queue, *store.DB) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "serve.db"))

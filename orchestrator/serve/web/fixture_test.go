@@ -31,7 +31,7 @@ var (
 )
 
 // openStore is a real SQLite store in the test's directory.
-func openStore(t *testing.T) *store.SQLite {
+func openStore(t *testing.T) *store.DB {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "ck8s.db"))
 	if err != nil {
@@ -98,7 +98,7 @@ func cert(domain string, notAfter time.Time) *tlscheck.Report {
 
 // addRun stores a run with each host's events (a step that ends in st)
 // and, when finished, its report: what serve's worker writes.
-func addRun(t *testing.T, st *store.SQLite, r store.Run, hosts []report.Host, finished bool) []store.Stored {
+func addRun(t *testing.T, st *store.DB, r store.Run, hosts []report.Host, finished bool) []store.Stored {
 	t.Helper()
 	ctx := context.Background()
 	if err := st.CreateRun(ctx, r); err != nil {
@@ -121,7 +121,7 @@ func addRun(t *testing.T, st *store.SQLite, r store.Run, hosts []report.Host, fi
 	return stored
 }
 
-func recordReport(t *testing.T, st *store.SQLite, r store.Run, hosts []report.Host) {
+func recordReport(t *testing.T, st *store.DB, r store.Run, hosts []report.Host) {
 	t.Helper()
 	rep := report.Run{APIVersion: report.APIVersion, Kind: report.Kind, ID: r.ID, Action: r.Command,
 		Playbook: r.Playbook, Started: r.Started, Duration: 90 * time.Second, Status: report.RunFailed,
@@ -158,7 +158,7 @@ func mustJSON(t *testing.T, v any) json.RawMessage {
 
 // fleet fills st with the sweep and the running harden and returns the
 // stored events of each.
-func fleet(t *testing.T, st *store.SQLite) (sweep, live []store.Stored) {
+func fleet(t *testing.T, st *store.DB) (sweep, live []store.Stored) {
 	t.Helper()
 	sweep = addRun(t, st, store.Run{ID: sweepID, Command: "sweep", Playbook: "playbooks/fleet.yaml", Started: t0,
 		Hosts: 3, Check: true, Trigger: "schedule:nightly", Attempt: 1},

@@ -16,7 +16,7 @@ import (
 	"github.com/ck8s/ck8sctl/orchestrator/store"
 )
 
-// Source is what the pages read. *store.SQLite satisfies it.
+// Source is what the pages read. *store.DB satisfies it.
 type Source interface {
 	Hosts(ctx context.Context) ([]store.HostState, error)
 	ListRuns(ctx context.Context, f store.RunFilter) ([]store.Run, error)
@@ -24,7 +24,7 @@ type Source interface {
 	EventsAfter(ctx context.Context, runID string, afterID int64, limit int) ([]store.Stored, error)
 }
 
-var _ Source = (*store.SQLite)(nil)
+var _ Source = (*store.DB)(nil)
 
 // Options tune the handler; the zero value is usable.
 type Options struct {

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Tx is a transaction of the caller's that the store writes in
+// (QueueRunTx, RecordDeliveryTx): serve commits a run's row, its webhook
+// delivery and River's job together or not at all. Wrap a database/sql
+// transaction with DB.SQLTx, a pgx one (River's PostgreSQL driver) with
+// PgxTx. Only those adapters implement it.
+type Tx interface {
+	// exec runs a statement written with ? placeholders and returns the
+	// rows it affected.
+	exec(ctx context.Context, q string, args ...any) (int64, error)
+	// queryRow runs a query written with ? placeholders; its Scan returns
+	// an error matching sql.ErrNoRows when there is no row.
+	queryRow(ctx context.Context, q string, args ...any) row
+	dialect() *dialect
+}
+
+type row interface{ Scan(dest ...any) error }
+
+// SQLTx adapts tx, a transaction on this store's database (DB.InTx, or
+// Writer().BeginTx), to Tx.
+func (s *DB) SQLTx(tx *sql.Tx) Tx { return sqlConn{tx, s.d} }
+
+// PgxTx adapts a pgx transaction on the store's PostgreSQL database (begun
+// on DB.Pool, or handed over by River's riverpgxv5 driver) to Tx.
+func PgxTx(tx pgx.Tx) Tx { return pgxConn{tx} }
+
+// sqlConn is a database/sql pool or transaction in a dialect: the store's
+// own writes go through it too.
+type sqlConn struct {
+	q interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	}
+	d *dialect
+}
+
+func (c sqlConn) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := c.q.ExecContext(ctx, c.d.bind(q), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (c sqlConn) queryRow(ctx context.Context, q string, args ...any) row {
+	return c.q.QueryRowContext(ctx, c.d.bind(q), args...)
+}
+
+func (c sqlConn) dialect() *dialect { return c.d }
+
+type pgxConn struct{ tx pgx.Tx }
+
+func (c pgxConn) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := c.tx.Exec(ctx, postgresDialect.bind(q), args...)
+	return tag.RowsAffected(), err
+}
+
+// queryRow's Scan reports pgx.ErrNoRows, which matches sql.ErrNoRows.
+func (c pgxConn) queryRow(ctx context.Context, q string, args ...any) row {
+	return c.tx.QueryRow(ctx, postgresDialect.bind(q), args...)
+}
+
+func (c pgxConn) dialect() *dialect { return postgresDialect }
