@@ -20,7 +20,7 @@ const RiverUIPrefix = "/riverui"
 // cross-site form cannot carry it.
 func (s *Server) mountRiverUI(mux *http.ServeMux, auth *api.Auth) error {
 	h, err := riverui.NewHandler(&riverui.HandlerOpts{
-		Endpoints: riverui.NewEndpoints(s.client, nil),
+		Endpoints: s.client.UIEndpoints(),
 		Logger:    s.log.With("component", "riverui"),
 		Prefix:    RiverUIPrefix,
 	})

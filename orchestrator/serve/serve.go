@@ -50,7 +50,7 @@ type Server struct {
 	log     *slog.Logger
 	db      *store.DB
 	env     *jobs.Env
-	client  *jobs.Client
+	client  jobs.Client
 	queue   *jobs.Queue
 	metrics *metrics.Metrics
 	specs   []schedule.Spec
@@ -85,23 +85,29 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 }
 
 func (s *Server) setUp(ctx context.Context, o Options) error {
-	if err := jobs.Migrate(ctx, s.db.Writer()); err != nil {
+	if err := jobs.Migrate(ctx, s.db); err != nil {
 		return err
 	}
-	n, err := s.db.InterruptRuns(ctx, time.Now().UTC())
-	if err != nil {
-		return err
+	// A serve owns a SQLite file alone: what it finds running died with
+	// the previous serve. On PostgreSQL another replica may be running
+	// it; a dead replica's runs end when River rescues their jobs.
+	if s.db.Pool() == nil {
+		n, err := s.db.InterruptRuns(ctx, time.Now().UTC())
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			s.log.Warn("runs cut by the previous serve's end marked interrupted", "runs", n)
+		}
 	}
-	if n > 0 {
-		s.log.Warn("runs cut by the previous serve's end marked interrupted", "runs", n)
-	}
+	var err error
 	s.env = s.jobEnv()
 	s.specs = specs(s.cfg)
 	for _, sp := range s.specs {
 		s.metrics.Schedules(sp.Name)
 	}
 	periodic := append(schedule.Periodic(s.specs, s.metrics), schedule.Heartbeat())
-	s.client, err = jobs.NewClient(s.db.Writer(), s.env, jobs.ClientConfig{
+	s.client, err = jobs.NewClient(s.db, s.env, jobs.ClientConfig{
 		Workers: cmp.Or(o.Workers, DefaultWorkers), MaxTimeout: s.maxTimeout(), Periodic: periodic,
 		Register: func(w *river.Workers) error {
 			return river.AddWorkerSafely(w, &schedule.HeartbeatWorker{Tick: s.beat})
@@ -111,7 +117,7 @@ func (s *Server) setUp(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("starting River: %w", err)
 	}
-	s.queue = &jobs.Queue{Client: s.client, Store: s.db}
+	s.queue = &jobs.Queue{Client: s.client}
 	s.metrics.SetQueueDepth(s.queueDepth)
 	s.handler, err = s.routes()
 	return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,6 +29,13 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", name, configError(err))
 	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		// pgxpool's default (4 on a 2-core machine) is too few beside
+		// River: its notification listener holds one connection for good,
+		// its leader, producer and completer take others, and API reads,
+		// event streams and run writes share the rest.
+		cfg.MaxConns = max(cfg.MaxConns, minPoolConns)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", name, err)
@@ -44,6 +52,9 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	}
 	return s, nil
 }
+
+// minPoolConns is the smallest pool a serve replica works well with.
+const minPoolConns = 16
 
 // WithMigrationLock runs fn holding the migration lock: on PostgreSQL a
 // session advisory lock on a connection of its own, which serialises

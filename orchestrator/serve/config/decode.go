@@ -33,7 +33,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	}
 	c.TLS = d.tls(m["tls"])
 	if v := m["db"]; v != nil {
-		c.DB, _ = d.filePath(v, "db")
+		c.DB = d.db(v)
 	}
 	c.SSH = d.ssh(m["ssh"])
 	c.Grace = d.duration(m["grace"], "grace", DefaultGrace)

@@ -1,12 +1,15 @@
 package config
 
 import (
+	"errors"
+	"net/url"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ck8s/ck8sctl/internal/yamlnode"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
+	"github.com/ck8s/ck8sctl/orchestrator/store"
 )
 
 // Scalar readers report a wrong type with the field path and line, and
@@ -92,4 +95,26 @@ func (d *decoder) filePath(n *yaml.Node, path string) (string, bool) {
 		return "", false
 	}
 	return p, true
+}
+
+// db is the store: a SQLite file (relative to the configuration) or a
+// PostgreSQL URL, which must not carry its password: serve.yaml is
+// configuration, and secrets come from files or the environment
+// (PGPASSWORD, or a passfile).
+func (d *decoder) db(n *yaml.Node) string {
+	s, ok := d.Str(n, "db")
+	if !ok || !store.IsPostgres(s) {
+		p, _ := d.filePath(n, "db")
+		return p
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		d.errorf(yamlnode.Resolve(n).Line, "db", "not a PostgreSQL URL: %v", errors.Unwrap(err))
+		return ""
+	}
+	if _, has := u.User.Password(); has {
+		d.errorf(yamlnode.Resolve(n).Line, "db", "the URL carries a password: give it in PGPASSWORD or a passfile instead")
+		return ""
+	}
+	return s
 }

@@ -2,19 +2,35 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"os"
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+	"riverqueue.com/riverui/uiendpoints"
+
+	"github.com/ck8s/ck8sctl/orchestrator/store"
 )
 
-// Client is River's client over the store's database.
-type Client = river.Client[*sql.Tx]
+// Client is River's client over the store's database, whichever it is:
+// SQLite through riversqlite (database/sql), PostgreSQL through
+// riverpgxv5 (the store's pgx pool). River's client type depends on its
+// driver's transaction type; the daemon needs only this.
+type Client interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// InsertWith inserts jobs and runs write in one transaction: the
+	// rows that go with the jobs commit with them or not at all. before
+	// runs first in the transaction and may leave nothing to insert.
+	InsertWith(ctx context.Context, before func(store.Tx) error, jobs func() []river.InsertManyParams,
+		after func(store.Tx, []*rivertype.JobInsertResult) error) error
+	// UIEndpoints are riverui's API over this client.
+	UIEndpoints() uiendpoints.Bundle
+}
 
 // ClientConfig are the daemon's choices for River.
 type ClientConfig struct {
@@ -38,11 +54,13 @@ type ClientConfig struct {
 // process at once; this bounds the wait for one inserted elsewhere.
 const Poll = 500 * time.Millisecond
 
-// NewClient builds River's client on db, the store's single-connection
-// writer pool (store.DB.Writer): River's writes and ours then queue
-// in one place instead of failing with SQLITE_BUSY, and a job commits in
-// the transaction of the rows that go with it.
-func NewClient(db *sql.DB, env *Env, cfg ClientConfig) (*Client, error) {
+// RescueMargin is how long after its timeout a job whose worker vanished
+// (a replica killed, a node lost) is rescued by another client: its
+// attempt is over by then, whatever the dead worker was doing.
+const RescueMargin = time.Minute
+
+// NewClient builds River's client on the store's database.
+func NewClient(db *store.DB, env *Env, cfg ClientConfig) (Client, error) {
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &Worker{Env: env}); err != nil {
 		return nil, err
@@ -53,31 +71,33 @@ func NewClient(db *sql.DB, env *Env, cfg ClientConfig) (*Client, error) {
 		}
 	}
 	host, _ := os.Hostname()
-	return river.NewClient(riversqlite.New(db), &river.Config{
+	rc := &river.Config{
 		ID:                   fmt.Sprintf("%s-%d", host, os.Getpid()),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.Workers, 1)}},
 		Workers:              workers,
 		MaxAttempts:          MaxAttempts,
-		RescueStuckJobsAfter: cfg.MaxTimeout + rescueMargin,
+		RescueStuckJobsAfter: cfg.MaxTimeout + RescueMargin,
 		FetchPollInterval:    Poll,
 		PeriodicJobs:         cfg.Periodic,
 		Logger:               cfg.Log,
-	})
+	}
+	if db.Pool() != nil {
+		return newPostgresClient(db, rc)
+	}
+	return newSQLiteClient(db, rc)
 }
 
-// rescueMargin is how long after its timeout a job whose worker vanished
-// is rescued.
-const rescueMargin = 5 * time.Minute
-
 // Migrate brings River's tables up to date (its own versions, in
-// river_migration, beside goose's). One serve owns a SQLite file, so no
-// lock is needed here; PostgreSQL replicas take an advisory lock first.
-func Migrate(ctx context.Context, db *sql.DB) error {
-	m, err := rivermigrate.New(riversqlite.New(db), nil)
+// river_migration, beside goose's), under the store's migration lock:
+// River's migrator takes none, and replicas start at once.
+func Migrate(ctx context.Context, db *store.DB) error {
+	err := db.WithMigrationLock(ctx, func(ctx context.Context) error {
+		if db.Pool() != nil {
+			return migratePostgres(ctx, db)
+		}
+		return migrateSQLite(ctx, db)
+	})
 	if err != nil {
-		return fmt.Errorf("river migrations: %w", err)
-	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("river migrations: %w", err)
 	}
 	return nil

@@ -2,12 +2,12 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ck8s/ck8sctl/orchestrator/action"
 	"github.com/ck8s/ck8sctl/orchestrator/store"
@@ -23,8 +23,7 @@ import (
 // the WAL commit) then is paid once per burst, not once per delivery.
 // Every caller still returns only after its own rows have committed.
 type Queue struct {
-	Client *Client
-	Store  *store.DB
+	Client Client
 
 	mu      sync.Mutex
 	pending []*request
@@ -131,16 +130,18 @@ func (q *Queue) commit(batch []*request) {
 }
 
 // tx records the batch's deliveries, inserts the jobs of those not seen
-// before with one River insert, and records their runs as queued.
+// before with one River insert, and records their runs as queued, in one
+// transaction.
 func (q *Queue) tx(batch []*request) error {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	return q.Store.InTx(ctx, func(tx *sql.Tx) error {
-		var fresh []*request
+	var fresh []*request
+	record := func(tx store.Tx) error {
+		fresh = fresh[:0]
 		for _, r := range batch {
 			r.id, r.dup = r.args.RunID, false
 			if r.d != nil {
-				first, seen, err := store.RecordDeliveryTx(ctx, q.Store.SQLTx(tx), r.d.Hook, r.d.ID, r.args.RunID, r.at)
+				first, seen, err := store.RecordDeliveryTx(ctx, tx, r.d.Hook, r.d.ID, r.args.RunID, r.at)
 				if err != nil {
 					return err
 				}
@@ -151,27 +152,27 @@ func (q *Queue) tx(batch []*request) error {
 			}
 			fresh = append(fresh, r)
 		}
-		if len(fresh) == 0 {
-			return nil
-		}
-		params := make([]river.InsertManyParams, len(fresh))
+		return nil
+	}
+	params := func() []river.InsertManyParams {
+		out := make([]river.InsertManyParams, len(fresh))
 		for i, r := range fresh {
-			params[i] = river.InsertManyParams{Args: r.args}
+			out[i] = river.InsertManyParams{Args: r.args}
 		}
-		res, err := q.Client.InsertManyTx(ctx, tx, params)
-		if err != nil {
-			return fmt.Errorf("queueing %d runs: %w", len(fresh), err)
-		}
+		return out
+	}
+	queued := func(tx store.Tx, res []*rivertype.JobInsertResult) error {
 		if len(res) != len(fresh) {
 			return fmt.Errorf("queueing %d runs: River answered %d results", len(fresh), len(res))
 		}
 		for i, r := range fresh {
 			a := r.args
-			if err := store.QueueRunTx(ctx, q.Store.SQLTx(tx), store.Run{ID: a.RunID, Command: string(a.Action), Started: r.at,
+			if err := store.QueueRunTx(ctx, tx, store.Run{ID: a.RunID, Command: string(a.Action), Started: r.at,
 				Trigger: a.Trigger, Limit: a.Limit, JobID: res[i].Job.ID, Attempt: 1, Check: a.Check}); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}
+	return q.Client.InsertWith(ctx, record, params, queued)
 }

@@ -20,16 +20,16 @@ func queue(t *testing.T) (*jobs.Queue, *store.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := jobs.Migrate(ctx, db.Writer()); err != nil {
+	if err := jobs.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	// Not started: inserting needs no running client, and nothing may
 	// work the jobs while the test counts them.
-	client, err := jobs.NewClient(db.Writer(), &jobs.Env{}, jobs.ClientConfig{MaxTimeout: time.Minute})
+	client, err := jobs.NewClient(db, &jobs.Env{}, jobs.ClientConfig{MaxTimeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &jobs.Queue{Client: client, Store: db}, db
+	return &jobs.Queue{Client: client}, db
 }
 
 // A burst is committed in shared transactions, yet each caller gets its

@@ -1,0 +1,116 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+	"riverqueue.com/riverui"
+	"riverqueue.com/riverui/uiendpoints"
+
+	"github.com/ck8s/ck8sctl/orchestrator/store"
+)
+
+// engine is a Client over River's client for one driver: TTx is the
+// driver's transaction, begin opens one together with its store.Tx view.
+type engine[TTx any] struct {
+	*river.Client[TTx]
+	begin func(ctx context.Context) (TTx, store.Tx, *txEnd, error)
+}
+
+// txEnd ends a transaction begun by engine.begin.
+type txEnd struct {
+	commit   func(context.Context) error
+	rollback func(context.Context) error
+}
+
+// InsertWith implements Client.
+func (e *engine[TTx]) InsertWith(ctx context.Context, before func(store.Tx) error, jobs func() []river.InsertManyParams,
+	after func(store.Tx, []*rivertype.JobInsertResult) error) error {
+	tx, stx, end, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer end.rollback(context.WithoutCancel(ctx)) // no-op after commit
+	if before != nil {
+		if err := before(stx); err != nil {
+			return err
+		}
+	}
+	var res []*rivertype.JobInsertResult
+	if params := jobs(); len(params) > 0 {
+		if res, err = e.InsertManyTx(ctx, tx, params); err != nil {
+			return err
+		}
+	}
+	if after != nil {
+		if err := after(stx, res); err != nil {
+			return err
+		}
+	}
+	return end.commit(ctx)
+}
+
+// UIEndpoints implements Client.
+func (e *engine[TTx]) UIEndpoints() uiendpoints.Bundle { return riverui.NewEndpoints(e.Client, nil) }
+
+// newSQLiteClient is River on the store's single-connection SQLite
+// writer pool: River's writes and ours queue in one place instead of
+// failing with SQLITE_BUSY, and a job commits in the transaction of the
+// rows that go with it.
+func newSQLiteClient(db *store.DB, cfg *river.Config) (Client, error) {
+	c, err := river.NewClient(riversqlite.New(db.Writer()), cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &engine[*sql.Tx]{Client: c, begin: func(ctx context.Context) (*sql.Tx, store.Tx, *txEnd, error) {
+		tx, err := db.Writer().BeginTx(ctx, nil)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return tx, db.SQLTx(tx), &txEnd{
+			commit:   func(context.Context) error { return tx.Commit() },
+			rollback: func(context.Context) error { return tx.Rollback() },
+		}, nil
+	}}, nil
+}
+
+// newPostgresClient is River on the store's pgx pool: LISTEN/NOTIFY wakes
+// the replicas, leader election picks the one that inserts periodic
+// jobs, and a job commits in the pgx transaction of its rows.
+func newPostgresClient(db *store.DB, cfg *river.Config) (Client, error) {
+	c, err := river.NewClient(riverpgxv5.New(db.Pool()), cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &engine[pgx.Tx]{Client: c, begin: func(ctx context.Context) (pgx.Tx, store.Tx, *txEnd, error) {
+		tx, err := db.Pool().Begin(ctx)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return tx, store.PgxTx(tx), &txEnd{commit: tx.Commit, rollback: tx.Rollback}, nil
+	}}, nil
+}
+
+func migrateSQLite(ctx context.Context, db *store.DB) error {
+	m, err := rivermigrate.New(riversqlite.New(db.Writer()), nil)
+	if err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
+}
+
+func migratePostgres(ctx context.Context, db *store.DB) error {
+	m, err := rivermigrate.New(riverpgxv5.New(db.Pool()), nil)
+	if err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
+}
