@@ -35,13 +35,16 @@ func eventsCommand() *ucli.Command {
 			if f.Type != "" && !event.ValidType(f.Type) {
 				return badInputf("flag --type: %q is not an event type (dotted lower-case words, e.g. facts.collected)", f.Type)
 			}
+			if f.Limit < 0 {
+				return badInputf("flag --limit: must not be negative, got %d (0: no limit)", f.Limit)
+			}
 			out := c.String("output")
 			if out != "table" && out != "json" {
 				return badInputf("flag --output: %q is not table or json", out)
 			}
-			db, err := store.Open(c.Context, c.String("db"))
+			db, err := openExistingDB(c)
 			if err != nil {
-				return fmt.Errorf("opening the flow_events store: %w", err)
+				return err
 			}
 			defer db.Close()
 			if f.RunID == "last" {
