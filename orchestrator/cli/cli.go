@@ -15,6 +15,7 @@ import (
 
 	"github.com/ck8s/ck8sctl/internal/crash"
 	"github.com/ck8s/ck8sctl/internal/redact"
+	"github.com/ck8s/ck8sctl/internal/termtext"
 )
 
 // Version is set by the Makefile through -ldflags.
@@ -24,6 +25,9 @@ var Version = "dev"
 // is a bug in ck8sctl, not bad input: it exits ExitInternal (not the Go
 // runtime's 2) with the panic and its stack on stderr.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	// Every printer escapes host-supplied fields; this catches the rest
+	// (terminal control characters in anything printed, see termtext).
+	stdout, stderr = termtext.Writer{W: stdout}, termtext.Writer{W: stderr}
 	defer func() {
 		if r := recover(); r != nil {
 			code = internalError(stderr, crash.From(r))
@@ -60,7 +64,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	err := app.Run(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "ck8sctl: %s\n", redact.Default().String(err.Error()))
+		fmt.Fprintf(stderr, "ck8sctl: %s\n", termtext.EscapeText(redact.Default().String(err.Error())))
 	}
 	code = exitCode(err)
 	// Flag parsing errors from urfave come back as plain errors.
@@ -114,6 +118,6 @@ func logger(c *ucli.Context, r *redact.Redactor) (*slog.Logger, error) {
 }
 
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := termtext.Raw(w).(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

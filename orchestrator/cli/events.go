@@ -9,6 +9,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ck8s/ck8sctl/internal/event"
+	"github.com/ck8s/ck8sctl/internal/termtext"
 	"github.com/ck8s/ck8sctl/orchestrator/store"
 )
 
@@ -74,7 +75,7 @@ func eventsCommand() *ucli.Command {
 			fmt.Fprintln(tw, "TIME\tRUN\tHOST\tSEQ\tTYPE\tSTEP\tSTATUS\tMESSAGE")
 			for _, e := range evs {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05.000"),
-					short(e.RunID), e.Host, e.Seq, e.Type, dash(e.Step), e.Status, dash(e.Message))
+					short(e.RunID), termtext.Escape(e.Host), e.Seq, e.Type, termtext.Escape(dash(e.Step)), termtext.Escape(string(e.Status)), termtext.Escape(dash(e.Message)))
 			}
 			return tw.Flush()
 		},
