@@ -188,7 +188,11 @@ func http01Plan(domain string, timeout time.Duration) (*plan.HTTP01Plan, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &plan.HTTP01Plan{Domain: domain, Token: token, Body: token + "." + thumb,
+	secret, err := random(32)
+	if err != nil {
+		return nil, err
+	}
+	return &plan.HTTP01Plan{Domain: domain, Token: token, Body: token + "." + thumb, StopSecret: secret,
 		Window: plan.Duration(timeout + 5*time.Second)}, nil
 }
 
