@@ -44,6 +44,8 @@ type Stopped struct {
 	Reason string `json:"reason"`
 	// Served counts challenge requests answered with the body.
 	Served int `json:"served"`
+	// AcceptErrors counts failed accepts, each retried after a backoff.
+	AcceptErrors int `json:"acceptErrors,omitempty"`
 }
 
 // Run implements step.Step. A rehearsal that cannot even start is its own
@@ -153,13 +155,12 @@ func ownerNames(ls []facts.Listener) string {
 }
 
 func serve(ctx context.Context, env *step.Env, p *plan.HTTP01Plan, port int, lns []net.Listener) error {
-	h := &handler{path: plan.ChallengePath(p.Token), body: p.Body, done: make(chan struct{})}
-	errc := make(chan error, len(lns))
+	h := &handler{path: plan.ChallengePath(p.Token), body: p.Body, secret: p.StopSecret, done: make(chan struct{})}
 	st := plan.HTTP01Status{Mode: plan.HTTP01Serving, Token: p.Token, Path: h.path, Port: port}
 	var conns sync.WaitGroup
 	for _, ln := range lns {
 		st.Listen = append(st.Listen, ln.Addr().String())
-		go func() { errc <- h.accept(ln, &conns) }()
+		go h.accept(ln, &conns)
 	}
 	window := time.Duration(p.Window)
 	st.Deadline = time.Now().Add(window).UTC()
@@ -175,14 +176,12 @@ func serve(ctx context.Context, env *step.Env, p *plan.HTTP01Plan, port int, lns
 		stop.Reason = "window"
 	case <-ctx.Done():
 		stop.Reason, err = "cancelled", ctx.Err()
-	case err = <-errc:
-		stop.Reason = "failed"
 	}
 	for _, ln := range lns {
 		ln.Close()
 	}
 	conns.Wait() // each connection is bounded by connTimeout
-	stop.Served = h.count()
+	stop.Served, stop.AcceptErrors = h.count()
 	env.Emit(event.TypeHTTP01Stopped, event.StatusInfo, fmt.Sprintf("stopped serving %s (%s) after %d fetch(es)", h.path, stop.Reason, stop.Served), stop)
 	if err != nil {
 		return fmt.Errorf("http-01 rehearsal: serving port %d: %w", port, err)

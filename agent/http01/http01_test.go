@@ -68,6 +68,24 @@ func next(t *testing.T, sink chanSink, typ string) event.Event {
 	return event.Event{}
 }
 
+// testSecret is a plan's stop secret in these tests.
+const testSecret = "0123456789abcdefghijKLMNOP"
+
+// stopReq sends the orchestrator's DELETE with secret ("" for none).
+func stopReq(t *testing.T, addr, token, secret string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodDelete, "http://"+addr+plan.ChallengePath(token), nil)
+	if secret != "" {
+		req.Header.Set(plan.HTTP01StopHeader, secret)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 func get(t *testing.T, method, url string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, nil)
@@ -84,7 +102,7 @@ func get(t *testing.T, method, url string) (int, string) {
 // DELETE, and only the challenge path answers the body.
 func TestServeUntilTold(t *testing.T) {
 	port := freePort(t)
-	p := &plan.HTTP01Plan{Domain: "staging.lab.test", Token: "abcdefghijklmnopqrstuvwxyz", Body: "abcdefghijklmnopqrstuvwxyz.thumb", Window: plan.Duration(time.Minute), Port: port}
+	p := &plan.HTTP01Plan{Domain: "staging.lab.test", Token: "abcdefghijklmnopqrstuvwxyz", Body: "abcdefghijklmnopqrstuvwxyz.thumb", Window: plan.Duration(time.Minute), Port: port, StopSecret: testSecret}
 	sink, done := start(t, p)
 	e := next(t, sink, event.TypeHTTP01Serving)
 	var st plan.HTTP01Status
@@ -100,7 +118,7 @@ func TestServeUntilTold(t *testing.T) {
 			t.Errorf("%s: another token answered %d", host, code)
 		}
 	}
-	if code, _ := get(t, "DELETE", "http://127.0.0.1:"+strconv.Itoa(port)+plan.ChallengePath(p.Token)); code != http.StatusNoContent {
+	if code := stopReq(t, "127.0.0.1:"+strconv.Itoa(port), p.Token, testSecret); code != http.StatusNoContent {
 		t.Errorf("DELETE: %d", code)
 	}
 	if err := <-done; err != nil {

@@ -23,7 +23,15 @@ type HTTP01Plan struct {
 	Window Duration `json:"window"`
 	// Port is 80 except in tests.
 	Port int `json:"port,omitempty"`
+	// StopSecret ends the window early: the orchestrator's DELETE of the
+	// challenge path carries it in HTTP01StopHeader. It is random and
+	// separate from Token, which anyone who saw a fetch (or the events)
+	// knows; it is in no event.
+	StopSecret string `json:"stopSecret"`
 }
+
+// HTTP01StopHeader carries HTTP01Plan.StopSecret in the DELETE.
+const HTTP01StopHeader = "X-Ck8s-Stop"
 
 // MaxHTTP01Window caps Window: a rehearsal is seconds, not a server.
 const MaxHTTP01Window = 5 * time.Minute
@@ -39,6 +47,8 @@ func (h *HTTP01Plan) validate() error {
 		return errors.New("plan field \"http01.challenge\": want at least 16 base64url characters")
 	case h.Body == "":
 		return errors.New("plan field \"http01.body\": missing")
+	case len(h.StopSecret) < 16 || !base64URL(h.StopSecret):
+		return errors.New("plan field \"http01.stopSecret\": want at least 16 base64url characters")
 	case h.Window <= 0 || time.Duration(h.Window) > MaxHTTP01Window:
 		return fmt.Errorf("plan field \"http01.window\": must be in (0, %s]", MaxHTTP01Window)
 	case h.Port < 0 || h.Port > 65535:

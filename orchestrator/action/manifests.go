@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io/fs"
 	"net/netip"
-	"os"
 	"path/filepath"
 
 	"github.com/ck8s/ck8sctl/internal/manifest"
+	"github.com/ck8s/ck8sctl/internal/readfile"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
 )
 
@@ -65,15 +65,10 @@ func readField(p *playbook.Playbook, path string, line int, field string) ([]byt
 	return b, nil
 }
 
+// readLimited refuses what is not a regular file: a device reports size 0
+// and never ends.
 func readLimited(path string) ([]byte, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if info.Size() > maxFileSize {
-		return nil, fmt.Errorf("larger than %d bytes", maxFileSize)
-	}
-	return os.ReadFile(path)
+	return readfile.Regular(path, maxFileSize)
 }
 
 // pemCertificates checks that b holds PEM certificates and no other PEM

@@ -73,7 +73,7 @@ func Prepare(o Options) (*Prepared, error) {
 			return nil, err
 		}
 	}
-	steps := []func() error{p.preflight, p.manifestsPlan, p.rehearsal, p.portScan, p.tlsCheck}
+	steps := []func() error{p.hostFiles, p.preflight, p.manifestsPlan, p.rehearsal, p.portScan, p.tlsCheck}
 	for _, f := range steps {
 		if err := f(); err != nil {
 			return nil, err

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ck8s/ck8sctl/bootstrap"
+	"github.com/ck8s/ck8sctl/internal/crash"
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/plan"
 	"github.com/ck8s/ck8sctl/orchestrator/host"
@@ -42,6 +43,8 @@ func (p *Prepared) Run(ctx context.Context) (report.Run, error) {
 	if err := o.Store.CreateRun(ctx, store.Run{ID: id, Command: meta.Action, Playbook: meta.Playbook, Started: started, Hosts: len(o.Hosts), Check: p.check}); err != nil {
 		return report.Run{}, fmt.Errorf("recording run: %w", err)
 	}
+	defer p.finishOnPanic(ctx, id)
+	crash.At("run")
 	rec := phase.NewRecorder(o.Store.AppendEvents, p.red, o.Progress)
 	targets, err := p.targets(id, rec)
 	if err != nil {
@@ -68,6 +71,22 @@ func (p *Prepared) Run(ctx context.Context) (report.Run, error) {
 	}
 	o.Log.Info("run finished", "run", id, "status", rep.Status, "exit", rep.ExitCode, "duration", rep.Duration)
 	return rep, nil
+}
+
+// finishOnPanic records the run as failed with the internal-error exit
+// code when a panic (here or raised again from a host's goroutine) ends
+// it, then lets the panic go on to the command's main function: a run
+// must not stay "running" because ck8sctl had a bug.
+func (p *Prepared) finishOnPanic(ctx context.Context, id string) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	pn := crash.From(r)
+	if err := p.Opts.Store.FinishRun(context.WithoutCancel(ctx), id, string(report.RunFailed), report.ExitInternal, time.Now().UTC()); err != nil {
+		p.Opts.Log.Error("recording the end of a crashed run", "run", id, "err", err)
+	}
+	panic(pn)
 }
 
 // manager is the run's phase list: connect, the DNS preflight's
@@ -99,6 +118,7 @@ func (p *Prepared) manager(ctx context.Context, agents map[string]bootstrap.Bina
 			p.tls,
 		},
 		Done: func(t *phase.Target) {
+			crash.At("host")
 			if p.Spec.Verdicts {
 				p.verdict(ctx, t)
 			}
@@ -193,7 +213,11 @@ func http01Plan(domain string, timeout time.Duration) (*plan.HTTP01Plan, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &plan.HTTP01Plan{Domain: domain, Token: token, Body: token + "." + thumb,
+	secret, err := random(32)
+	if err != nil {
+		return nil, err
+	}
+	return &plan.HTTP01Plan{Domain: domain, Token: token, Body: token + "." + thumb, StopSecret: secret,
 		Window: plan.Duration(timeout + 5*time.Second)}, nil
 }
 

@@ -13,14 +13,26 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/ck8s/ck8sctl/internal/crash"
 	"github.com/ck8s/ck8sctl/internal/redact"
+	"github.com/ck8s/ck8sctl/internal/termtext"
 )
 
 // Version is set by the Makefile through -ldflags.
 var Version = "dev"
 
-// Main runs ck8sctl with args and returns the process exit code.
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// Main runs ck8sctl with args and returns the process exit code. A panic
+// is a bug in ck8sctl, not bad input: it exits ExitInternal (not the Go
+// runtime's 2) with the panic and its stack on stderr.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	// Every printer escapes host-supplied fields; this catches the rest
+	// (terminal control characters in anything printed, see termtext).
+	stdout, stderr = termtext.Writer{W: stdout}, termtext.Writer{W: stderr}
+	defer func() {
+		if r := recover(); r != nil {
+			code = internalError(stderr, crash.From(r))
+		}
+	}()
 	app := &ucli.App{
 		Name:      "ck8sctl",
 		Usage:     "bootstrap and harden Kubernetes staging hosts over SSH",
@@ -52,14 +64,22 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	err := app.Run(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "ck8sctl: %s\n", redact.Default().String(err.Error()))
+		fmt.Fprintf(stderr, "ck8sctl: %s\n", termtext.EscapeText(redact.Default().String(err.Error())))
 	}
-	code := exitCode(err)
+	code = exitCode(err)
 	// Flag parsing errors from urfave come back as plain errors.
 	if err != nil && code == ExitFailed && isFlagError(err) {
 		code = ExitBadInput
 	}
 	return code
+}
+
+// internalError reports a panic, masked like every other line ck8sctl
+// prints (a panic value may quote what it was working on).
+func internalError(stderr io.Writer, p *crash.Panic) int {
+	red := redact.Default()
+	fmt.Fprintf(stderr, "ck8sctl: internal error (a bug in ck8sctl; exit %d): %s\n%s", ExitInternal, red.String(p.Error()), red.String(string(p.Stack)))
+	return ExitInternal
 }
 
 func isFlagError(err error) bool {
@@ -98,6 +118,6 @@ func logger(c *ucli.Context, r *redact.Redactor) (*slog.Logger, error) {
 }
 
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := termtext.Raw(w).(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -87,6 +87,12 @@ func dnsCheckConfig(c *ucli.Context) (dnscheck.Config, string, error) {
 			return dnscheck.Config{}, "", badInputf("flag --%s: required", f)
 		}
 	}
+	if err := dnscheck.CheckName(c.Args().First()); err != nil {
+		return dnscheck.Config{}, "", badInputf("DOMAIN: %v", err)
+	}
+	if err := dnscheck.CheckName(c.String("caa-issuer")); err != nil {
+		return dnscheck.Config{}, "", badInputf("flag --caa-issuer: %v", err)
+	}
 	cfg := dnscheck.Config{Domain: c.Args().First(), Wait: c.Duration("wait"), CAAIssuer: c.String("caa-issuer"), Timeout: c.Duration("timeout"), Attempts: 2}
 	for _, s := range c.StringSlice("expect") {
 		a, err := netip.ParseAddr(strings.TrimSpace(s))

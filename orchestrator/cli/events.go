@@ -9,6 +9,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ck8s/ck8sctl/internal/event"
+	"github.com/ck8s/ck8sctl/internal/termtext"
 	"github.com/ck8s/ck8sctl/orchestrator/store"
 )
 
@@ -35,13 +36,16 @@ func eventsCommand() *ucli.Command {
 			if f.Type != "" && !event.ValidType(f.Type) {
 				return badInputf("flag --type: %q is not an event type (dotted lower-case words, e.g. facts.collected)", f.Type)
 			}
+			if f.Limit < 0 {
+				return badInputf("flag --limit: must not be negative, got %d (0: no limit)", f.Limit)
+			}
 			out := c.String("output")
 			if out != "table" && out != "json" {
 				return badInputf("flag --output: %q is not table or json", out)
 			}
-			db, err := store.Open(c.Context, c.String("db"))
+			db, err := openExistingDB(c)
 			if err != nil {
-				return fmt.Errorf("opening the flow_events store: %w", err)
+				return err
 			}
 			defer db.Close()
 			if f.RunID == "last" {
@@ -71,7 +75,7 @@ func eventsCommand() *ucli.Command {
 			fmt.Fprintln(tw, "TIME\tRUN\tHOST\tSEQ\tTYPE\tSTEP\tSTATUS\tMESSAGE")
 			for _, e := range evs {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05.000"),
-					short(e.RunID), e.Host, e.Seq, e.Type, dash(e.Step), e.Status, dash(e.Message))
+					short(e.RunID), termtext.Escape(e.Host), e.Seq, e.Type, termtext.Escape(dash(e.Step)), termtext.Escape(string(e.Status)), termtext.Escape(dash(e.Message)))
 			}
 			return tw.Flush()
 		},

@@ -15,6 +15,7 @@ const (
 	ExitBadInput    = report.ExitBadInput    // flags or playbook invalid; nothing ran
 	ExitUnreachable = report.ExitUnreachable // a host could not be reached or trusted
 	ExitRolledBack  = report.ExitRolledBack  // a change was rolled back
+	ExitInternal    = report.ExitInternal    // ck8sctl panicked: a bug, never the input's fault
 )
 
 // exitError carries an exit code up to Main.

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/ck8s/ck8sctl/internal/event"
+	"github.com/ck8s/ck8sctl/internal/termtext"
 	"github.com/ck8s/ck8sctl/orchestrator/phase"
 )
 
@@ -30,7 +31,7 @@ func (p *progress) event(e event.Event) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "  %-16s %-10s %s\n", e.Host, e.Step, e.Status)
+	fmt.Fprintf(p.w, "  %-16s %-10s %s\n", termtext.Escape(e.Host), termtext.Escape(e.Step), termtext.Escape(string(e.Status)))
 }
 
 func (p *progress) done(t *phase.Target) {
@@ -44,5 +45,5 @@ func (p *progress) done(t *phase.Target) {
 	if t.Result.Error != "" {
 		msg += ": " + t.Result.Error
 	}
-	fmt.Fprintf(p.w, "[%d/%d] %-16s %s (%s)\n", p.finished, p.total, t.Name, msg, t.Result.Duration.Round(1e6))
+	fmt.Fprintf(p.w, "[%d/%d] %-16s %s (%s)\n", p.finished, p.total, t.Name, termtext.Escape(msg), t.Result.Duration.Round(1e6))
 }

@@ -12,12 +12,12 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/ck8s/ck8sctl/internal/readfile"
 	"github.com/ck8s/ck8sctl/orchestrator/action"
 	"github.com/ck8s/ck8sctl/orchestrator/host"
 	"github.com/ck8s/ck8sctl/orchestrator/inventory"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
 	"github.com/ck8s/ck8sctl/orchestrator/report"
-	"github.com/ck8s/ck8sctl/orchestrator/store"
 )
 
 // runFlags are the flags of every command that runs an action on hosts.
@@ -59,6 +59,11 @@ func runAction(c *ucli.Context, name action.Name, adjust func(*playbook.Playbook
 	case c.Duration("lock-wait") < 0:
 		return badInputf("flag --lock-wait: must not be negative, got %s", c.Duration("lock-wait"))
 	}
+	if f := c.String("ssh-config"); f != "" && f != "none" {
+		if err := readfile.Check(f, host.MaxSSHConfigSize); err != nil {
+			return badInputf("flag --ssh-config: %v", err)
+		}
+	}
 	pb, hosts, err := selectHosts(c)
 	if err != nil {
 		return err
@@ -97,9 +102,9 @@ func runAction(c *ucli.Context, name action.Name, adjust func(*playbook.Playbook
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	db, err := store.Open(ctx, c.String("db"))
+	db, err := openDB(c)
 	if err != nil {
-		return fmt.Errorf("opening the flow_events store: %w", err)
+		return err
 	}
 	defer db.Close()
 	prep.Opts.Store = db

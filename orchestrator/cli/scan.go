@@ -16,6 +16,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ck8s/ck8sctl/internal/fence"
+	"github.com/ck8s/ck8sctl/internal/termtext"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
 	"github.com/ck8s/ck8sctl/orchestrator/scan"
 )
@@ -185,7 +186,7 @@ func runScan(c *ucli.Context) error {
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	bar := newScanBar(c.App.ErrWriter, o.output == "table" && isTerminal(c.App.ErrWriter))
+	bar := newScanBar(termtext.Raw(c.App.ErrWriter), o.output == "table" && isTerminal(c.App.ErrWriter))
 	o.scanner.Progress = bar.show
 	addrs := make([]netip.Addr, len(o.targets))
 	for i, t := range o.targets {

@@ -52,8 +52,16 @@ const DefaultCAAIssuer = "letsencrypt.org"
 // Validate checks the configuration, naming the field at fault.
 func (c *Config) Validate() error {
 	var errs []error
-	if _, ok := dns.IsDomainName(c.Domain); !ok || !strings.Contains(strings.Trim(c.Domain, "."), ".") {
+	if err := CheckName(c.Domain); err != nil {
+		errs = append(errs, fmt.Errorf("domain: %w", err))
+	} else if !strings.Contains(strings.Trim(c.Domain, "."), ".") {
 		errs = append(errs, fmt.Errorf("domain: %q is not a domain name with at least one dot", c.Domain))
+	}
+	if c.CAAIssuer != "" {
+		// RFC 8659 issuer-domain-name: the CA's domain, as CAA records name it.
+		if err := CheckName(c.CAAIssuer); err != nil {
+			errs = append(errs, fmt.Errorf("caaIssuer: %w", err))
+		}
 	}
 	if len(c.Expect) == 0 {
 		errs = append(errs, errors.New("expect: at least one address is needed"))

@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/ck8s/ck8sctl/internal/readfile"
 )
 
 // keyring is what one Dial offers: ssh-agent keys, then identity files, and
@@ -63,13 +65,16 @@ func (k *keyring) addAgent(sock string) {
 }
 
 func (k *keyring) addFile(c Config, file string) error {
-	pem, err := os.ReadFile(file)
+	pem, err := readKey(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		k.skipped = append(k.skipped, file+" (not found)")
 		return nil
 	}
 	if err != nil {
-		k.skipped = append(k.skipped, fmt.Sprintf("%s (%v)", file, err))
+		// Unprotected, not a file, too large: ssh ignores such a key
+		// with an error, and so do we (an explicit one is refused before
+		// dialling, see CheckFiles).
+		k.skipped = append(k.skipped, err.Error()) // names the file
 		return nil
 	}
 	signer, err := ssh.ParsePrivateKey(pem)
@@ -90,6 +95,19 @@ func (k *keyring) addFile(c Config, file string) error {
 	}
 	k.add(signer, file)
 	return nil
+}
+
+// readKey reads a private key file that checkIdentityFile accepts.
+func readKey(file string) ([]byte, error) {
+	f, fi, err := readfile.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := keyPermissions(file, fi); err != nil {
+		return nil, err
+	}
+	return readfile.All(f, file, MaxIdentityFileSize)
 }
 
 // decrypt returns nil, nil when no passphrase source exists. A wrong

@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/ck8s/ck8sctl/internal/readfile"
 )
 
 // Fingerprint is the key's SHA256 fingerprint as ssh-keygen -l prints it.
@@ -30,8 +32,14 @@ func newHostKeys(c Config) (*hostKeys, error) {
 }
 
 // readKnownHosts treats a missing file as an empty one: every host unknown.
+// x/crypto opens the file by name: check first that it is a regular file
+// of a sane size, or a FIFO would hang the dial and a device fill memory.
 func readKnownHosts(file string) (ssh.HostKeyCallback, error) {
-	cb, err := knownhosts.New(file)
+	err := readfile.Check(file, MaxKnownHostsSize)
+	var cb ssh.HostKeyCallback
+	if err == nil {
+		cb, err = knownhosts.New(file)
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		return func(string, net.Addr, ssh.PublicKey) error { return &knownhosts.KeyError{} }, nil
 	}

@@ -147,3 +147,19 @@ func TestAlgorithmsForRSA(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+// A key marked @revoked is refused with ErrHostKeyRevoked (which the run
+// classifies as an untrusted host, exit 3), even with AcceptNewHostKeys,
+// and naming the line that revokes it.
+func TestRevokedHostKeyRefused(t *testing.T) {
+	t.Parallel()
+	s := startSSHD(t)
+	c := s.Config("revoked")
+	c.AcceptNewHostKeys = true
+	c.KnownHostsFile = filepath.Join(t.TempDir(), "known_hosts")
+	writeFile(t, c.KnownHostsFile, "@revoked * "+string(ssh.MarshalAuthorizedKey(s.HostKeys[0])))
+	_, err := Dial(t.Context(), c)
+	if !errors.Is(err, ErrHostKeyRevoked) || !strings.Contains(err.Error(), c.KnownHostsFile+":1") {
+		t.Fatalf("want ErrHostKeyRevoked naming %s:1, got %v", c.KnownHostsFile, err)
+	}
+}

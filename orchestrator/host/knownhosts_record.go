@@ -18,6 +18,9 @@ func (h *hostKeys) record(addr string, key ssh.PublicKey) error {
 	if err := os.MkdirAll(filepath.Dir(h.file), 0o700); err != nil {
 		return fmt.Errorf("recording host key: %w", err)
 	}
+	if err := checkKnownHosts(h.file); err != nil {
+		return fmt.Errorf("recording host key: %w", err)
+	}
 	f, err := os.OpenFile(h.file, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("recording host key: %w", err)

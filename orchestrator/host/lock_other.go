@@ -14,3 +14,6 @@ func lockFile(*os.File) (unlock func(), err error) {
 	knownHostsMu.Lock()
 	return knownHostsMu.Unlock, nil
 }
+
+// fileOwner is unknown here: key permissions are not checked.
+func fileOwner(os.FileInfo) int { return -2 }

@@ -16,3 +16,11 @@ func lockFile(f *os.File) (unlock func(), err error) {
 	}
 	return func() { syscall.Flock(fd, syscall.LOCK_UN) }, nil
 }
+
+// fileOwner is the uid owning the file, -1 when unknown.
+func fileOwner(fi os.FileInfo) int {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid)
+	}
+	return -1
+}

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -10,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/kevinburke/ssh_config"
+
+	"github.com/ck8s/ck8sctl/internal/readfile"
 )
 
 // maxHops bounds ProxyJump chains, so a loop in ssh_config ends in an error.
@@ -59,15 +62,14 @@ func loadSSHConfig(path string) (*ssh_config.Config, error) {
 		}
 		path = filepath.Join(home, ".ssh", "config")
 	}
-	f, err := os.Open(path)
+	data, err := readfile.Regular(path, MaxSSHConfigSize)
 	if errors.Is(err, os.ErrNotExist) && !explicit {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading ssh config: %w", err)
 	}
-	defer f.Close()
-	sc, err := ssh_config.Decode(f)
+	sc, err := ssh_config.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("parsing ssh config %s: %w", path, err)
 	}

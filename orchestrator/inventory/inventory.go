@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
+	"strings"
+
+	"github.com/ck8s/ck8sctl/internal/readfile"
 )
 
 // MaxSize bounds an inventory file. Static inventories of thousands of
@@ -105,11 +107,13 @@ func Load(path string) (*Inventory, error) {
 	return Parse(path, data)
 }
 
-// readFile reads path through a size limit. O_NONBLOCK keeps a FIFO from
-// blocking the open; the type is then checked on the opened file, so that
-// it cannot change in between.
+// readFile reads path through a size limit; readfile.Open refuses a
+// directory, FIFO or device before reading.
 func readFile(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, fi, err := readfile.Open(path)
+	if errors.Is(err, readfile.ErrNotRegular) {
+		return nil, errorf(path, 0, "", "%s: give one inventory file", strings.TrimPrefix(err.Error(), path+": "))
+	}
 	if err != nil {
 		msg := err.Error()
 		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
@@ -118,16 +122,7 @@ func readFile(path string) ([]byte, error) {
 		return nil, &Error{File: path, Msg: "cannot read: " + msg, Err: err}
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, &Error{File: path, Msg: err.Error(), Err: err}
-	}
-	switch {
-	case fi.IsDir():
-		return nil, errorf(path, 0, "", "a directory: inventory directories are not supported, give one file")
-	case !fi.Mode().IsRegular():
-		return nil, errorf(path, 0, "", "not a regular file (%s)", fi.Mode().Type())
-	case fi.Mode().Perm()&0o111 != 0:
+	if fi.Mode().Perm()&0o111 != 0 {
 		return nil, errorf(path, 0, "", "executable: dynamic inventory scripts are not supported (chmod -x it if it is a static inventory)")
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))

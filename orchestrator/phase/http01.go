@@ -83,7 +83,7 @@ func (h *HTTP01) rehearse(ctx context.Context, t *Target, e event.Event) *HTTP01
 	}
 	wg.Wait()
 	if st.Mode == plan.HTTP01Serving {
-		out.Stopped = h.stop(ctx, f, out)
+		out.Stopped = h.stop(ctx, f, out, p.StopSecret)
 	}
 	out.judge()
 	t.Log.Debug("http-01 rehearsal", "host", t.Name, "passed", out.Passed, "reason", out.Reason)
@@ -102,9 +102,9 @@ func owners(st plan.HTTP01Status) string {
 
 // stop tells the agent its window can end, through an address that
 // answered; if none did, the agent's own window ends it.
-func (h *HTTP01) stop(ctx context.Context, f *fetcher, out *HTTP01Outcome) bool {
+func (h *HTTP01) stop(ctx context.Context, f *fetcher, out *HTTP01Outcome, secret string) bool {
 	for _, r := range out.Results {
-		if r.OK && f.stop(ctx, r.Addr, out.Path) == nil {
+		if r.OK && f.stop(ctx, r.Addr, out.Path, secret) == nil {
 			return true
 		}
 	}

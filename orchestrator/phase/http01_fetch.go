@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ck8s/ck8sctl/internal/fence"
+	"github.com/ck8s/ck8sctl/internal/plan"
 )
 
 // Reasons a fetch failed, as FetchResult.Reason and the event name them.
@@ -157,12 +158,14 @@ func (f *fetcher) fetch(ctx context.Context, a netip.Addr, path, want string) Fe
 	return r
 }
 
-// stop sends the DELETE that ends a serving agent's window.
-func (f *fetcher) stop(ctx context.Context, a netip.Addr, path string) error {
+// stop sends the DELETE that ends a serving agent's window, with the
+// plan's stop secret: the token alone does not end it.
+func (f *fetcher) stop(ctx context.Context, a netip.Addr, path, secret string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, "http://"+f.domain+path, nil)
 	if err != nil {
 		return err
 	}
+	req.Header.Set(plan.HTTP01StopHeader, secret)
 	var redirects []string
 	resp, err := f.client(a, &redirects, min(f.timeout, 2*time.Second)).Do(req)
 	if err != nil {

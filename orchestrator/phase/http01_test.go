@@ -23,6 +23,7 @@ const (
 	testDomain = "staging.lab.test"
 	testToken  = "abcdefghijklmnopqrstuvwxyz"
 	testBody   = testToken + ".thumbprint"
+	testSecret = "stop-secret-not-the-token"
 )
 
 var loop4 = netip.MustParseAddr("127.0.0.1")
@@ -143,6 +144,10 @@ func TestRehearseAndConclude(t *testing.T) {
 	var deleted atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodDelete {
+			if r.Header.Get(plan.HTTP01StopHeader) != testSecret {
+				w.WriteHeader(http.StatusForbidden)
+				return
+			}
 			deleted.Store(true)
 			w.WriteHeader(http.StatusNoContent)
 			return
@@ -154,7 +159,7 @@ func TestRehearseAndConclude(t *testing.T) {
 	ph := &HTTP01{Timeout: time.Second, HTTPPort: portOf(t, srv.Listener.Addr().String()),
 		Addrs: func(string) []netip.Addr { return []netip.Addr{loop4, loop6} }}
 	tg := &Target{Name: "h1", Log: slog.New(slog.DiscardHandler), Result: &Result{LastSeq: 7},
-		Plan: &plan.Plan{RunID: "r", HTTP01: &plan.HTTP01Plan{Domain: testDomain, Token: testToken, Body: testBody, Window: plan.Duration(time.Minute)}}}
+		Plan: &plan.Plan{RunID: "r", HTTP01: &plan.HTTP01Plan{Domain: testDomain, Token: testToken, Body: testBody, Window: plan.Duration(time.Minute), StopSecret: testSecret}}}
 	data, _ := json.Marshal(plan.HTTP01Status{Mode: plan.HTTP01Serving, Token: testToken})
 	e := event.Event{Type: event.TypeHTTP01Serving, Data: data}
 	if !ph.reacts(e) {

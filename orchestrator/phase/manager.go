@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ck8s/ck8sctl/internal/crash"
 	"github.com/ck8s/ck8sctl/orchestrator/host"
 )
 
@@ -54,11 +55,15 @@ type Manager struct {
 // Run takes every target through the phases, at most Forks at a time. A
 // host stops at its first failing phase; the others carry on. It returns
 // when every host is done or ctx ends; outcomes are in each Target.Result.
+// A panic in a host's goroutine is raised again here, once every host is
+// done, as a *crash.Panic with that goroutine's stack.
 func (m *Manager) Run(ctx context.Context, targets []*Target) {
 	var g errgroup.Group
+	var panics crash.Group
 	g.SetLimit(max(m.Forks, 1))
 	for _, t := range targets {
 		g.Go(func() error {
+			defer panics.Recover()
 			m.runHost(ctx, t)
 			if m.Done != nil {
 				m.Done(t)
@@ -67,6 +72,7 @@ func (m *Manager) Run(ctx context.Context, targets []*Target) {
 		})
 	}
 	_ = g.Wait()
+	panics.Repanic()
 }
 
 func (m *Manager) runHost(ctx context.Context, t *Target) {

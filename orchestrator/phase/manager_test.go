@@ -201,6 +201,20 @@ func TestConnectAndClose(t *testing.T) {
 	}
 }
 
+// A revoked host key and unusable sudo are an untrusted host (exit 3), as
+// Dial wraps them, not a failed check.
+func TestClassifyRevokedAndSudo(t *testing.T) {
+	for _, err := range []error{
+		fmt.Errorf("connecting to h1 (root@198.18.0.2:22): %w: ssh-ed25519 SHA256:x (/kh:1)", host.ErrHostKeyRevoked),
+		fmt.Errorf("connecting to h1: sudo -n true: %w", host.ErrSudo),
+		fmt.Errorf("connecting to h1: %w", host.ErrSudoPassword),
+	} {
+		if got := Classify(err); got != StatusUnreachable {
+			t.Errorf("Classify(%v) = %s, want %s", err, got, StatusUnreachable)
+		}
+	}
+}
+
 // Classify keeps matching the connection sentinel under both its names.
 func TestClassifyConnectionLost(t *testing.T) {
 	for _, err := range []error{

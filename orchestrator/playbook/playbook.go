@@ -14,11 +14,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ck8s/ck8sctl/internal/readfile"
 	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
@@ -78,8 +78,9 @@ func load(path string, hostsOptional bool) (*Playbook, error) {
 	return parse(path, filepath.Dir(abs), data, hostsOptional)
 }
 
+// readFile reads a regular file only; the size is checked by parse.
 func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, _, err := readfile.Open(path)
 	if err != nil {
 		return nil, err
 	}

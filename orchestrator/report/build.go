@@ -14,6 +14,7 @@ const (
 	ExitBadInput    = 2 // flags or playbook invalid; nothing ran
 	ExitUnreachable = 3 // a host could not be reached or trusted
 	ExitRolledBack  = 4 // a change was rolled back
+	ExitInternal    = 5 // ck8sctl itself failed (a panic: a bug); the run, if any, is recorded failed
 )
 
 // rank orders host outcomes for the run's exit code: 3 beats 4 beats 1

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"encoding/json"
+
+	"github.com/ck8s/ck8sctl/internal/termtext"
 )
 
 // Formats are the values of -o.
@@ -81,7 +83,8 @@ func osOf(h Host) string {
 	if h.Facts == nil || h.Facts.OS.ID == "" {
 		return "-"
 	}
-	return h.Facts.OS.ID + " " + h.Facts.OS.VersionID + " " + h.Facts.Kernel.Release
+	// The host's own words (os-release, uname).
+	return termtext.Escape(h.Facts.OS.ID + " " + h.Facts.OS.VersionID + " " + h.Facts.Kernel.Release)
 }
 
 func message(h Host) string {
@@ -92,7 +95,7 @@ func message(h Host) string {
 	if msg == "" {
 		return "-"
 	}
-	return msg
+	return termtext.Escape(msg) // errors quote what hosts and agents said
 }
 
 // drifts prints each host's drift as the diffs the agent found (firewall
@@ -100,14 +103,14 @@ func message(h Host) string {
 func drifts(w io.Writer, r Run) {
 	for _, h := range r.Hosts {
 		if f := h.Firewall; f != nil && f.State == "drift" && f.Diff != "" {
-			fmt.Fprintf(w, "\n== %s: firewall drift ==\n%s", h.Host, f.Diff)
+			fmt.Fprintf(w, "\n== %s: firewall drift ==\n%s", h.Host, termtext.EscapeText(f.Diff))
 		}
 		if m := h.Manifests; m != nil && m.Diff != "" {
 			what := "manifests drift"
 			if m.State != "drift" {
 				what += ", corrected"
 			}
-			fmt.Fprintf(w, "\n== %s: %s ==\n%s", h.Host, what, m.Diff)
+			fmt.Fprintf(w, "\n== %s: %s ==\n%s", h.Host, what, termtext.EscapeText(m.Diff))
 		}
 	}
 }

@@ -157,3 +157,33 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs from the golden file (run with -update after checking the change):\n%s", name, got)
 	}
 }
+
+// TestTableEscapesHostText: what a host said (its errors, OS name, agent
+// version, drift) reaches the terminal with control characters escaped: a
+// window-title sequence or a CR cannot rewrite what the user sees.
+func TestTableEscapesHostText(t *testing.T) {
+	evil := "\x1b]0;pwned\a\rok"
+	r := New(Meta{ID: "r1", Action: "harden"}, []*phase.Result{
+		{Host: "lab-1", Status: phase.StatusFailed, Error: "agent said: " + evil,
+			Firewall: &phase.FirewallOutcome{State: phase.FirewallDrift, Diff: "-rule " + evil + "\n"}},
+	}, time.Second)
+	for _, format := range []string{"table"} {
+		var b strings.Builder
+		if err := Write(&b, format, r); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if strings.ContainsAny(out, "\x1b\a\r") || !strings.Contains(out, `agent said: \x1b]0;pwned\a\rok`) || !strings.Contains(out, `-rule \x1b]0;pwned\a\rok`) {
+			t.Errorf("%s output carries raw control characters or lost the text:\n%q", format, out)
+		}
+	}
+	r.Action = "sweep"
+	r.Hosts[0].Findings = []phase.Finding{{Code: "x", Severity: "critical", Message: evil}}
+	var b strings.Builder
+	if err := Write(&b, "table", r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(b.String(), "\x1b\a\r") {
+		t.Errorf("sweep table carries raw control characters:\n%q", b.String())
+	}
+}

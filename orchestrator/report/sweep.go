@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ck8s/ck8sctl/internal/termtext"
 	"github.com/ck8s/ck8sctl/orchestrator/phase"
 )
 
@@ -20,7 +21,7 @@ func sweepTable(w io.Writer, r Run) error {
 	for _, h := range r.Hosts {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			h.Host, h.Address, h.Verdict, codes(h), openPorts(h), certDays(h), load(h), diskFree(h),
-			orDash(h.AgentVersion), h.Duration.Round(time.Millisecond))
+			termtext.Escape(orDash(h.AgentVersion)), h.Duration.Round(time.Millisecond))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -32,7 +33,7 @@ func sweepTable(w io.Writer, r Run) error {
 		fs := slices.Clone(h.Findings)
 		slices.SortStableFunc(fs, func(a, b phase.Finding) int { return strings.Compare(string(a.Severity), string(b.Severity)) })
 		for _, f := range fs {
-			fmt.Fprintf(w, "%s: %s %s: %s\n", h.Host, f.Severity, f.Code, f.Message)
+			fmt.Fprintf(w, "%s: %s %s: %s\n", h.Host, f.Severity, f.Code, termtext.Escape(f.Message))
 		}
 	}
 	drifts(w, r)

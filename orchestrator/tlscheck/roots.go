@@ -4,14 +4,18 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	"os"
+
+	"github.com/ck8s/ck8sctl/internal/readfile"
 )
+
+// MaxRootsSize bounds a CA bundle: a system bundle is about 200 KiB.
+const MaxRootsSize = 16 << 20
 
 // LoadRoots reads a PEM bundle of CA certificates. Blocks other than
 // CERTIFICATE (a key pasted in by mistake) are skipped and never echoed;
 // a bundle without any certificate is an error.
 func LoadRoots(path string) (*x509.CertPool, error) {
-	data, err := os.ReadFile(path)
+	data, err := readfile.Regular(path, MaxRootsSize)
 	if err != nil {
 		return nil, fmt.Errorf("reading CA bundle: %w", err)
 	}

@@ -6,13 +6,18 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/ck8s/ck8sctl/internal/termtext"
 )
 
 // WriteTable renders the report for a terminal: the certificate's public
 // fields, then the verdict and every finding.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	row := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, a...)) }
+	// Certificate fields are the server's words: escaped for the terminal.
+	row := func(k, format string, a ...any) {
+		fmt.Fprintf(tw, "%s\t%s\n", k, termtext.Escape(fmt.Sprintf(format, a...)))
+	}
 	row("domain", "%s", r.Domain)
 	row("address", "%s", dash(r.Addr))
 	if r.Version != "" {
@@ -44,7 +49,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "\n%s in %s\n", verdict, time.Duration(r.Seconds*float64(time.Second)).Round(time.Millisecond))
 	for _, f := range r.Findings {
-		fmt.Fprintf(w, "  - %s %s: %s\n", f.Severity, f.Check, f.Message)
+		fmt.Fprintf(w, "  - %s %s: %s\n", f.Severity, f.Check, termtext.Escape(f.Message))
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -16,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ck8s/ck8sctl/internal/readfile"
 	"github.com/ck8s/ck8sctl/internal/yamlnode"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
 )
@@ -53,7 +53,7 @@ func Load(path string) (*Config, error) {
 
 // readFile reads at most limit bytes; more is an error.
 func readFile(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, _, err := readfile.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -2,11 +2,13 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ck8s/ck8sctl/internal/readfile"
 	"github.com/ck8s/ck8sctl/internal/yamlnode"
 )
 
@@ -84,7 +86,10 @@ func (d *decoder) fromFile(n *yaml.Node, path string) (Secret, bool) {
 // readSecret returns the file's content without surrounding white space,
 // or a problem. The mode is checked on the open file, not the name.
 func readSecret(p string) ([]byte, string) {
-	f, err := os.Open(p)
+	f, _, err := readfile.Open(p)
+	if errors.Is(err, readfile.ErrNotRegular) {
+		return nil, fmt.Sprintf("secret file %s is not a regular file", p)
+	}
 	if err != nil {
 		return nil, fmt.Sprintf("cannot read secret file %s: %s", p, pathErr(err))
 	}
