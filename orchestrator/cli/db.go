@@ -14,7 +14,7 @@ import (
 // openDB opens (creating if need be) the --db store a run records into. A
 // path that cannot hold a database is the user's input being wrong: it is
 // opened before any host is contacted, so nothing ran (exit 2).
-func openDB(c *ucli.Context) (*store.SQLite, error) {
+func openDB(c *ucli.Context) (*store.DB, error) {
 	db, err := store.Open(c.Context, c.String("db"))
 	if err != nil {
 		return nil, badInputf("flag --db: %v", err)
@@ -25,8 +25,11 @@ func openDB(c *ucli.Context) (*store.SQLite, error) {
 // openExistingDB opens the --db store for a command that only reads it:
 // a missing file is refused rather than created empty, so a mistyped path
 // says so instead of printing no events.
-func openExistingDB(c *ucli.Context) (*store.SQLite, error) {
+func openExistingDB(c *ucli.Context) (*store.DB, error) {
 	path := c.String("db")
+	if store.IsPostgres(path) {
+		return openDB(c) // a server, not a file: nothing to create by mistake
+	}
 	err := readfile.Check(path, math.MaxInt64)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, badInputf("flag --db: no database at %s (a run creates it; pass --db to read another)", path)
