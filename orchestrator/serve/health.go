@@ -71,15 +71,15 @@ func (s *Server) queueRunning(context.Context) error {
 // how stale the newest may be (a missed beat or two is load, not death).
 const beatGrace = 3 * schedule.HeartbeatEvery
 
-func (s *Server) schedulerBeating(context.Context) error {
-	last := s.lastBeat.Load()
-	if last == 0 {
+func (s *Server) schedulerBeating(ctx context.Context) error {
+	last := s.lastBeatAt(ctx)
+	if last.IsZero() {
 		if time.Since(s.started) < beatGrace {
 			return nil
 		}
 		return errors.New("no heartbeat job has run since start")
 	}
-	if age := time.Since(time.Unix(0, last)); age > beatGrace {
+	if age := time.Since(last); age > beatGrace {
 		return fmt.Errorf("last heartbeat %s ago", age.Round(time.Second))
 	}
 	return nil

@@ -58,6 +58,7 @@ type Server struct {
 	// riverUI is River's web UI; Run starts its background queries.
 	riverUI *riverui.Handler
 	started time.Time
+	id      string // this replica, as River and the heartbeat name it
 	// lastBeat is the unix nanoseconds of the newest heartbeat.
 	lastBeat atomic.Int64
 	running  atomic.Bool
@@ -70,7 +71,7 @@ type Server struct {
 // client and the HTTP handler. Nothing is listening or working yet.
 func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	red := redact.Default().WithLiterals(append(cfg.Secrets(), passphrase())...)
-	s := &Server{cfg: cfg, log: slog.New(red.Handler(o.Log)), metrics: metrics.New(), started: time.Now(),
+	s := &Server{cfg: cfg, log: slog.New(red.Handler(o.Log)), metrics: metrics.New(), started: time.Now(), id: jobs.ClientID(),
 		stopping: make(chan struct{})}
 	db, err := store.Open(ctx, o.DB)
 	if err != nil {
@@ -118,7 +119,13 @@ func (s *Server) setUp(ctx context.Context, o Options) error {
 		return fmt.Errorf("starting River: %w", err)
 	}
 	s.queue = &jobs.Queue{Client: s.client}
-	s.metrics.SetQueueDepth(s.queueDepth)
+	s.metrics.SetQueueDepth(func() map[string]float64 {
+		// Scraped: the scheduler metric follows every replica's beats.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		s.lastBeatAt(ctx)
+		return s.queueDepth()
+	})
 	s.handler, err = s.routes()
 	return err
 }
@@ -134,9 +141,41 @@ func (s *Server) jobEnv() *jobs.Env {
 	}
 }
 
-func (s *Server) beat(t time.Time) {
-	s.lastBeat.Store(t.UnixNano())
-	s.metrics.SchedulerTick(t)
+// beat records a heartbeat this replica worked, in the store too: River's
+// leader inserts the heartbeats and any replica may work one, and every
+// replica's /readyz and scheduler metric go by the newest (lastBeatAt).
+func (s *Server) beat(ctx context.Context, t time.Time) error {
+	s.seen(t)
+	return s.db.Beat(ctx, t, s.id)
+}
+
+// seen keeps t as the newest heartbeat known here if it is newer.
+func (s *Server) seen(t time.Time) {
+	for {
+		old := s.lastBeat.Load()
+		if t.UnixNano() <= old {
+			return
+		}
+		if s.lastBeat.CompareAndSwap(old, t.UnixNano()) {
+			s.metrics.SchedulerTick(t)
+			return
+		}
+	}
+}
+
+// lastBeatAt is the newest heartbeat of any replica: this one's, or the
+// store's when this one's is stale.
+func (s *Server) lastBeatAt(ctx context.Context) time.Time {
+	if last := time.Unix(0, s.lastBeat.Load()); s.lastBeat.Load() != 0 && time.Since(last) < schedule.HeartbeatEvery {
+		return last
+	}
+	if at, err := s.db.LastBeat(ctx); err == nil && !at.IsZero() {
+		s.seen(at)
+	}
+	if v := s.lastBeat.Load(); v != 0 {
+		return time.Unix(0, v)
+	}
+	return time.Time{}
 }
 
 // Handler is the daemon's HTTP handler (for tests and embedding).

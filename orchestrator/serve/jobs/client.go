@@ -70,9 +70,8 @@ func NewClient(db *store.DB, env *Env, cfg ClientConfig) (Client, error) {
 			return nil, err
 		}
 	}
-	host, _ := os.Hostname()
 	rc := &river.Config{
-		ID:                   fmt.Sprintf("%s-%d", host, os.Getpid()),
+		ID:                   ClientID(),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.Workers, 1)}},
 		Workers:              workers,
 		MaxAttempts:          MaxAttempts,
@@ -85,6 +84,12 @@ func NewClient(db *store.DB, env *Env, cfg ClientConfig) (Client, error) {
 		return newPostgresClient(db, rc)
 	}
 	return newSQLiteClient(db, rc)
+}
+
+// ClientID names this process among replicas: host name and pid.
+func ClientID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }
 
 // Migrate brings River's tables up to date (its own versions, in

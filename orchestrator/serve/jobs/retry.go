@@ -52,23 +52,29 @@ var errMayHaveChanged = errors.New("the previous attempt was interrupted and may
 // it rescues a job whose worker died (kill -9, a lost node): the earlier
 // attempt then never finished, and a changing action is not run again
 // over what it may have half done.
+//
+// A previous attempt still "running" is one whose worker died (a killed
+// replica): it is marked interrupted whatever the action, so that it
+// never stays running and its hosts' journals are imported on the next
+// contact.
 func (e *Env) mayRetry(ctx context.Context, a RunArgs, attempt int) error {
-	if a.Action == action.Sweep {
-		return nil
-	}
 	prev, err := e.Store.Run(ctx, attemptID(a.RunID, attempt-1))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // it never started
 	} else if err != nil {
 		return nil // let the attempt find out; the store decides
 	}
+	if prev.Status == store.StatusRunning {
+		_ = e.Store.FinishRun(ctx, prev.ID, store.StatusInterrupted, 0, time.Now().UTC())
+		prev.Status = store.StatusInterrupted
+	}
+	if a.Action == action.Sweep {
+		return nil
+	}
 	switch prev.Status {
 	case store.StatusQueued, string(report.RunUnreachable):
 		return nil
-	case store.StatusRunning, store.StatusInterrupted:
-		if prev.Status == store.StatusRunning {
-			_ = e.Store.FinishRun(ctx, prev.ID, store.StatusInterrupted, 0, time.Now().UTC())
-		}
+	case store.StatusInterrupted:
 		return errMayHaveChanged
 	}
 	return nil

@@ -27,13 +27,12 @@ const HeartbeatEvery = 30 * time.Second
 // HeartbeatWorker calls Tick with the time each heartbeat is worked.
 type HeartbeatWorker struct {
 	river.WorkerDefaults[HeartbeatArgs]
-	Tick func(time.Time)
+	Tick func(context.Context, time.Time) error
 }
 
 // Work records the beat.
-func (w *HeartbeatWorker) Work(context.Context, *river.Job[HeartbeatArgs]) error {
-	w.Tick(time.Now())
-	return nil
+func (w *HeartbeatWorker) Work(ctx context.Context, _ *river.Job[HeartbeatArgs]) error {
+	return w.Tick(ctx, time.Now())
 }
 
 // Heartbeat is the heartbeat's periodic job, run at start too.

@@ -48,6 +48,7 @@ var eventTypes = []string{
 	event.TypeCertCertificateReady,
 	event.TypeCertFailed,
 	event.TypeCertProgress,
+	event.TypeJournalImported,
 	// The orchestrator's sweep verdicts (orchestrator/action) and the
 	// agent's check-mode plan and changes (agent/step): literals, so that
 	// this package imports neither.
