@@ -23,18 +23,17 @@ func specs(c *config.Config) []schedule.Spec {
 	return out
 }
 
-// scheduleTimeout is a schedule's own timeout: for its runs.
+// scheduleTimeout is a run's configured timeout: its schedule's own, or
+// serve's runTimeout; 0 lets the playbook decide (Env.RunTimeout).
 func (s *Server) scheduleTimeout(a jobs.RunArgs) time.Duration {
-	name, ok := strings.CutPrefix(a.Trigger, "schedule:")
-	if !ok {
-		return 0
-	}
-	for _, sc := range s.cfg.Schedules {
-		if sc.Name == name {
-			return sc.Timeout
+	if name, ok := strings.CutPrefix(a.Trigger, "schedule:"); ok {
+		for _, sc := range s.cfg.Schedules {
+			if sc.Name == name && sc.Timeout > 0 {
+				return sc.Timeout
+			}
 		}
 	}
-	return 0
+	return s.cfg.RunTimeout
 }
 
 // maxTimeout is the longest timeout any run of this configuration can

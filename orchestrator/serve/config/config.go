@@ -32,6 +32,10 @@ type Config struct {
 	SSH       SSH
 	Grace     time.Duration // how long running jobs get to finish on SIGTERM
 	Retention time.Duration // runs and events older are pruned; 0 keeps all
+	// RunTimeout, if set, is every run's timeout (a schedule's own
+	// timeout still wins for its runs); 0 derives it from the playbook.
+	// River rescues a job whose worker died RunTimeout + a minute later.
+	RunTimeout time.Duration
 
 	Playbooks     map[string]*playbook.Playbook
 	PlaybookNames []string // in file order

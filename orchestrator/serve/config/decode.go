@@ -12,7 +12,7 @@ import (
 )
 
 var (
-	topKeys = []string{"listen", "tls", "db", "ssh", "grace", "retention",
+	topKeys = []string{"listen", "tls", "db", "ssh", "grace", "retention", "runTimeout",
 		"playbooks", "tokens", "schedules", "webhooks"}
 	tlsKeys = []string{"cert", "key"}
 	sshKeys = []string{"config", "acceptNewHostKeys", "connectTimeout", "lockWait", "forks"}
@@ -38,6 +38,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	c.SSH = d.ssh(m["ssh"])
 	c.Grace = d.duration(m["grace"], "grace", DefaultGrace)
 	c.Retention = d.duration(m["retention"], "retention", DefaultRetention)
+	c.RunTimeout = d.duration(m["runTimeout"], "runTimeout", 0)
 	c.PlaybookNames, c.Playbooks = d.playbooks(m["playbooks"], root.Line)
 	c.Tokens = d.tokens(m["tokens"])
 	c.Schedules = d.schedules(m["schedules"], c)

@@ -29,8 +29,8 @@ func TestValidationErrors(t *testing.T) {
 		{"root list", "- a\n", `serve.yaml:1: the configuration must be a mapping with at least playbooks, got a list`},
 		{"duplicate key", base + "grace: 1m\ngrace: 2m\n", `serve.yaml:4: grace: duplicate key (first at line 3)`},
 		// unknown keys at every level
-		{"unknown top", base + "listne: x\n", `serve.yaml:3: listne: unknown key (listen, tls, db, ssh, grace, retention, playbooks, tokens, schedules, webhooks); did you mean "listen"?`},
-		{"unknown far", base + "colour: blue\n", `serve.yaml:3: colour: unknown key (listen, tls, db, ssh, grace, retention, playbooks, tokens, schedules, webhooks)`},
+		{"unknown top", base + "listne: x\n", `serve.yaml:3: listne: unknown key (listen, tls, db, ssh, grace, retention, runTimeout, playbooks, tokens, schedules, webhooks); did you mean "listen"?`},
+		{"unknown far", base + "colour: blue\n", `serve.yaml:3: colour: unknown key (listen, tls, db, ssh, grace, retention, runTimeout, playbooks, tokens, schedules, webhooks)`},
 		{"unknown ssh", base + "ssh:\n  forkz: 2\n", `serve.yaml:4: ssh.forkz: unknown key (config, acceptNewHostKeys, connectTimeout, lockWait, forks); did you mean "forks"?`},
 		{"unknown ssh snake", base + "ssh: {connect_timeout: 1s}\n", `serve.yaml:3: ssh.connect_timeout: unknown key (config, acceptNewHostKeys, connectTimeout, lockWait, forks); did you mean "connectTimeout"?`},
 		{"unknown tls", base + "tls: {cert: c, kye: k}\n", "serve.yaml:3: tls.kye: unknown key (cert, key); did you mean \"key\"?\nserve.yaml:3: tls: cert and key must be set together"},
@@ -42,6 +42,8 @@ func TestValidationErrors(t *testing.T) {
 		// types and values
 		{"grace list", base + "grace: [1]\n", `serve.yaml:3: grace: must be a duration such as 90s, 2m or 720h, got a list`},
 		{"grace no unit", base + "grace: 5\n", `serve.yaml:3: grace: must be a duration such as 90s, 2m or 720h, got "5"`},
+		{"runTimeout no unit", base + "runTimeout: 30\n", `serve.yaml:3: runTimeout: must be a duration such as 90s, 2m or 720h, got "30"`},
+		{"db url with password", base + "db: postgres://ck8s:hunter2@127.0.0.1/ck8s\n", `serve.yaml:3: db: the URL carries a password: give it in PGPASSWORD or a passfile instead`},
 		{"retention days", base + "retention: 30d\n", `serve.yaml:3: retention: must be a duration such as 90s, 2m or 720h, got "30d"`},
 		{"grace negative", base + "grace: -1m\n", `serve.yaml:3: grace: must not be negative, got -1m`},
 		{"lockWait negative", base + "ssh: {lockWait: -5s}\n", `serve.yaml:3: ssh.lockWait: must not be negative, got -5s`},

@@ -18,6 +18,7 @@ db: state/serve.db
 ssh: {config: none, acceptNewHostKeys: true, connectTimeout: 3s, lockWait: 0s, forks: 4}
 grace: 30s
 retention: 0s
+runTimeout: 45m
 playbooks:
   staging: staging.yaml
   prod: ./staging.yaml
@@ -64,7 +65,7 @@ var june = time.Date(2025, 6, 10, 12, 0, 0, 0, time.UTC)
 func TestLoadFull(t *testing.T) {
 	c := loadFull(t)
 	dir := filepath.Dir(c.Path)
-	if c.Listen != "[::1]:0" || c.DB != filepath.Join(dir, "state/serve.db") || c.Grace != 30*time.Second || c.Retention != 0 {
+	if c.Listen != "[::1]:0" || c.DB != filepath.Join(dir, "state/serve.db") || c.Grace != 30*time.Second || c.Retention != 0 || c.RunTimeout != 45*time.Minute {
 		t.Errorf("top level: %+v", c)
 	}
 	if c.TLS == nil || c.TLS.Cert != filepath.Join(dir, "tls/tls.crt") || c.TLS.Key != filepath.Join(dir, "tls/tls.key") {
@@ -108,8 +109,20 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want := SSH{ConnectTimeout: 10 * time.Second, LockWait: 2 * time.Minute, Forks: 20}
 	if c.Listen != "127.0.0.1:9480" || c.TLS != nil || c.DB != "" || c.SSH != want ||
-		c.Grace != 2*time.Minute || c.Retention != 720*time.Hour || len(c.Tokens)+len(c.Schedules)+len(c.Webhooks) != 0 {
+		c.Grace != 2*time.Minute || c.Retention != 720*time.Hour || c.RunTimeout != 0 || len(c.Tokens)+len(c.Schedules)+len(c.Webhooks) != 0 {
 		t.Errorf("defaults: %+v", c)
+	}
+}
+
+// A PostgreSQL URL is kept as it is (not made a path): the replicas' store.
+func TestLoadPostgres(t *testing.T) {
+	const url = "postgres://ck8s@db.internal:5432/ck8s?sslmode=verify-full"
+	c, err := Load(fixture(t, base+"db: "+url+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DB != url {
+		t.Errorf("db = %q, want %q", c.DB, url)
 	}
 }
 
