@@ -23,8 +23,9 @@ import (
 //	    result as JSON. Exit 0: confirmed (now or before); 1: too late
 //	    (rolled back, or past the deadline) or unknown.
 //	firewall-watchdog --state-dir DIR --id ID
-//	    the detached dead-man switch the step starts: rolls change ID back
-//	    at its deadline unless it was confirmed.
+//	    the dead-man switch the step starts (a systemd unit of its own, or
+//	    detached): rolls change ID back at its deadline unless it was
+//	    confirmed, retrying until the rollback succeeds.
 //	firewall-expect < request.json
 //	    started by the step in a scratch network namespace: applies the
 //	    profile there and prints the owned state it produces.

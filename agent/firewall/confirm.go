@@ -25,7 +25,7 @@ func (e *TooLateError) Error() string {
 	if e.Result != nil {
 		what := "rolled back"
 		if e.Result.State == StateRollbackFailed {
-			what = "given up (its rollback failed)"
+			what = "not rolled back yet (its rollback failed so far and is tried again)"
 		}
 		return fmt.Sprintf("too late: change %s was %s at %s (%s)", e.ID, what, e.Result.At.Format(time.RFC3339Nano), e.Result.Reason)
 	}
@@ -50,7 +50,7 @@ func Confirm(ctx context.Context, stateDir, id string, now func() time.Time) (*R
 	if err != nil || p == nil {
 		return r, err
 	}
-	if err := stopWatchdog(p.WatchdogPID, id, watchdogStopWait); err != nil {
+	if err := stopWatchdog(p, watchdogStopWait); err != nil {
 		r.Warnings = append(r.Warnings, err.Error())
 	}
 	return r, nil
@@ -76,7 +76,7 @@ func confirm(ctx context.Context, dir, id string, now func() time.Time) (*Result
 		return nil, nil, err
 	case p == nil || p.ID != id:
 		return nil, nil, fmt.Errorf("%w %s: no such change is pending or recorded in %s", ErrUnknownChange, id, dir)
-	case !now().Before(p.Deadline):
+	case withWall(now).left(p) <= 0:
 		return nil, nil, &TooLateError{ID: id, Deadline: p.Deadline}
 	}
 	r := confirmLocked(ctx, dir, p, now)

@@ -15,6 +15,9 @@ type Report struct {
 	ID             string `json:"id,omitempty"`
 	Deadline       string `json:"deadline,omitempty"` // RFC 3339, nanoseconds
 	ConfirmTimeout string `json:"confirmTimeout,omitempty"`
+	// Watchdog says how the change's rollback watchdog runs: its own
+	// systemd unit, or a detached process (and why, where systemd runs).
+	Watchdog string `json:"watchdog,omitempty"`
 	// Diff is the unified diff from the live owned state to the expected
 	// one (drift_detected, applied).
 	Diff string `json:"diff,omitempty"`

@@ -61,6 +61,8 @@ type txn struct {
 	b                   Backend
 	prof                Profile
 	rep                 Report
+	launch              launcher
+	clk                 clock
 }
 
 // Run implements step.Step.
@@ -121,7 +123,9 @@ func (s Step) prepare(ctx context.Context, env *step.Env) (*txn, error) {
 	return &txn{
 		self: self, stateDir: env.Plan.Dir(), dir: txnDir(env.Plan.Dir()), grace: cmp.Or(s.Grace, 15*time.Second),
 		fw: fw, runID: env.Plan.RunID, c: c, b: b, prof: prof,
-		rep: Report{Backend: b.Name(), Variant: b.Variant(), SSHPorts: prof.SSHPorts},
+		rep:    Report{Backend: b.Name(), Variant: b.Variant(), SSHPorts: prof.SSHPorts},
+		launch: launcher{self: self, stateDir: env.Plan.Dir(), systemd: sdBooted, announceWait: 10 * time.Second},
+		clk:    systemClock(),
 	}, nil
 }
 

@@ -1,11 +1,16 @@
 package firewall
 
 import (
+	"context"
+	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -15,6 +20,9 @@ import (
 var buildDir string
 
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "firewall-watchdog" {
+		os.Exit(standInWatchdog(os.Args[2:]))
+	}
 	if os.Getenv(agentEnv) != "" {
 		os.Exit(m.Run())
 	}
@@ -38,3 +46,22 @@ var buildAgent = sync.OnceValues(func() (string, error) {
 	}
 	return bin, nil
 })
+
+// standInWatchdog makes the test binary a stand-in for the agent as the
+// unit tests' txn starts it (`self firewall-watchdog --state-dir DIR --id
+// ID`): the real Watchdog, with the fake backend this binary registers.
+func standInWatchdog(args []string) int {
+	fs := flag.NewFlagSet("firewall-watchdog", flag.ContinueOnError)
+	dir := fs.String("state-dir", "", "")
+	id := fs.String("id", "", "")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE, syscall.SIGINT)
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if err := Watchdog(context.Background(), *dir, *id, log); err != nil {
+		log.Error("watchdog", "err", err)
+		return 1
+	}
+	return 0
+}

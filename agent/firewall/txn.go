@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -46,6 +47,18 @@ type pending struct {
 	Persist     bool   `json:"persist"`
 	ProfileHash string `json:"profileHash"`
 	WatchdogPID int    `json:"watchdogPid"`
+	// Watchdog tells the watchdog process apart from any other that gets
+	// its pid (proc.go); nil in a pending.json of an agent before it.
+	Watchdog *procID `json:"watchdog,omitempty"`
+	// WatchdogUnit is the systemd unit the watchdog runs as; empty when
+	// it runs detached (setsid).
+	WatchdogUnit string `json:"watchdogUnit,omitempty"`
+	// BootID and BootDeadline are the deadline the watchdog waits for:
+	// CLOCK_BOOTTIME in boot BootID (clock.go). Deadline is the same
+	// moment in wall time, for messages; alone (an older agent's file) it
+	// is the deadline.
+	BootID       string        `json:"bootId,omitempty"`
+	BootDeadline time.Duration `json:"bootDeadlineNs,omitempty"`
 }
 
 // Result is how a change ended (result-<id>.json), written by whoever
@@ -84,6 +97,9 @@ func resultPath(dir, id string) string { return filepath.Join(dir, "result-"+id+
 
 func watchdogLog(dir, id string) string { return filepath.Join(dir, "watchdog-"+id+".log") }
 
+// watchdogPIDFile is where a watchdog announces its pid (announce).
+func watchdogPIDFile(dir, id string) string { return filepath.Join(dir, "watchdog-"+id+".pid") }
+
 // newID returns a random 128-bit change id in hex.
 func newID() string {
 	var b [16]byte
@@ -98,15 +114,18 @@ func ValidID(id string) bool {
 	return err == nil && len(b) == 16
 }
 
+// lockWait is how long one wait for the lock lasts: as long as an apply,
+// a confirm or a rollback may reasonably hold it. A variable for tests.
+var lockWait = 2 * time.Minute
+
 // acquire takes <dir>/lock, the lock serialising the step's apply, the
-// confirm and the rollback, waiting as long as any of them may reasonably
-// hold it.
+// confirm and the rollback, waiting at most lockWait.
 func acquire(ctx context.Context, dir, who string) (*lock.Lock, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("firewall state: %w", err)
 	}
 	me := lock.Holder{RunID: who, PID: os.Getpid(), Started: time.Now().UTC()}
-	return lock.Acquire(ctx, dir, me, lock.Options{Wait: 2 * time.Minute})
+	return lock.Acquire(ctx, dir, me, lock.Options{Wait: lockWait})
 }
 
 // readPending returns pending.json, nil if there is none.
@@ -164,16 +183,22 @@ func finish(dir string, p *pending, r *Result) error {
 
 // rollbackTries and rollbackPause: the rollback is the last line of
 // defence, so a failing one (xtables lock busy, a racing kube-proxy) is
-// retried before giving up.
+// retried at once a few times; the watchdog then keeps trying with a
+// backoff until it succeeds (expire).
 const rollbackTries = 5
 
 var rollbackPause = time.Second // a variable for tests
 
+// errNotPending is a rollback of a change that is neither pending nor
+// recorded: there is nothing to undo.
+var errNotPending = errors.New("neither pending nor recorded")
+
 // rollBack undoes the pending change id, unless someone else has ended it
 // already, and returns how it ended. Every path that rolls back (the
 // watchdog at the deadline, a run that finds the watchdog gone, a step
-// whose watchdog never answered) goes through here.
-func rollBack(ctx context.Context, dir, id, reason string) (*Result, error) {
+// whose watchdog never answered) goes through here; log gets every failed
+// try.
+func rollBack(ctx context.Context, dir, id, reason string, log *slog.Logger) (*Result, error) {
 	lk, err := acquire(context.WithoutCancel(ctx), dir, "rollback "+id)
 	if err != nil {
 		return nil, err
@@ -194,17 +219,18 @@ func rollBack(ctx context.Context, dir, id, reason string) (*Result, error) {
 		return nil, err
 	}
 	if p == nil || p.ID != id {
-		return nil, fmt.Errorf("change %s is neither pending nor recorded", id)
+		return nil, fmt.Errorf("change %s is %w", id, errNotPending)
 	}
-	return rollBackLocked(ctx, dir, p, reason)
+	return rollBackLocked(ctx, dir, p, reason, log)
 }
 
 // rollBackLocked applies p's rollback batch, holding the lock. When every
-// try fails, pending.json stays so that the next run tries again.
-func rollBackLocked(ctx context.Context, dir string, p *pending, reason string) (*Result, error) {
+// try fails, pending.json stays so that the watchdog, or the next run,
+// tries again.
+func rollBackLocked(ctx context.Context, dir string, p *pending, reason string, log *slog.Logger) (*Result, error) {
 	ctx = context.WithoutCancel(ctx) // a rollback must not stop half-way
 	r := &Result{ID: p.ID, RunID: p.RunID, State: StateRolledBack, Reason: reason}
-	err := applyRollback(ctx, p)
+	err := applyRollback(ctx, p, log)
 	r.At = time.Now().UTC()
 	if err != nil {
 		r.State, r.Reason = StateRollbackFailed, fmt.Sprintf("%s; rolling back failed: %v", reason, err)
@@ -216,7 +242,7 @@ func rollBackLocked(ctx context.Context, dir string, p *pending, reason string) 
 	return r, finish(dir, p, r)
 }
 
-func applyRollback(ctx context.Context, p *pending) error {
+func applyRollback(ctx context.Context, p *pending, log *slog.Logger) error {
 	b, err := p.open()
 	if err != nil {
 		return err
@@ -228,13 +254,14 @@ func applyRollback(ctx context.Context, p *pending) error {
 		if err == nil || try == rollbackTries {
 			return err
 		}
+		log.Warn("rolling back failed; trying again", "id", p.ID, "try", try, "err", err)
 		time.Sleep(rollbackPause)
 	}
 }
 
 // prune removes all but the newest keep result files and watchdog logs.
 func prune(dir string, keep int) {
-	for _, pattern := range []string{"result-*.json", "watchdog-*.log"} {
+	for _, pattern := range []string{"result-*.json", "watchdog-*.log", "watchdog-*.pid"} {
 		names, _ := filepath.Glob(filepath.Join(dir, pattern))
 		if len(names) <= keep {
 			continue

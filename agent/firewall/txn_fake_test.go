@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,9 @@ import (
 
 // fakeBackend keeps its "rules" in the file Options.Path, so that every
 // process and every open sees the same; an input starting with "fail"
-// fails to apply, as a kernel refusing a batch would.
+// fails to apply, as a kernel refusing a batch would, and so does every
+// apply while the file Path+".failures" counts down from a number above
+// zero (a kernel busy for a while).
 type fakeBackend struct{ o Options }
 
 const nameFake = "fake"
@@ -54,6 +57,16 @@ func (b fakeBackend) Apply(_ context.Context, bt Batch) error {
 	if strings.HasPrefix(in, "fail") {
 		return errors.New("kernel says no")
 	}
+	if n, _ := os.ReadFile(b.o.Path + ".failures"); len(n) > 0 && string(n) != "0" {
+		left, err := strconv.Atoi(string(n))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(b.o.Path+".failures", []byte(strconv.Itoa(left-1)), 0o600); err != nil {
+			return err
+		}
+		return fmt.Errorf("resource busy (%d more failures)", left-1)
+	}
 	return os.WriteFile(b.o.Path, []byte(in), 0o600)
 }
 
@@ -66,14 +79,14 @@ func (b fakeBackend) Persist(ctx context.Context) ([]string, error) {
 	return []string{f}, os.WriteFile(f, []byte(s), 0o600)
 }
 
-// fakeTxn is a step run on the fake backend with rules, with a stand-in
-// for the agent whose "watchdog" waits while its change is pending, as
-// the real one does, but never rolls back.
+// fakeTxn is a step run on the fake backend with rules. The agent it
+// starts as the watchdog is this test binary (standInWatchdog): the real
+// watchdog on the fake backend, detached.
 func fakeTxn(t *testing.T, rules string) (*txn, *step.Env, *steptest.Sink) {
 	t.Helper()
 	dir := t.TempDir()
-	self := filepath.Join(dir, "agent")
-	if err := os.WriteFile(self, []byte(standIn), 0o755); err != nil {
+	self, err := os.Executable()
+	if err != nil {
 		t.Fatal(err)
 	}
 	c := choice{Backend: nameFake, Path: filepath.Join(dir, "rules"), Etc: dir}
@@ -88,20 +101,17 @@ func fakeTxn(t *testing.T, rules string) (*txn, *step.Env, *steptest.Sink) {
 	return &txn{
 		self: self, stateDir: p.StateDir, dir: txnDir(p.StateDir), grace: time.Second, fw: p.Firewall,
 		runID: p.RunID, c: c, b: b, prof: Profile{AllowTCP: []int{443}, SSHPorts: []int{22}},
+		launch: launcher{self: self, stateDir: p.StateDir, systemd: func() bool { return false }, announceWait: 10 * time.Second},
+		clk:    systemClock(),
 	}, env, sink
 }
-
-// standIn is run as `agent firewall-watchdog --state-dir DIR --id ID`.
-const standIn = `#!/bin/sh
-while [ -e "$3/firewall/pending.json" ]; do sleep 0.05; done
-`
 
 // waitWatchdog waits until the watchdog of p is up (alive is true) or
 // gone, bounded by a hang guard.
 func waitWatchdog(t *testing.T, p *pending, alive bool) {
 	t.Helper()
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-		if watchdogAlive(p.WatchdogPID, p.ID) == alive {
+		if watchdogAlive(p) == alive {
 			return
 		}
 	}
@@ -133,7 +143,7 @@ func TestApplyFailureRestoresAtOnce(t *testing.T) {
 	if err := readJSON(results[0], &r); err != nil || r.State != StateRolledBack {
 		t.Errorf("result %+v, %v", r, err)
 	}
-	waitWatchdog(t, &pending{ID: r.ID, WatchdogPID: watchdogOf(t, r.ID)}, false)
+	waitWatchdog(t, &pending{ID: r.ID, WatchdogPID: watchdogOf(t, r.ID)}, false) // the legacy check
 }
 
 // watchdogOf finds the pid of the watchdog of change id, 0 if none.
@@ -142,7 +152,7 @@ func watchdogOf(t *testing.T, id string) int {
 	for _, f := range cmdlines {
 		var pid int
 		fmt.Sscanf(filepath.Base(filepath.Dir(f)), "%d", &pid)
-		if watchdogAlive(pid, id) {
+		if cmdlineAlive(pid, id) {
 			return pid
 		}
 	}
@@ -167,7 +177,7 @@ func TestFailedRollbackIsRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := rollBack(context.Background(), tx.dir, p.ID, "no confirmation within 1m0s")
+	r, err := rollBack(context.Background(), tx.dir, p.ID, "no confirmation within 1m0s", slog.New(slog.DiscardHandler))
 	if err == nil || r.State != StateRollbackFailed {
 		t.Fatalf("rollback of an unrestorable snapshot: %+v, %v", r, err)
 	}
@@ -184,7 +194,7 @@ func TestFailedRollbackIsRetried(t *testing.T) {
 	if err := writeJSON(filepath.Join(tx.dir, pendingFile), left); err != nil {
 		t.Fatal(err)
 	}
-	r, err = rollBack(context.Background(), tx.dir, p.ID, "retry")
+	r, err = rollBack(context.Background(), tx.dir, p.ID, "retry", slog.New(slog.DiscardHandler))
 	if s, _ := tx.b.State(context.Background()); err != nil || r.State != StateRolledBack || s != "old\n" {
 		t.Errorf("retry: %+v, %v, rules %q", r, err, s)
 	}
@@ -202,7 +212,7 @@ func TestConfirmPersistsAndRecords(t *testing.T) {
 	if err != nil || r.State != StateConfirmed || len(r.Persisted) != 1 || len(r.Warnings) > 0 {
 		t.Fatalf("confirm: %+v, %v", r, err)
 	}
-	if watchdogAlive(p.WatchdogPID, p.ID) {
+	if watchdogAlive(p) {
 		t.Error("the watchdog outlived the confirm")
 	}
 	var a Applied

@@ -25,14 +25,14 @@ func (t *txn) settleEarlier(ctx context.Context, env *step.Env) error {
 	if p == nil {
 		return nil
 	}
-	if watchdogAlive(p.WatchdogPID, p.ID) {
+	if watchdogAlive(p) {
 		return step.Abort(fmt.Errorf("firewall change %s of run %s is not confirmed yet: its watchdog (pid %d) rolls it back at %s unless it is; run again after that",
 			p.ID, p.RunID, p.WatchdogPID, p.Deadline.Format(time.RFC3339)))
 	}
 	what := fmt.Sprintf("roll back the unconfirmed firewall change %s of run %s (its watchdog is gone)", p.ID, p.RunID)
 	return env.Wet(what, func() error {
 		reason := fmt.Sprintf("its watchdog (pid %d) was gone (agent crash or reboot); rolled back by run %s", p.WatchdogPID, t.runID)
-		r, err := rollBack(ctx, t.dir, p.ID, reason)
+		r, err := rollBack(ctx, t.dir, p.ID, reason, env.Log)
 		if err != nil {
 			return step.Abort(fmt.Errorf("rolling back the unconfirmed firewall change %s: %w", p.ID, err))
 		}
@@ -67,10 +67,10 @@ func (t *txn) apply(ctx context.Context, env *step.Env) (*pending, error) {
 	}
 	p := &pending{
 		ID: newID(), RunID: t.runID, ConfirmTimeout: t.fw.ConfirmTimeout,
-		Deadline: time.Now().Add(time.Duration(t.fw.ConfirmTimeout)).UTC(),
-		choice:   t.c, Variant: t.b.Variant(), Rollback: rollback, Persist: t.fw.Persist, ProfileHash: t.prof.hash(),
+		choice: t.c, Variant: t.b.Variant(), Rollback: rollback, Persist: t.fw.Persist, ProfileHash: t.prof.hash(),
 	}
-	if err := t.arm(p); err != nil {
+	t.clk.setDeadline(p, time.Duration(t.fw.ConfirmTimeout))
+	if err := t.arm(env, p); err != nil {
 		return nil, fmt.Errorf("%w; nothing changed", err)
 	}
 	if err := t.b.Apply(ctx, batch); err != nil {
@@ -80,15 +80,20 @@ func (t *txn) apply(ctx context.Context, env *step.Env) (*pending, error) {
 }
 
 // arm records p and starts its watchdog. The watchdog only guards a change
-// it finds in pending.json, so the record comes first; its pid follows.
-func (t *txn) arm(p *pending) error {
+// it finds in pending.json, so the record comes first; its identity
+// follows.
+func (t *txn) arm(env *step.Env, p *pending) error {
 	path := filepath.Join(t.dir, pendingFile)
 	if err := writeJSON(path, p); err != nil {
 		return err
 	}
-	pid, err := startWatchdog(t.self, t.stateDir, p.ID)
+	w, err := t.launch.start(p.ID)
 	if err == nil {
-		p.WatchdogPID = pid
+		p.WatchdogPID, p.Watchdog, p.WatchdogUnit = w.proc.PID, &w.proc, w.unit
+		t.rep.Watchdog = w.String()
+		if w.note != "" {
+			env.Log.Warn("the rollback watchdog runs without a systemd unit of its own", "id", p.ID, "why", w.note)
+		}
 		err = writeJSON(path, p)
 	}
 	if err != nil {
@@ -104,7 +109,7 @@ func (t *txn) arm(p *pending) error {
 // half-applied.
 func (t *txn) undo(ctx context.Context, env *step.Env, p *pending, applyErr error) error {
 	applyErr = fmt.Errorf("applying the firewall profile (%s): %w", t.b.Name(), applyErr)
-	r, err := rollBackLocked(ctx, t.dir, p, applyErr.Error())
+	r, err := rollBackLocked(ctx, t.dir, p, applyErr.Error(), env.Log)
 	rep := t.rep.withChange(p)
 	rep.Result = r
 	if err != nil {
@@ -112,7 +117,7 @@ func (t *txn) undo(ctx context.Context, env *step.Env, p *pending, applyErr erro
 		return step.Abort(fmt.Errorf("%w; rolling back failed too (%v): the watchdog (pid %d) tries again at %s",
 			applyErr, err, p.WatchdogPID, p.Deadline.Format(time.RFC3339)))
 	}
-	_ = stopWatchdog(p.WatchdogPID, p.ID, watchdogStopWait)
+	_ = stopWatchdog(p, watchdogStopWait)
 	env.Emit(event.TypeFirewallRolledBack, event.StatusFailed, r.Reason+"; the previous rules are back", rep)
 	return step.Abort(fmt.Errorf("%w; the previous rules are back", applyErr))
 }
@@ -131,7 +136,7 @@ func (t *txn) await(ctx context.Context, env *step.Env, p *pending) error {
 		if r != nil {
 			return t.outcome(env, p, r)
 		}
-		if time.Now().After(p.Deadline.Add(t.grace)) {
+		if t.clk.left(p) < -t.grace {
 			return t.takeOver(ctx, env, p)
 		}
 		select {
@@ -147,7 +152,7 @@ func (t *txn) takeOver(ctx context.Context, env *step.Env, p *pending) error {
 	reason := fmt.Sprintf("no confirmation within %s, and no verdict from the watchdog (pid %d) %s after the deadline: rolled back by the agent",
 		time.Duration(p.ConfirmTimeout), p.WatchdogPID, t.grace)
 	env.Log.Error("the watchdog is missing: rolling back", "id", p.ID, "pid", p.WatchdogPID)
-	r, err := rollBack(ctx, t.dir, p.ID, reason)
+	r, err := rollBack(ctx, t.dir, p.ID, reason, env.Log)
 	if r == nil {
 		return step.Abort(fmt.Errorf("rolling back firewall change %s: %w", p.ID, err))
 	}
@@ -168,7 +173,7 @@ func (t *txn) outcome(env *step.Env, p *pending, r *Result) error {
 		return step.Abort(&RolledBackError{ID: p.ID, Reason: r.Reason})
 	}
 	env.Emit(event.TypeFirewallRolledBack, event.StatusFailed,
-		fmt.Sprintf("firewall change %s: %s; the unconfirmed rules stay until the next run rolls them back", p.ID, r.Reason), rep)
+		fmt.Sprintf("firewall change %s: %s; the unconfirmed rules stay until a rollback succeeds (its watchdog keeps trying; the next run tries too)", p.ID, r.Reason), rep)
 	return step.Abort(&RolledBackError{ID: p.ID, Reason: r.Reason, Failed: true})
 }
 

@@ -1,33 +1,46 @@
 package firewall
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strconv"
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/ck8s/ck8sctl/agent/atomicfile"
 )
 
 // watchdogPoll is how often the watchdog looks whether its change is still
-// pending; SIGTERM (from firewall-confirm) makes it look at once.
+// pending; SIGTERM (from firewall-confirm) makes it look at once. It also
+// bounds how late a rollback comes after a suspend: Go's timers stop while
+// the machine sleeps, the boot-time deadline does not (clock.go).
 const watchdogPoll = 500 * time.Millisecond
+
+// backoff paces the watchdog's rollback attempts: first, doubling up to max.
+type backoff struct{ first, max time.Duration }
+
+// rollbackBackoff: a rollback never gives up, but neither hammers a
+// kernel or a lock that refuses it. A variable for tests.
+var rollbackBackoff = backoff{first: time.Second, max: 30 * time.Second}
 
 // Watchdog is the firewall-watchdog command: the dead-man switch of change
 // id. It waits until the change's deadline and then rolls it back, unless
 // the change was confirmed (or otherwise ended) before: pending.json gone
-// or naming another change. It outlives the agent run that started it (own
-// session; the command ignores SIGHUP and SIGPIPE; the agent may be
-// SIGKILLed), and a SIGTERM only makes it look again: it exits when its
-// change is no longer pending, never while it still is.
+// or naming another change. It outlives the agent run that started it (its
+// own systemd unit, or its own session; the command ignores SIGHUP and
+// SIGPIPE; the agent may be SIGKILLed), a SIGTERM only makes it look
+// again, and a rollback that fails is tried again until it succeeds: it
+// exits when its change is no longer pending, never while it still is.
 func Watchdog(ctx context.Context, stateDir, id string, log *slog.Logger) error {
+	return watch(ctx, stateDir, id, log, systemClock())
+}
+
+// watch is Watchdog on the clock clk.
+func watch(ctx context.Context, stateDir, id string, log *slog.Logger, clk clock) error {
 	if !ValidID(id) {
 		return fmt.Errorf("change id %q is not 32 hex digits", id)
 	}
@@ -35,8 +48,8 @@ func Watchdog(ctx context.Context, stateDir, id string, log *slog.Logger) error 
 	signal.Notify(look, syscall.SIGTERM)
 	defer signal.Stop(look)
 	dir := txnDir(stateDir)
-	log.Info("watchdog started", "id", id)
-	for {
+	log.Info("watchdog started", "id", id, "pid", os.Getpid())
+	for announced := false; ; {
 		p, err := readPending(dir)
 		wait := watchdogPoll
 		switch {
@@ -45,10 +58,13 @@ func Watchdog(ctx context.Context, stateDir, id string, log *slog.Logger) error 
 		case p == nil || p.ID != id:
 			log.Info("change no longer pending: nothing to do", "id", id)
 			return nil
-		case !time.Now().Before(p.Deadline):
-			return expire(ctx, dir, p, log)
 		default:
-			wait = min(wait, time.Until(p.Deadline))
+			announced = announced || announce(dir, id, log)
+			left := clk.left(p)
+			if left <= 0 {
+				return expire(ctx, dir, p, log)
+			}
+			wait = min(wait, left)
 		}
 		select {
 		case <-time.After(wait):
@@ -57,77 +73,72 @@ func Watchdog(ctx context.Context, stateDir, id string, log *slog.Logger) error 
 	}
 }
 
+// announce writes this process's pid where the agent that started it
+// (through systemd-run, which does not tell) waits for it; see arm.
+func announce(dir, id string, log *slog.Logger) bool {
+	err := atomicfile.Write(watchdogPIDFile(dir, id), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
+	if err != nil {
+		log.Error("announcing the watchdog's pid", "err", err)
+	}
+	return err == nil
+}
+
+// expire rolls p back, trying again with a backoff until it is done: the
+// lock held too long, a kernel refusing the batch, a full disk for the
+// result. Each failed attempt goes to the log (the unit's journal under
+// systemd) and the failure to result-<id>.json, for the run that waits.
 func expire(ctx context.Context, dir string, p *pending, log *slog.Logger) error {
 	reason := fmt.Sprintf("no confirmation within %s", time.Duration(p.ConfirmTimeout))
 	log.Warn("deadline passed: rolling back", "id", p.ID, "deadline", p.Deadline)
-	r, err := rollBack(ctx, dir, p.ID, reason)
-	if err != nil {
-		log.Error("rollback failed", "id", p.ID, "err", err)
-		return err
+	pause := rollbackBackoff.first
+	for attempt := 1; ; attempt++ {
+		r, err := rollBack(ctx, dir, p.ID, reason, log)
+		switch {
+		case err == nil:
+			log.Info("change ended", "id", p.ID, "state", r.State, "reason", r.Reason, "attempts", attempt)
+			return nil
+		case errors.Is(err, errNotPending):
+			log.Info("change no longer pending: nothing to do", "id", p.ID)
+			return nil
+		}
+		log.Error("rollback failed; trying again", "id", p.ID, "attempt", attempt, "retryIn", pause.String(), "err", err)
+		time.Sleep(pause)
+		pause = min(2*pause, rollbackBackoff.max)
 	}
-	log.Info("change ended", "id", p.ID, "state", r.State, "reason", r.Reason)
-	return nil
 }
 
-// startWatchdog starts `self firewall-watchdog` for change id, detached:
-// its own session (no SIGHUP when the SSH session ends), stdin /dev/null
-// and output to a log file, so no pipe ties it to the agent's connection
-// (sshd would wait for the pipe and the session would never close).
-func startWatchdog(self, stateDir, id string) (int, error) {
-	logf, err := os.OpenFile(watchdogLog(txnDir(stateDir), id), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return 0, fmt.Errorf("starting the rollback watchdog: %w", err)
+// watchdogAlive reports whether the watchdog p names still runs. A pid
+// alone proves nothing (pids are reused), nor does a command line (anyone
+// may imitate one): it must be the process recorded when it started, the
+// same executable, uid and start time (procID). A pending.json of an older
+// agent has no record: then its command line and a uid like ours (root,
+// which no local user can fake) must do.
+func watchdogAlive(p *pending) bool {
+	if p.Watchdog != nil {
+		return p.Watchdog.PID == p.WatchdogPID && p.Watchdog.same()
 	}
-	defer logf.Close()
-	cmd := exec.Command(self, "firewall-watchdog", "--state-dir", stateDir, "--id", id)
-	cmd.Dir = "/"
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return 0, fmt.Errorf("starting the rollback watchdog: %w", err)
-	}
-	// Reap it if it ends while this process lives, so that it does not
-	// linger as a zombie; if this process dies first, init adopts it.
-	go cmd.Wait()
-	return cmd.Process.Pid, nil
-}
-
-// watchdogAlive reports whether pid is the watchdog of change id: pids are
-// reused, so the command line must say so. A zombie has none: dead.
-func watchdogAlive(pid int, id string) bool {
-	if pid <= 0 {
-		return false
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	if err != nil {
-		return false
-	}
-	args := bytes.Split(bytes.TrimRight(b, "\x00"), []byte{0})
-	cmd, idArg := false, false
-	for _, a := range args {
-		cmd = cmd || string(a) == "firewall-watchdog"
-		idArg = idArg || string(a) == id
-	}
-	return cmd && idArg
+	return cmdlineAlive(p.WatchdogPID, p.ID)
 }
 
 // stopWatchdog ends the watchdog of a change that is no longer pending:
 // SIGTERM makes it look and exit; after wait it is killed (it has nothing
-// left to guard).
-func stopWatchdog(pid int, id string, wait time.Duration) error {
-	if !watchdogAlive(pid, id) {
+// left to guard). Only the recorded process is signalled, never another
+// that got its pid.
+func stopWatchdog(p *pending, wait time.Duration) error {
+	if !watchdogAlive(p) {
 		return nil
 	}
-	if err := unix.Kill(pid, unix.SIGTERM); err != nil && !errors.Is(err, unix.ESRCH) {
+	pid := p.WatchdogPID
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("stopping the watchdog (pid %d): %w", pid, err)
 	}
 	for end := time.Now().Add(wait); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		if !watchdogAlive(pid, id) {
+		if !watchdogAlive(p) {
 			return nil
 		}
 	}
-	if watchdogAlive(pid, id) {
-		_ = unix.Kill(pid, unix.SIGKILL)
+	if watchdogAlive(p) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
 		return fmt.Errorf("the watchdog (pid %d) did not exit within %s; killed", pid, wait)
 	}
 	return nil
