@@ -44,9 +44,6 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
 	srv.RegisterOnShutdown(func() { close(s.stopping) })
-	if s.cfg.Retention > 0 {
-		go s.prune(ctx)
-	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	s.log.Info("serving", "addr", ln.Addr().String(), "schedules", len(s.specs), "webhooks", len(s.cfg.Webhooks))
@@ -82,28 +79,19 @@ func (s *Server) stopJobs() {
 	}
 }
 
-// pruneEvery is how often runs past the retention are deleted.
-const pruneEvery = time.Hour
-
 // prune deletes finished runs older than the retention, with their
-// events, in small batches (ingest waits for one batch at most), at start
-// and then every pruneEvery.
-func (s *Server) prune(ctx context.Context) {
-	t := time.NewTicker(pruneEvery)
-	defer t.Stop()
-	for {
-		n, err := s.db.Prune(ctx, time.Now().Add(-s.cfg.Retention), pruneBatch)
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("pruning old runs", "err", err)
-		} else if n > 0 {
-			s.log.Info("pruned runs past the retention", "runs", n, "retention", s.cfg.Retention.String())
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// events, in small batches (ingest waits for one batch at most). It is
+// River's periodic job (schedule.Prune): hourly, and when a leader starts.
+func (s *Server) prune(ctx context.Context) error {
+	n, err := s.db.Prune(ctx, time.Now().Add(-s.cfg.Retention), pruneBatch)
+	if err != nil {
+		s.log.Error("pruning old runs", "err", err)
+		return err
 	}
+	if n > 0 {
+		s.log.Info("pruned runs past the retention", "runs", n, "retention", s.cfg.Retention.String())
+	}
+	return nil
 }
 
 // pruneBatch is the runs deleted per transaction.

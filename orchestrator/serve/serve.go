@@ -12,6 +12,7 @@ package serve
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -108,10 +109,14 @@ func (s *Server) setUp(ctx context.Context, o Options) error {
 		s.metrics.Schedules(sp.Name)
 	}
 	periodic := append(schedule.Periodic(s.specs, s.metrics), schedule.Heartbeat())
+	if s.cfg.Retention > 0 {
+		periodic = append(periodic, schedule.Prune())
+	}
 	s.client, err = jobs.NewClient(s.db, s.env, jobs.ClientConfig{
 		Workers: cmp.Or(o.Workers, DefaultWorkers), MaxTimeout: s.maxTimeout(), Periodic: periodic,
 		Register: func(w *river.Workers) error {
-			return river.AddWorkerSafely(w, &schedule.HeartbeatWorker{Tick: s.beat})
+			return errors.Join(river.AddWorkerSafely(w, &schedule.HeartbeatWorker{Tick: s.beat}),
+				river.AddWorkerSafely(w, &schedule.PruneWorker{Prune: s.prune}))
 		},
 		Log: s.log.With("component", "river"),
 	})
