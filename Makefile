@@ -92,7 +92,9 @@ vulncheck:
 
 ## bench: wall time and memory on the lab against OpenSSH's lower bound
 bench: deps-bench build k8s-env
-	$(GO) run ./hack/bench
+	$(GO) run ./hack/bench -serve -replicas
+	@# Webhook ingest on SQLite: 200 deliveries at once, p50/p99 to the 202.
+	$(GO) test -run '^$$' -bench BenchmarkWebhookBurst -benchtime 20x ./orchestrator/serve/
 	@# The manifests step against a real kube-apiserver (README, Benchmarks).
 	$(GO) test -run '^$$' -bench BenchmarkManifests -benchtime 20x ./agent/manifests/
 

@@ -38,6 +38,9 @@ func main() {
 	fwBackend := flag.String("firewall-backend", "iptables", "firewall.backend of ck8sctl's playbook in the firewall section")
 	fwAnsible := flag.Bool("firewall-ansible", true, "run the Ansible side of the firewall section (false: ck8sctl only, minutes instead of an hour)")
 	sweep := flag.Bool("sweep", false, "run the sweep section: ck8sctl sweep vs ssh true and Ansible --check on -sweep-hosts hosts (own lab; about an hour at 200)")
+	serveSection := flag.Bool("serve", false, "run the serve section: a scheduled sweep of -serve-hosts lab hosts by ck8sctl serve (fire to first step, memory)")
+	fleet := flag.Bool("fleet", false, "run the fleet section: -fleet-hosts lab hosts swept on a schedule by -replicas-count replicas on one PostgreSQL")
+	replicas := flag.Bool("replicas", false, "run the replicas section: serve replicas on one PostgreSQL under a webhook load")
 	flag.Parse()
 	benchIndex = *index
 	if *ssh {
@@ -68,6 +71,27 @@ func main() {
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench: firewall:", err)
+			os.Exit(1)
+		}
+	}
+	if *serveSection {
+		self, _ := filepath.Abs("bin/ck8sctl")
+		if err := serveBench(self); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: serve:", err)
+			os.Exit(1)
+		}
+	}
+	if *replicas {
+		self, _ := filepath.Abs("bin/ck8sctl")
+		if err := replicasBench(self); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: replicas:", err)
+			os.Exit(1)
+		}
+	}
+	if *fleet {
+		self, _ := filepath.Abs("bin/ck8sctl")
+		if err := fleetBench(self); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: fleet:", err)
 			os.Exit(1)
 		}
 	}
