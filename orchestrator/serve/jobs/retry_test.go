@@ -3,6 +3,8 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/riverqueue/river/rivertype"
@@ -55,5 +57,16 @@ func TestRetryDecision(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%s: %v (decision %d, want %d)", tc.name, err, got, tc.want)
 		}
+	}
+}
+
+// What River keeps of a failed job (its errors column, shown by riverui)
+// carries no secret the daemon knows.
+func TestJobErrorsMasked(t *testing.T) {
+	const secret = "hook-secret-0123456789"
+	e := &Env{Secrets: []string{secret}}
+	err := masked(e.redactor(), fmt.Errorf("run r1: agent said %s", secret))
+	if strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "run r1") {
+		t.Errorf("masked error %q", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/ck8s/ck8sctl/internal/redact"
 	"github.com/ck8s/ck8sctl/orchestrator/action"
 	"github.com/ck8s/ck8sctl/orchestrator/inventory"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
@@ -57,7 +58,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	if err != nil {
 		e.finishBad(ctx, id, err)
 		e.observeAborted(a, "error")
-		return river.JobCancel(err) // bad input stays bad
+		return river.JobCancel(masked(e.redactor(), err)) // bad input stays bad
 	}
 	if a.Missed > 0 {
 		e.recordMissed(ctx, id, a)
@@ -72,7 +73,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	if err != nil {
 		e.finishBad(context.WithoutCancel(ctx), id, err)
 		e.observeAborted(a, "error")
-		return fmt.Errorf("run %s: %w", id, err) // the run never happened: retry
+		return masked(prep.Opts.Redact, fmt.Errorf("run %s: %w", id, err)) // the run never happened: retry
 	}
 	if err := e.record(context.WithoutCancel(ctx), id, rep); err != nil {
 		prep.Opts.Log.Error("recording the report", "err", err)
@@ -150,4 +151,19 @@ func (e *Env) observeAborted(a RunArgs, outcome string) {
 	if e.Observe != nil {
 		e.Observe.RunAborted(string(a.Action), a.Trigger, outcome)
 	}
+}
+
+// masked is err as River may keep it: River stores a job's errors in its
+// table (and riverui shows them), past the run's redactor otherwise.
+func masked(red *redact.Redactor, err error) error {
+	if red == nil {
+		red = redact.Default()
+	}
+	return errors.New(red.String(err.Error()))
+}
+
+// redactor is the daemon's known secrets over the built-in patterns, for
+// errors of runs that never got a redactor of their own.
+func (e *Env) redactor() *redact.Redactor {
+	return redact.Default().WithLiterals(append(slices.Clone(e.Secrets), e.passphrase())...)
 }
