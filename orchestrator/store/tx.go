@@ -19,6 +19,9 @@ type Tx interface {
 	// queryRow runs a query written with ? placeholders; its Scan returns
 	// an error matching sql.ErrNoRows when there is no row.
 	queryRow(ctx context.Context, q string, args ...any) row
+	// query runs a query written with ? placeholders and calls each for
+	// every row.
+	query(ctx context.Context, q string, each func(row) error, args ...any) error
 	dialect() *dialect
 }
 
@@ -38,6 +41,7 @@ type sqlConn struct {
 	q interface {
 		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	}
 	d *dialect
 }
@@ -54,6 +58,20 @@ func (c sqlConn) queryRow(ctx context.Context, q string, args ...any) row {
 	return c.q.QueryRowContext(ctx, c.d.bind(q), args...)
 }
 
+func (c sqlConn) query(ctx context.Context, q string, each func(row) error, args ...any) error {
+	rows, err := c.q.QueryContext(ctx, c.d.bind(q), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 func (c sqlConn) dialect() *dialect { return c.d }
 
 type pgxConn struct{ tx pgx.Tx }
@@ -66,6 +84,20 @@ func (c pgxConn) exec(ctx context.Context, q string, args ...any) (int64, error)
 // queryRow's Scan reports pgx.ErrNoRows, which matches sql.ErrNoRows.
 func (c pgxConn) queryRow(ctx context.Context, q string, args ...any) row {
 	return c.tx.QueryRow(ctx, postgresDialect.bind(q), args...)
+}
+
+func (c pgxConn) query(ctx context.Context, q string, each func(row) error, args ...any) error {
+	rows, err := c.tx.Query(ctx, postgresDialect.bind(q), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 func (c pgxConn) dialect() *dialect { return postgresDialect }

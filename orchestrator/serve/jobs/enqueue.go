@@ -138,19 +138,28 @@ func (q *Queue) tx(batch []*request) error {
 	var fresh []*request
 	record := func(tx store.Tx) error {
 		fresh = fresh[:0]
+		var ds []store.Delivery
 		for _, r := range batch {
 			r.id, r.dup = r.args.RunID, false
 			if r.d != nil {
-				first, seen, err := store.RecordDeliveryTx(ctx, tx, r.d.Hook, r.d.ID, r.args.RunID, r.at)
-				if err != nil {
-					return err
-				}
-				if seen {
-					r.id, r.dup = first, true
-					continue
-				}
+				ds = append(ds, store.Delivery{Hook: r.d.Hook, ID: r.d.ID, RunID: r.args.RunID, At: r.at})
 			}
-			fresh = append(fresh, r)
+		}
+		owners, err := store.RecordDeliveriesTx(ctx, tx, ds)
+		if err != nil {
+			return err
+		}
+		i := 0
+		for _, r := range batch {
+			if r.d != nil {
+				if owner := owners[i]; owner != r.args.RunID {
+					r.id, r.dup = owner, true
+				}
+				i++
+			}
+			if !r.dup {
+				fresh = append(fresh, r)
+			}
 		}
 		return nil
 	}
@@ -165,14 +174,13 @@ func (q *Queue) tx(batch []*request) error {
 		if len(res) != len(fresh) {
 			return fmt.Errorf("queueing %d runs: River answered %d results", len(fresh), len(res))
 		}
+		runs := make([]store.Run, len(fresh))
 		for i, r := range fresh {
 			a := r.args
-			if err := store.QueueRunTx(ctx, tx, store.Run{ID: a.RunID, Command: string(a.Action), Started: r.at,
-				Trigger: a.Trigger, Limit: a.Limit, JobID: res[i].Job.ID, Attempt: 1, Check: a.Check}); err != nil {
-				return err
-			}
+			runs[i] = store.Run{ID: a.RunID, Command: string(a.Action), Started: r.at,
+				Trigger: a.Trigger, Limit: a.Limit, JobID: res[i].Job.ID, Attempt: 1, Check: a.Check}
 		}
-		return nil
+		return store.QueueRunsTx(ctx, tx, runs)
 	}
 	return q.Client.InsertWith(ctx, record, params, queued)
 }
