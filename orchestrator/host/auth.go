@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -26,15 +27,32 @@ type keyring struct {
 }
 
 // loadKeys decrypts everything before dialling, so a passphrase prompt never
-// runs against the handshake deadline.
+// runs against the handshake deadline. With IdentitiesOnly an agent key is
+// offered only in place of the identity file it holds.
 func loadKeys(c Config) (*keyring, error) {
 	k := &keyring{seen: map[string]bool{}}
-	k.addAgent(c.AgentSocket)
+	agentKeys := k.openAgent(c.AgentSocket)
+	if !c.IdentitiesOnly {
+		for _, s := range agentKeys {
+			k.add(s, "agent")
+		}
+	}
+	used := 0 // agent keys standing in for identity files
 	for _, file := range c.IdentityFiles {
+		if c.IdentitiesOnly {
+			if s := agentKeyFor(agentKeys, file); s != nil {
+				k.add(s, "agent ("+file+")")
+				used++
+				continue
+			}
+		}
 		if err := k.addFile(c, file); err != nil {
 			k.close()
 			return nil, err
 		}
+	}
+	if n := len(agentKeys) - used; c.IdentitiesOnly && n > 0 {
+		k.skipped = append(k.skipped, fmt.Sprintf("%d ssh-agent key(s) not among the identity files (IdentitiesOnly)", n))
 	}
 	if len(k.signers) == 0 {
 		k.close()
@@ -43,25 +61,48 @@ func loadKeys(c Config) (*keyring, error) {
 	return k, nil
 }
 
-func (k *keyring) addAgent(sock string) {
+// openAgent returns the agent's keys, keeping the connection open for
+// signing; a missing or broken agent is noted as skipped.
+func (k *keyring) openAgent(sock string) []ssh.Signer {
 	if sock == "none" {
-		return
+		return nil
 	}
 	conn, err := net.Dial("unix", sock)
 	if err != nil {
 		k.skipped = append(k.skipped, fmt.Sprintf("ssh-agent (%v)", err))
-		return
+		return nil
 	}
 	signers, err := agent.NewClient(conn).Signers()
 	if err != nil {
 		conn.Close()
 		k.skipped = append(k.skipped, fmt.Sprintf("ssh-agent (%v)", err))
-		return
+		return nil
 	}
 	k.agent = conn
-	for _, s := range signers {
-		k.add(s, "agent")
+	return signers
+}
+
+// agentKeyFor is the agent's copy of an identity file's key, found by the
+// file's .pub as ssh does: an encrypted key loaded in the agent needs no
+// passphrase.
+func agentKeyFor(agentKeys []ssh.Signer, file string) ssh.Signer {
+	if len(agentKeys) == 0 {
+		return nil
 	}
+	data, err := readfile.Regular(file+".pub", MaxIdentityFileSize)
+	if err != nil {
+		return nil
+	}
+	pub, _, _, _, err := ssh.ParseAuthorizedKey(data)
+	if err != nil {
+		return nil
+	}
+	for _, s := range agentKeys {
+		if bytes.Equal(s.PublicKey().Marshal(), pub.Marshal()) {
+			return s
+		}
+	}
+	return nil
 }
 
 func (k *keyring) addFile(c Config, file string) error {
