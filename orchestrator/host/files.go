@@ -37,6 +37,9 @@ func (c Config) CheckFiles() error {
 		return err
 	}
 	r, err := c.resolve()
+	if errors.Is(err, errNoAddress) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -44,7 +47,7 @@ func (c Config) CheckFiles() error {
 	for h := &r; h != nil; h = h.Jump {
 		for _, f := range h.knownHosts {
 			if err := checkKnownHosts(f); err != nil {
-				errs = append(errs, fmt.Errorf("known hosts of %s: %w", h, err))
+				errs = append(errs, fmt.Errorf("ssh config UserKnownHostsFile/GlobalKnownHostsFile of %s: %w", h, err))
 			}
 		}
 	}

@@ -15,6 +15,10 @@ import (
 	"github.com/ck8s/ck8sctl/internal/readfile"
 )
 
+// errNoAddress: neither the Config nor ssh_config gives an address. Dial
+// fails with it; CheckFiles, which only judges files, lets it pass.
+var errNoAddress = errors.New("no address")
+
 // maxHops bounds ProxyJump chains, so a loop in ssh_config ends in an error.
 const maxHops = 8
 
@@ -48,7 +52,7 @@ func (c Config) resolveDepth(depth int) (Config, error) {
 		c.Jump = &j
 	}
 	if c.Address == "" {
-		return c, errors.New("no address")
+		return c, errNoAddress
 	}
 	c = c.withDefaults()
 	if c.ProxyCommand != "" {
