@@ -156,6 +156,11 @@ func (p *Prepared) targets(runID string, rec *phase.Recorder) ([]*phase.Target, 
 	var out []*phase.Target
 	for _, h := range o.Hosts {
 		cfg := o.SSH(h)
+		if cfg.Logger == nil {
+			// host warns here: ignored ssh_config options, a ProxyCommand
+			// the network fence cannot see through, a lost connection.
+			cfg.Logger = o.Log
+		}
 		pl := &plan.Plan{
 			Protocol: event.Protocol, RunID: runID, Host: h.Name, Check: p.check, Steps: p.Steps,
 			LockWait: plan.Duration(o.LockWait), Mask: o.Playbook.Mask, Labels: h.Labels,

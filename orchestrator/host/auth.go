@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/agent"
 
 	"github.com/ck8s/ck8sctl/internal/readfile"
 )
@@ -26,42 +25,38 @@ type keyring struct {
 }
 
 // loadKeys decrypts everything before dialling, so a passphrase prompt never
-// runs against the handshake deadline.
+// runs against the handshake deadline. With IdentitiesOnly an agent key is
+// offered only in place of the identity file it holds.
 func loadKeys(c Config) (*keyring, error) {
 	k := &keyring{seen: map[string]bool{}}
-	k.addAgent(c.AgentSocket)
+	agentKeys := k.openAgent(c.AgentSocket)
+	if !c.IdentitiesOnly {
+		for _, s := range agentKeys {
+			k.add(s, "agent")
+		}
+	}
+	used := 0 // agent keys standing in for identity files
 	for _, file := range c.IdentityFiles {
+		if c.IdentitiesOnly {
+			if s := agentKeyFor(agentKeys, file); s != nil {
+				k.add(s, "agent ("+file+")")
+				used++
+				continue
+			}
+		}
 		if err := k.addFile(c, file); err != nil {
 			k.close()
 			return nil, err
 		}
+	}
+	if n := len(agentKeys) - used; c.IdentitiesOnly && n > 0 {
+		k.skipped = append(k.skipped, fmt.Sprintf("%d ssh-agent key(s) not among the identity files (IdentitiesOnly)", n))
 	}
 	if len(k.signers) == 0 {
 		k.close()
 		return nil, k.authError(c.User, errors.New("no usable key"))
 	}
 	return k, nil
-}
-
-func (k *keyring) addAgent(sock string) {
-	if sock == "none" {
-		return
-	}
-	conn, err := net.Dial("unix", sock)
-	if err != nil {
-		k.skipped = append(k.skipped, fmt.Sprintf("ssh-agent (%v)", err))
-		return
-	}
-	signers, err := agent.NewClient(conn).Signers()
-	if err != nil {
-		conn.Close()
-		k.skipped = append(k.skipped, fmt.Sprintf("ssh-agent (%v)", err))
-		return
-	}
-	k.agent = conn
-	for _, s := range signers {
-		k.add(s, "agent")
-	}
 }
 
 func (k *keyring) addFile(c Config, file string) error {

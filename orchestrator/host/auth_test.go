@@ -9,9 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ck8s/ck8sctl/internal/testenv"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/ck8s/ck8sctl/internal/testenv"
 )
 
 func TestWrongKeyIsErrAuth(t *testing.T) {
@@ -126,14 +127,29 @@ func TestEncryptedIdentityFile(t *testing.T) {
 func TestAgentKeys(t *testing.T) {
 	t.Parallel()
 	s := startSSHD(t)
-	pem, _ := os.ReadFile(s.KeyFile)
-	raw, err := ssh.ParseRawPrivateKey(pem)
-	if err != nil {
-		t.Fatal(err)
+	c := s.Config("agent")
+	c.AgentSocket = serveAgent(t, s.KeyFile)
+	c.IdentityFiles = []string{filepath.Join(t.TempDir(), "absent")}
+	cl := dialT(t, c)
+	if out, err := cl.Output(t.Context(), "echo ok"); err != nil || string(out) != "ok\n" {
+		t.Fatalf("%q %v", out, err)
 	}
+}
+
+// serveAgent serves an in-process ssh-agent holding the keys of the
+// unencrypted key files, and returns its socket.
+func serveAgent(t *testing.T, keyFiles ...string) string {
+	t.Helper()
 	keyring := agent.NewKeyring()
-	if err := keyring.Add(agent.AddedKey{PrivateKey: raw}); err != nil {
-		t.Fatal(err)
+	for _, f := range keyFiles {
+		pem, _ := os.ReadFile(f)
+		raw, err := ssh.ParseRawPrivateKey(pem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := keyring.Add(agent.AddedKey{PrivateKey: raw}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	sock := filepath.Join(t.TempDir(), "agent.sock")
 	l, err := net.Listen("unix", sock)
@@ -150,12 +166,5 @@ func TestAgentKeys(t *testing.T) {
 			go func() { agent.ServeAgent(keyring, conn); conn.Close() }()
 		}
 	}()
-
-	c := s.Config("agent")
-	c.AgentSocket = sock
-	c.IdentityFiles = []string{filepath.Join(t.TempDir(), "absent")}
-	cl := dialT(t, c)
-	if out, err := cl.Output(t.Context(), "echo ok"); err != nil || string(out) != "ok\n" {
-		t.Fatalf("%q %v", out, err)
-	}
+	return sock
 }

@@ -22,20 +22,33 @@ const (
 // Config says how to reach one host. Explicit fields win over ~/.ssh/config,
 // as options on ssh's command line do.
 type Config struct {
-	Name              string   // playbook name, used in String() and every error
-	Address           string   // IP or DNS name; also the ssh_config Host alias (Name when empty)
-	Port              int      // 0 → from ssh_config or 22
-	User              string   // "" → ssh_config or current user
-	IdentityFiles     []string // tried in order after ssh-agent keys; ssh_config ones follow
-	KnownHostsFile    string   // "" → ~/.ssh/known_hosts
-	AcceptNewHostKeys bool     // trust on first use: record unknown keys in KnownHostsFile
-	Sudo              bool     // run commands through `sudo -n` (skipped for root)
+	Name          string   // playbook name, used in String() and every error
+	Address       string   // IP or DNS name; also the ssh_config Host alias (Name when empty)
+	Port          int      // 0 → from ssh_config or 22
+	User          string   // "" → ssh_config or current user
+	IdentityFiles []string // tried in order after ssh-agent keys; ssh_config ones follow
+	// IdentitiesOnly offers only IdentityFiles: an ssh-agent key only when
+	// it is one of them (the .pub beside the file says which). ssh_config's
+	// IdentitiesOnly yes sets it.
+	IdentitiesOnly bool
+	// KnownHostsFile, when set, is the only known_hosts file checked (it
+	// wins over ssh_config). "" → ssh_config's UserKnownHostsFile (default
+	// ~/.ssh/known_hosts) and GlobalKnownHostsFile; new keys are recorded
+	// in the first UserKnownHostsFile.
+	KnownHostsFile    string
+	AcceptNewHostKeys bool // trust on first use: record unknown keys; ssh_config's StrictHostKeyChecking accept-new sets it
+	Sudo              bool // run commands through `sudo -n` (skipped for root)
 	// Jump is a ProxyJump hop (recursive), nil for none (then ssh_config's
 	// ProxyJump applies). Its zero-valued fields other than bools inherit
 	// the target's explicit values; Sudo and AcceptNewHostKeys never do.
 	Jump          *Config
 	SSHConfigFile string // "" → ~/.ssh/config if it exists; "none" → don't read
-	AgentSocket   string // "" → $SSH_AUTH_SOCK; "none" → no agent
+	// ProxyCommand, as in ssh_config: run by `sh -c "exec …"` with %h %p
+	// %r %% expanded, the SSH connection over its stdin and stdout (the
+	// network fence cannot see where it connects; each use is logged). ""
+	// → ssh_config's (unless Jump is set), "none" → none.
+	ProxyCommand string
+	AgentSocket  string // "" → $SSH_AUTH_SOCK; "none" → no agent
 
 	ConnectTimeout time.Duration // per TCP dial+handshake, default 10s
 	KeepAlive      time.Duration // default 15s, < 0 disables; 3 missed → connection dead
@@ -45,7 +58,9 @@ type Config struct {
 	PassphrasePrompt func(file string) ([]byte, error) // used when the env var is unset; see TerminalPrompt, MemoizePrompt
 	KeyExchanges     []string                          // optional kex override (the benchmark pins curve25519-sha256)
 
-	Logger *slog.Logger // debug logs of dials, retries and keepalive loss; nil → none
+	Logger *slog.Logger // dials, retries, keepalive loss, ignored ssh_config options, ProxyCommand use; nil → none
+
+	knownHosts []string // resolved: every known_hosts file checked
 }
 
 // String names the host as "name (user@addr:port)" for logs and errors.
@@ -96,7 +111,6 @@ func (c Config) withDefaults() Config {
 	if c.User == "" {
 		c.User = currentUser()
 	}
-	c.KnownHostsFile = or(c.KnownHostsFile, filepath.Join(home, ".ssh", "known_hosts"))
 	c.AgentSocket = or(c.AgentSocket, os.Getenv("SSH_AUTH_SOCK"), "none")
 	c.ConnectTimeout = or(c.ConnectTimeout, DefaultConnectTimeout)
 	c.KeepAlive = or(c.KeepAlive, DefaultKeepAlive)

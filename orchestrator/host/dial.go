@@ -71,7 +71,7 @@ func connect(ctx context.Context, c Config, jump *Client, keys *keyring, hk *hos
 	attempt, cancel := context.WithTimeout(ctx, c.ConnectTimeout)
 	defer cancel()
 	addr := net.JoinHostPort(c.Address, strconv.Itoa(c.Port))
-	conn, err := dialConn(attempt, jump, addr)
+	conn, err := dialConn(attempt, c, jump, addr)
 	if err != nil {
 		return nil, unreachable(ctx, c, addr, err)
 	}
@@ -95,6 +95,9 @@ func connect(ctx context.Context, c Config, jump *Client, keys *keyring, hk *hos
 	}
 	if hkErr := verdict.err(); hkErr != nil {
 		return nil, hkErr // typed, not buried in "ssh: handshake failed"
+	}
+	if p, ok := conn.(*proxyConn); ok && err != nil {
+		err = p.explain(err)
 	}
 	if err != nil {
 		return nil, handshakeError(ctx, c, addr, keys, err)
@@ -125,9 +128,14 @@ func (v *hostKeyVerdict) err() error {
 	return v.last
 }
 
-func dialConn(ctx context.Context, jump *Client, addr string) (net.Conn, error) {
+// dialConn opens the byte stream the SSH handshake runs over: a channel of
+// the jump host, a ProxyCommand's pipes, or TCP.
+func dialConn(ctx context.Context, c Config, jump *Client, addr string) (net.Conn, error) {
 	if jump != nil {
 		return jump.ssh.DialContext(ctx, "tcp", addr)
+	}
+	if c.ProxyCommand != "" {
+		return startProxyCommand(c, addr)
 	}
 	var d net.Dialer
 	return d.DialContext(ctx, "tcp", addr)

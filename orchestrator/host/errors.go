@@ -19,6 +19,16 @@ var (
 	// ErrHostKeyRevoked: the presented key is marked @revoked. Never retried.
 	ErrHostKeyRevoked = errors.New("host key is marked @revoked in known_hosts")
 
+	// ErrHostCertificate: the host presented a certificate signed by a
+	// @cert-authority of known_hosts, but not valid for this host (expired,
+	// another principal, a bad signature). Never retried.
+	ErrHostCertificate = errors.New("host certificate not valid for this host")
+
+	// ErrInsecureSSHConfig: ssh_config turns host key checking off
+	// (StrictHostKeyChecking no), which ck8sctl never does. The user's input
+	// is wrong: nothing is dialled. CheckFiles reports it too.
+	ErrInsecureSSHConfig = errors.New("ck8sctl never skips host key checks: set StrictHostKeyChecking to yes or accept-new (or --accept-new-host-keys) for this host")
+
 	// ErrAuth: the server accepted none of the keys offered. Not retried by
 	// Dial; a caller waiting for a host to be provisioned may retry itself.
 	ErrAuth = errors.New("authentication failed")

@@ -27,8 +27,35 @@ var ErrKeyPermissions = errors.New("private key is accessible by others")
 // must exist, be a regular file no larger than MaxIdentityFileSize and be
 // private to its owner; the ssh_config file, unless "" or "none", must
 // exist; a known_hosts file may be missing (every host unknown) but must
-// otherwise be a regular file. Errors name the field and the file.
+// otherwise be a regular file. Then it reads ssh_config as Dial will, for
+// the host and its jump hosts: a setting ck8sctl refuses
+// (ErrInsecureSSHConfig), a malformed one, or a UserKnownHostsFile or
+// GlobalKnownHostsFile of the wrong kind is an error too. Errors name the
+// field and the file (file:line for ssh_config).
 func (c Config) CheckFiles() error {
+	if err := c.checkExplicit(); err != nil {
+		return err
+	}
+	r, err := c.resolve()
+	if errors.Is(err, errNoAddress) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for h := &r; h != nil; h = h.Jump {
+		for _, f := range h.knownHosts {
+			if err := checkKnownHosts(f); err != nil {
+				errs = append(errs, fmt.Errorf("ssh config UserKnownHostsFile/GlobalKnownHostsFile of %s: %w", h, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkExplicit checks the files c and its jump hosts name themselves.
+func (c Config) checkExplicit() error {
 	var errs []error
 	for _, f := range c.IdentityFiles {
 		if err := checkIdentityFile(f); err != nil {
@@ -44,7 +71,7 @@ func (c Config) CheckFiles() error {
 		errs = append(errs, fmt.Errorf("knownHostsFile %w", err))
 	}
 	if c.Jump != nil {
-		if err := c.Jump.CheckFiles(); err != nil {
+		if err := c.Jump.checkExplicit(); err != nil {
 			errs = append(errs, fmt.Errorf("jump host %s: %w", c.Jump, err))
 		}
 	}

@@ -15,6 +15,10 @@ import (
 // happens under an exclusive lock, after reading the file again: whoever
 // recorded the host first wins, and a different key found then is a change.
 func (h *hostKeys) record(addr string, key ssh.PublicKey) error {
+	if h.file == "none" {
+		return fmt.Errorf("%w (%s presented %s %s; UserKnownHostsFile is none, so there is nowhere to record it)",
+			ErrHostKeyUnknown, knownhosts.Normalize(addr), key.Type(), Fingerprint(key))
+	}
 	if err := os.MkdirAll(filepath.Dir(h.file), 0o700); err != nil {
 		return fmt.Errorf("recording host key: %w", err)
 	}

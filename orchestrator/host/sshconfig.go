@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +13,10 @@ import (
 
 	"github.com/ck8s/ck8sctl/internal/readfile"
 )
+
+// errNoAddress: neither the Config nor ssh_config gives an address. Dial
+// fails with it; CheckFiles, which only judges files, lets it pass.
+var errNoAddress = errors.New("no address")
 
 // maxHops bounds ProxyJump chains, so a loop in ssh_config ends in an error.
 const maxHops = 8
@@ -27,14 +30,18 @@ func (c Config) resolveDepth(depth int) (Config, error) {
 		return c, fmt.Errorf("ProxyJump chain longer than %d hops (a loop in ssh_config?)", maxHops)
 	}
 	explicit := c
-	sc, err := loadSSHConfig(c.SSHConfigFile)
+	h, err := loadSSHConfig(c.SSHConfigFile, or(c.Address, c.Name))
 	if err != nil {
 		return c, err
 	}
-	if sc != nil {
-		if c, err = c.applySSHConfig(sc); err != nil {
+	if h != nil {
+		if c, err = c.applySSHConfig(*h); err != nil {
 			return c, err
 		}
+	}
+	c = c.knownHostsFiles(h)
+	if strings.EqualFold(c.ProxyCommand, "none") {
+		c.ProxyCommand = ""
 	}
 	if c.Jump != nil {
 		j, err := c.Jump.inherit(explicit).resolveDepth(depth + 1)
@@ -44,13 +51,20 @@ func (c Config) resolveDepth(depth int) (Config, error) {
 		c.Jump = &j
 	}
 	if c.Address == "" {
-		return c, errors.New("no address")
+		return c, errNoAddress
 	}
-	return c.withDefaults(), nil
+	c = c.withDefaults()
+	if c.ProxyCommand != "" {
+		if c.ProxyCommand, err = expandProxyCommand(c); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
 }
 
-// loadSSHConfig reads the file named by Config.SSHConfigFile; nil means none.
-func loadSSHConfig(path string) (*ssh_config.Config, error) {
+// loadSSHConfig reads the file named by Config.SSHConfigFile and looks
+// alias up in it; nil means no file.
+func loadSSHConfig(path, alias string) (*sshHost, error) {
 	explicit := path != ""
 	switch path {
 	case "none":
@@ -73,91 +87,53 @@ func loadSSHConfig(path string) (*ssh_config.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing ssh config %s: %w", path, err)
 	}
-	return sc, nil
+	return &sshHost{file: path, sc: sc, alias: alias}, nil
 }
 
-// applySSHConfig looks c up by its alias (Address, else Name) and fills
-// what c leaves unset, the way ssh treats its command line.
-func (c Config) applySSHConfig(sc *ssh_config.Config) (Config, error) {
-	alias := or(c.Address, c.Name)
-	get := func(key string) string {
-		v, _ := sc.Get(alias, key)
-		return v
-	}
-	if hn := get("HostName"); hn != "" {
+// applySSHConfig fills what c leaves unset from h (c looked up by its
+// alias: Address, else Name), the way ssh treats its command line.
+func (c Config) applySSHConfig(h sshHost) (Config, error) {
+	alias := h.alias
+	if hn := h.get("HostName"); hn != "" {
 		c.Address = strings.ReplaceAll(hn, "%h", alias)
 	}
-	c.User = or(c.User, get("User"))
-	if p := get("Port"); c.Port == 0 && p != "" {
+	c.User = or(c.User, h.get("User"))
+	if p := h.get("Port"); c.Port == 0 && p != "" {
 		port, err := strconv.Atoi(p)
 		if err != nil {
 			return c, fmt.Errorf("ssh config: Port %q for %s: %w", p, alias, err)
 		}
 		c.Port = port
 	}
-	ids, _ := sc.GetAll(alias, "IdentityFile")
-	for _, id := range ids {
+	for _, id := range h.all("IdentityFile") {
 		c.IdentityFiles = append(c.IdentityFiles, expandPath(id, alias, c.User))
 	}
-	if pj := get("ProxyJump"); c.Jump == nil && pj != "" && !strings.EqualFold(pj, "none") {
-		j, err := parseProxyJump(pj)
-		if err != nil {
-			return c, fmt.Errorf("ssh config: ProxyJump for %s: %w", alias, err)
-		}
-		c.Jump = j
+	c, err := c.applyProxy(h)
+	if err != nil {
+		return c, err
 	}
+	if c, err = c.applyTrust(h); err != nil {
+		return c, err
+	}
+	warnIgnored(c.Logger, h)
 	return c, nil
 }
 
-// parseProxyJump turns "a,u@b:2222" into hops where the last one is dialled
-// through the one before it, as ssh -J does.
-func parseProxyJump(spec string) (*Config, error) {
-	var prev *Config
-	for hop := range strings.SplitSeq(spec, ",") {
-		h, err := parseHop(strings.TrimSpace(hop))
-		if err != nil {
-			return nil, err
-		}
-		h.Jump = prev
-		prev = &h
+// applyProxy takes ProxyJump or ProxyCommand, whichever the file sets
+// first (they compete in ssh too), unless c has a jump or proxy already.
+func (c Config) applyProxy(h sshHost) (Config, error) {
+	s, ok := h.first("ProxyJump", "ProxyCommand")
+	if !ok || c.Jump != nil || c.ProxyCommand != "" || strings.EqualFold(s.value, "none") {
+		return c, nil
 	}
-	return prev, nil
-}
-
-// parseHop parses [ssh://][user@]host[:port], host possibly a [bracketed] IPv6.
-func parseHop(s string) (Config, error) {
-	s = strings.TrimPrefix(s, "ssh://")
-	var h Config
-	if i := strings.LastIndex(s, "@"); i >= 0 {
-		h.User, s = s[:i], s[i+1:]
+	if s.key == "ProxyCommand" {
+		c.ProxyCommand = s.value
+		return c, nil
 	}
-	host, port := s, ""
-	if strings.HasPrefix(s, "[") || strings.Count(s, ":") == 1 {
-		var err error
-		if host, port, err = net.SplitHostPort(s); err != nil {
-			host = strings.Trim(s, "[]")
-		}
+	j, err := parseProxyJump(s.value)
+	if err != nil {
+		return c, fmt.Errorf("ssh config %s: ProxyJump for %s: %w", s.where, h.alias, err)
 	}
-	if host == "" {
-		return h, fmt.Errorf("bad hop %q", s)
-	}
-	h.Name, h.Address = host, host
-	if port != "" {
-		p, err := strconv.Atoi(port)
-		if err != nil {
-			return h, fmt.Errorf("bad port in hop %q", s)
-		}
-		h.Port = p
-	}
-	return h, nil
-}
-
-// expandPath expands ~ and the %d %h %r %u tokens ssh allows in IdentityFile.
-func expandPath(p, alias, user string) string {
-	home, _ := os.UserHomeDir()
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		p = home + p[1:]
-	}
-	r := strings.NewReplacer("%d", home, "%h", alias, "%r", user, "%u", currentUser(), "%%", "%")
-	return r.Replace(p)
+	c.Jump = j
+	return c, nil
 }

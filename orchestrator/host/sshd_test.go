@@ -19,9 +19,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ck8s/ck8sctl/internal/testenv"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/ck8s/ck8sctl/internal/testenv"
 )
 
 // testSSHD is a real OpenSSH sshd on 127.0.0.1 with its own host keys,
@@ -40,17 +41,28 @@ const sshdPath = "/usr/sbin/sshd"
 // startSSHD starts sshd with one host key per type ("ed25519", "ecdsa").
 func startSSHD(t testing.TB, hostKeyTypes ...string) *testSSHD {
 	t.Helper()
+	return startSSHDWith(t, nil, hostKeyTypes...)
+}
+
+// startSSHDWith is startSSHD with more sshd_config lines, which extra
+// returns once the host keys are written (e.g. a HostCertificate for one).
+func startSSHDWith(t testing.TB, extra func(s *testSSHD, hostKeyFiles []string) []string, hostKeyTypes ...string) *testSSHD {
+	t.Helper()
 	testenv.RequireRoot(t)
 	testenv.RequireCommand(t, sshdPath)
 	if len(hostKeyTypes) == 0 {
 		hostKeyTypes = []string{"ed25519"}
 	}
 	s := &testSSHD{Dir: t.TempDir()}
-	var hostKeyLines []string
+	var hostKeyLines, hostKeyFiles []string
 	for _, typ := range hostKeyTypes {
 		path := filepath.Join(s.Dir, "ssh_host_"+typ+"_key")
 		s.HostKeys = append(s.HostKeys, writeKey(t, path, typ, nil))
 		hostKeyLines = append(hostKeyLines, "HostKey "+path)
+		hostKeyFiles = append(hostKeyFiles, path)
+	}
+	if extra != nil {
+		hostKeyLines = append(hostKeyLines, extra(s, hostKeyFiles)...)
 	}
 	s.KeyFile = filepath.Join(s.Dir, "id_ed25519")
 	s.Authorize(t, writeKey(t, s.KeyFile, "ed25519", nil))

@@ -22,7 +22,8 @@ func Classify(err error) Status {
 	case errors.Is(err, host.ErrHostKeyUnknown), errors.Is(err, host.ErrAuth),
 		errors.Is(err, host.ErrUnreachable), errors.Is(err, host.ErrSudoPassword),
 		errors.Is(err, host.ErrConnectionLost), errors.Is(err, ErrHostBusy),
-		errors.Is(err, host.ErrHostKeyRevoked), errors.Is(err, host.ErrSudo),
+		errors.Is(err, host.ErrHostKeyRevoked), errors.Is(err, host.ErrHostCertificate),
+		errors.Is(err, host.ErrSudo),
 		errors.Is(err, ErrHostDeadline):
 		return StatusUnreachable
 	}

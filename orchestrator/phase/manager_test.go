@@ -206,6 +206,7 @@ func TestConnectAndClose(t *testing.T) {
 func TestClassifyRevokedAndSudo(t *testing.T) {
 	for _, err := range []error{
 		fmt.Errorf("connecting to h1 (root@198.18.0.2:22): %w: ssh-ed25519 SHA256:x (/kh:1)", host.ErrHostKeyRevoked),
+		fmt.Errorf("connecting to h1: %w: h1:22 presented a certificate", host.ErrHostCertificate),
 		fmt.Errorf("connecting to h1: sudo -n true: %w", host.ErrSudo),
 		fmt.Errorf("connecting to h1: %w", host.ErrSudoPassword),
 	} {
