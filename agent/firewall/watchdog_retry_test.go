@@ -1,16 +1,16 @@
 package firewall
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/ck8s/ck8sctl/internal/testenv"
 
 	"github.com/ck8s/ck8sctl/agent/lock"
 )
@@ -35,25 +35,6 @@ func expiredChange(t *testing.T) (*pending, string) {
 		t.Fatal(err)
 	}
 	return p, stateDir
-}
-
-// syncBuffer is a log sink the watchdog's goroutine writes while the
-// test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestWatchdogNeverGivesUp: the lock held past the wait and a kernel
@@ -82,7 +63,7 @@ func TestWatchdogNeverGivesUp(t *testing.T) {
 	}
 	time.AfterFunc(300*time.Millisecond, func() { held.Release() })
 
-	var log syncBuffer
+	var log testenv.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- Watchdog(context.Background(), stateDir, p.ID, slog.New(slog.NewTextHandler(&log, nil)))

@@ -5,6 +5,8 @@ import (
 	"net"
 	"testing"
 
+	"github.com/ck8s/ck8sctl/bootstrap/agenttest"
+
 	"github.com/miekg/dns"
 
 	"github.com/ck8s/ck8sctl/internal/testenv"
@@ -28,7 +30,7 @@ type dnsLab struct {
 func newDNSLab(t *testing.T) *dnsLab {
 	t.Helper()
 	testenv.RequireRoot(t)
-	requireAgents(t)
+	agenttest.Require(t)
 	l := labtest.NewWith(t, 1, func(o *lab.Options) {
 		gw4, _ := lab.Gateways(o.Index)
 		o.ResolvConf = "nameserver " + gw4.String() + "\noptions timeout:1 attempts:2\n"

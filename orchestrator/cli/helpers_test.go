@@ -4,14 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/ck8s/ck8sctl/bootstrap"
+	"github.com/ck8s/ck8sctl/bootstrap/agenttest"
+
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/testenv"
 	"github.com/ck8s/ck8sctl/orchestrator/lab"
@@ -54,23 +54,11 @@ func (r result) report(t *testing.T) report.Run {
 	return rep
 }
 
-// requireAgents fails (CI) or skips (laptop) when ck8sctl was compiled
-// without the agents: `make build` must run before these tests.
-func requireAgents(t *testing.T) {
-	t.Helper()
-	if _, err := bootstrap.Agents(); errors.Is(err, bootstrap.ErrNoAgent) {
-		if testenv.CI() {
-			t.Fatal("agent binaries are not embedded: run `make build` before go test")
-		}
-		t.Skip("agent binaries are not embedded: run `make build` first")
-	}
-}
-
 // newLab brings up a lab for t and checks the agents are embedded.
 func newLab(t *testing.T, n int) *lab.Lab {
 	t.Helper()
 	testenv.RequireRoot(t)
-	requireAgents(t)
+	agenttest.Require(t)
 	return labtest.New(t, n)
 }
 

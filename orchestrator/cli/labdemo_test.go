@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ck8s/ck8sctl/bootstrap/agenttest"
+
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/testenv"
 )
@@ -19,7 +21,7 @@ import (
 // DNS server (labtest.Main understands `lab listen` and `lab dns`).
 func TestLabDemo(t *testing.T) {
 	testenv.RequireRoot(t)
-	requireAgents(t)
+	agenttest.Require(t)
 	dir := filepath.Join(t.TempDir(), "lab")
 	t.Cleanup(func() {
 		if r := ck8sctl(t, "lab", "down", "--dir", dir); r.code != ExitOK {

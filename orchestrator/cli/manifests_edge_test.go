@@ -25,6 +25,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ck8s/ck8sctl/bootstrap/agenttest"
+
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -76,7 +78,7 @@ var (
 //     events, the database or the output of any of these runs.
 func TestManifestsEdge(t *testing.T) {
 	testenv.RequireRoot(t)
-	requireAgents(t)
+	agenttest.Require(t)
 	k8senv.Require(t)
 	t0 := time.Now()
 	l := labtest.NewWith(t, 1, func(o *lab.Options) { labtest.WithDNS(o); o.ListenerArgv = nil })

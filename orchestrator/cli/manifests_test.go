@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ck8s/ck8sctl/bootstrap/agenttest"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -64,7 +66,7 @@ var (
 // reach the events, the database or the output.
 func TestBootstrapIssuesCertificate(t *testing.T) {
 	testenv.RequireRoot(t)
-	requireAgents(t)
+	agenttest.Require(t)
 	k8senv.Require(t)
 	l := labtest.NewWith(t, 1, func(o *lab.Options) { labtest.WithDNS(o); o.ListenerArgv = nil })
 	h := l.Hosts[0]

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ck8s/ck8sctl/bootstrap/agenttest"
+
 	"github.com/ck8s/ck8sctl/internal/crash"
 	"github.com/ck8s/ck8sctl/orchestrator/report"
 	"github.com/ck8s/ck8sctl/orchestrator/store"
@@ -22,7 +24,7 @@ import (
 // input"), says so with the stack, and the run it had started is recorded
 // failed with exit 5 instead of staying "running".
 func TestPanicExitsInternalAndRecordsTheRun(t *testing.T) {
-	requireAgents(t)
+	agenttest.Require(t)
 	f := newInputFiles(t)
 	// 127.0.0.1:1 refuses at once: the host ends unreachable, then its
 	// goroutine reaches the "host" panic point.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ck8s/ck8sctl/bootstrap/agenttest"
+
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/testenv"
 	"github.com/ck8s/ck8sctl/orchestrator/action"
@@ -47,7 +49,7 @@ func codes(h report.Host) []string {
 // still judged.
 func TestSweep(t *testing.T) {
 	testenv.RequireRoot(t)
-	requireAgents(t)
+	agenttest.Require(t)
 	l := labtest.NewWith(t, 3, labtest.WithDNS)
 	var hs []hostSpec
 	for _, h := range l.Hosts {
@@ -167,7 +169,7 @@ func TestSweep(t *testing.T) {
 // still report.
 func TestSweepDNSMismatch(t *testing.T) {
 	testenv.RequireRoot(t)
-	requireAgents(t)
+	agenttest.Require(t)
 	l := labtest.NewWith(t, 1, labtest.WithDNS)
 	h := l.Hosts[0]
 	// The zone serves the host's addresses; the playbook also expects one
@@ -188,7 +190,7 @@ func TestSweepDNSMismatch(t *testing.T) {
 // TestSweepBadInput: bad flags and bad inventories exit 2, naming the flag
 // or the file and line, before any host or database is touched.
 func TestSweepBadInput(t *testing.T) {
-	requireAgents(t)
+	agenttest.Require(t)
 	dir := t.TempDir()
 	pb := filepath.Join(dir, "pb.yaml")
 	writeFile(t, pb, "domain: staging.lab.test\nhosts:\n  - {name: a, address: 198.18.250.11}\n")

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ck8s/ck8sctl/bootstrap/agenttest"
+
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/fence"
 	"github.com/ck8s/ck8sctl/orchestrator/phase"
@@ -23,7 +25,7 @@ import (
 // created. A private key given as caFile is refused without echoing it.
 // (Every bad value is in the playbook package's TestChecksErrors.)
 func TestTLSPlaybookBadInput(t *testing.T) {
-	requireAgents(t)
+	agenttest.Require(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "key.pem"), []byte("-----BEGIN EC PRIVATE KEY-----\nc2VjcmV0\n-----END EC PRIVATE KEY-----\n"), 0o600); err != nil {
 		t.Fatal(err)

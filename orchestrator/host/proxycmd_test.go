@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ck8s/ck8sctl/internal/testenv"
+
 	"golang.org/x/crypto/ssh/knownhosts"
 )
 
@@ -27,7 +29,7 @@ func TestProxyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	relayLog := filepath.Join(t.TempDir(), "relay.log")
-	var logs syncBuffer
+	var logs testenv.Buffer
 	c := s.Config("proxied")
 	c.Address, c.Port, c.User = "proxied", 0, ""
 	c.KnownHostsFile = filepath.Join(t.TempDir(), "known_hosts")

@@ -1,7 +1,6 @@
 package serve_test
 
 import (
-	"bytes"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ck8s/ck8sctl/internal/testenv"
 
 	_ "modernc.org/sqlite"
 )
@@ -22,7 +23,7 @@ import (
 // replay answers the first run's id and queues nothing; no secret reaches
 // the log.
 func TestDeliveriesBecomeRunsOnce(t *testing.T) {
-	var logs syncBuffer
+	var logs testenv.Buffer
 	srv, dbPath := newServer(t, writeConfig(t, offlinePlaybook, ""), &logs)
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
@@ -125,23 +126,6 @@ func TestDeliveriesBecomeRunsOnce(t *testing.T) {
 			strings.Contains(logs.String(), "unauthorized"))
 	}
 	t.Logf("%d accepted, %d replays answered duplicate, %d bad signatures refused", len(accepted), replays, bad)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // errorLines logs the first error lines of a captured log.

@@ -1,7 +1,6 @@
 package serve_test
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -12,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ck8s/ck8sctl/bootstrap"
+	"github.com/ck8s/ck8sctl/bootstrap/agenttest"
+
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/testenv"
 	"github.com/ck8s/ck8sctl/orchestrator/lab"
@@ -29,7 +29,7 @@ import (
 // journal, closing it with journal.imported.
 func TestStopDuringFirewallChange(t *testing.T) {
 	testenv.RequireRoot(t)
-	requireAgents(t)
+	agenttest.Require(t)
 	l := labtest.NewWith(t, 1, labtest.WithDNS)
 	h := l.Hosts[0]
 	cfg := writeConfig(t, labPlaybook(l), "")
@@ -76,17 +76,6 @@ func TestStopDuringFirewallChange(t *testing.T) {
 				t.Errorf("interrupted run %s after the import: %v; want the host's end of the change and of the run", id, have)
 			}
 		})
-	}
-}
-
-// requireAgents fails (CI) or skips without the embedded agents.
-func requireAgents(t *testing.T) {
-	t.Helper()
-	if _, err := bootstrap.Agents(); errors.Is(err, bootstrap.ErrNoAgent) {
-		if testenv.CI() {
-			t.Fatal("agent binaries are not embedded: run `make build` before go test")
-		}
-		t.Skip("agent binaries are not embedded: run `make build` first")
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ck8s/ck8sctl/bootstrap/agenttest"
+
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -29,7 +31,7 @@ import (
 // dashboard and the alert rules use, with the verdicts; /readyz is 200.
 func TestServeLab(t *testing.T) {
 	testenv.RequireRoot(t)
-	requireAgents(t)
+	agenttest.Require(t)
 	l := labtest.NewWith(t, 2, labtest.WithDNS)
 	// A schedule that will not fire during the test: its series exist.
 	srv, _ := newServer(t, writeConfig(t, labPlaybook(l), "schedules:\n  - {name: nightly, playbook: staging, action: sweep, cron: '0 3 * * *'}\n"), io.Discard)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ck8s/ck8sctl/bootstrap/agenttest"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ck8s/ck8sctl/internal/event"
@@ -31,7 +33,7 @@ const rescueRunTimeout = 40 * time.Second
 // interrupted one from the host's journal.
 func TestReplicaKilledMidRun(t *testing.T) {
 	testenv.RequireRoot(t)
-	requireAgents(t)
+	agenttest.Require(t)
 	pg := pgtest.Start(t)
 	dsn := pg.NewDatabase(t)
 	l := labtest.NewWith(t, 1, labtest.WithDNS)
@@ -112,4 +114,3 @@ func runStatus(t *testing.T, dsn, id string) string {
 	}
 	return st
 }
-

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ck8s/ck8sctl/internal/testenv"
 )
 
 // TestRiverUI: River's web UI is served under /riverui/ to a token (or
@@ -17,7 +19,7 @@ import (
 // heartbeat the daemon worked at start. The log holds no error and never
 // the token.
 func TestRiverUI(t *testing.T) {
-	var logs syncBuffer
+	var logs testenv.Buffer
 	srv, _ := newServer(t, writeConfig(t, offlinePlaybook, ""), &logs)
 	base := running(t, srv)
 	bearer := http.Header{"Authorization": {"Bearer " + apiToken}}

@@ -64,12 +64,7 @@ func (c sqlConn) query(ctx context.Context, q string, each func(row) error, args
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachRow(rows, each)
 }
 
 func (c sqlConn) dialect() *dialect { return c.d }
@@ -92,6 +87,16 @@ func (c pgxConn) query(ctx context.Context, q string, each func(row) error, args
 		return err
 	}
 	defer rows.Close()
+	return eachRow(rows, each)
+}
+
+// eachRow calls each for every row of rows (database/sql's or pgx's),
+// then reports rows' own error.
+func eachRow[R interface {
+	row
+	Next() bool
+	Err() error
+}](rows R, each func(row) error) error {
 	for rows.Next() {
 		if err := each(rows); err != nil {
 			return err

@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/ck8s/ck8sctl/internal/testenv"
 )
 
 var (
@@ -23,7 +25,7 @@ type fixture struct {
 	url   string
 	enq   *recorder
 	obs   *observer
-	logs  *syncBuffer
+	logs  *testenv.Buffer
 	clock *clock
 }
 
@@ -38,7 +40,7 @@ func newFixture(t *testing.T, tune func(*Hook)) *fixture {
 			tune(&hooks[i])
 		}
 	}
-	f := &fixture{enq: &recorder{}, obs: &observer{}, logs: &syncBuffer{}, clock: &clock{t: epoch}}
+	f := &fixture{enq: &recorder{}, obs: &observer{}, logs: &testenv.Buffer{}, clock: &clock{t: epoch}}
 	log := slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h, err := NewHandler(hooks, f.enq, f.obs, log, f.clock.Now)
 	if err != nil {
