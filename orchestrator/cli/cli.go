@@ -50,6 +50,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return badInput(err)
 		},
 	}
+	operatorHabits(app, args)
 	err := app.Run(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "ck8sctl: %s\n", redact.Default().String(err.Error()))
@@ -83,6 +84,7 @@ func logger(c *ucli.Context, r *redact.Redactor) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return nil, badInputf("flag --log-level: %v", err)
 	}
+	level = quietLevel(c, level)
 	w := c.App.ErrWriter
 	opts := &slog.HandlerOptions{Level: level}
 	var h slog.Handler
