@@ -47,25 +47,72 @@ func completionCommand() *ucli.Command {
 	}
 }
 
-// completeHosts makes every command with a --limit flag complete its
-// value from the playbook named on the command line (args are Main's).
-func completeHosts(cmds []*ucli.Command, args []string) {
-	for _, cmd := range cmds {
-		completeHosts(cmd.Subcommands, args)
-		if !hasLimit(cmd) {
-			continue
-		}
-		next := ucli.DefaultCompleteWithFlags(cmd)
-		cmd.BashComplete = func(c *ucli.Context) {
-			if n := len(args); n >= 2 && isFlag(args[n-2], "limit", "l") {
-				for _, name := range limitNames(args) {
-					fmt.Fprintln(c.App.Writer, name)
-				}
-				return
-			}
-			next(c)
+// completeWith sets the completion of the app and every command from
+// args (Main's, as the shell typed them; urfave's own reads os.Args): the
+// playbook's hosts after --limit, flag names after a dash, else the
+// subcommands. After a flag that takes a value nothing is offered, so the
+// shell falls back to file names.
+func completeWith(app *ucli.App, args []string) {
+	app.BashComplete = completer(nil, app.Flags, app.Commands, args)
+	var walk func([]*ucli.Command)
+	walk = func(cmds []*ucli.Command) {
+		for _, cmd := range cmds {
+			cmd.BashComplete = completer(cmd, cmd.Flags, cmd.Subcommands, args)
+			walk(cmd.Subcommands)
 		}
 	}
+	walk(app.Commands)
+}
+
+func completer(cmd *ucli.Command, flags []ucli.Flag, subs []*ucli.Command, args []string) ucli.BashCompleteFunc {
+	return func(c *ucli.Context) {
+		var last string
+		if n := len(args); n >= 3 {
+			last = args[n-2] // the word before the cursor, or the one being typed if a flag
+		}
+		var names []string
+		switch {
+		case cmd != nil && hasLimit(cmd) && isFlag(last, "limit", "l"):
+			names = limitNames(args)
+		case strings.HasPrefix(last, "-"):
+			names = flagNames(flags, last)
+		default:
+			for _, s := range subs {
+				if !s.Hidden {
+					names = append(names, s.Names()...)
+				}
+			}
+		}
+		for _, n := range names {
+			fmt.Fprintln(c.App.Writer, n)
+		}
+	}
+}
+
+// flagNames are the flags that complete typed; none when typed names a
+// flag taking a value (its value comes next).
+func flagNames(flags []ucli.Flag, typed string) []string {
+	var out []string
+	for _, f := range flags {
+		if v, ok := f.(ucli.VisibleFlag); ok && !v.IsVisible() {
+			continue
+		}
+		for _, n := range f.Names() {
+			dashed := "--" + n
+			if len(n) == 1 {
+				dashed = "-" + n
+			}
+			if isFlag(typed, n) {
+				if tv, ok := f.(ucli.DocGenerationFlag); ok && tv.TakesValue() {
+					return nil
+				}
+			}
+			if strings.HasPrefix(dashed, typed) {
+				out = append(out, dashed)
+			}
+		}
+	}
+	return out
 }
 
 // hasLimit reports a host-selecting --limit (events' --limit is a count).

@@ -10,7 +10,7 @@ import (
 // args are Main's, which completion reads as the shell typed them.
 func operatorHabits(app *ucli.App, args []string) {
 	app.EnableBashCompletion = true
-	completeHosts(app.Commands, args)
 	app.Flags = append(app.Flags, quietFlag)
 	app.Commands = append(app.Commands, versionCommand(), initCommand(), completionCommand())
+	completeWith(app, args)
 }
