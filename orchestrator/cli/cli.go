@@ -21,6 +21,22 @@ var Version = "dev"
 
 // Main runs ck8sctl with args and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app := newApp(stdin, stdout, stderr)
+	operatorHabits(app, args)
+	err := app.Run(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "ck8sctl: %s\n", redact.Default().String(err.Error()))
+	}
+	code := exitCode(err)
+	// Flag parsing errors from urfave come back as plain errors.
+	if err != nil && code == ExitFailed && isFlagError(err) {
+		code = ExitBadInput
+	}
+	return code
+}
+
+// newApp is ck8sctl's command line, not yet run.
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app := &ucli.App{
 		Name:      "ck8sctl",
 		Usage:     "bootstrap and harden Kubernetes staging hosts over SSH",
@@ -50,17 +66,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return badInput(err)
 		},
 	}
-	operatorHabits(app, args)
-	err := app.Run(args)
-	if err != nil {
-		fmt.Fprintf(stderr, "ck8sctl: %s\n", redact.Default().String(err.Error()))
-	}
-	code := exitCode(err)
-	// Flag parsing errors from urfave come back as plain errors.
-	if err != nil && code == ExitFailed && isFlagError(err) {
-		code = ExitBadInput
-	}
-	return code
+	return app
 }
 
 func isFlagError(err error) bool {
