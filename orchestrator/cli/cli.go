@@ -33,6 +33,22 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			code = internalError(stderr, crash.From(r))
 		}
 	}()
+	app := newApp(stdin, stdout, stderr)
+	operatorHabits(app, args)
+	err := app.Run(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "ck8sctl: %s\n", termtext.EscapeText(redact.Default().String(err.Error())))
+	}
+	code = exitCode(err)
+	// Flag parsing errors from urfave come back as plain errors.
+	if err != nil && code == ExitFailed && isFlagError(err) {
+		code = ExitBadInput
+	}
+	return code
+}
+
+// newApp is ck8sctl's command line, not yet run.
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app := &ucli.App{
 		Name:      "ck8sctl",
 		Usage:     "bootstrap and harden Kubernetes staging hosts over SSH",
@@ -62,16 +78,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			return badInput(err)
 		},
 	}
-	err := app.Run(args)
-	if err != nil {
-		fmt.Fprintf(stderr, "ck8sctl: %s\n", termtext.EscapeText(redact.Default().String(err.Error())))
-	}
-	code = exitCode(err)
-	// Flag parsing errors from urfave come back as plain errors.
-	if err != nil && code == ExitFailed && isFlagError(err) {
-		code = ExitBadInput
-	}
-	return code
+	return app
 }
 
 // internalError reports a panic, masked like every other line ck8sctl
@@ -103,6 +110,7 @@ func logger(c *ucli.Context, r *redact.Redactor) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return nil, badInputf("flag --log-level: %v", err)
 	}
+	level = quietLevel(c, level)
 	w := c.App.ErrWriter
 	opts := &slog.HandlerOptions{Level: level}
 	var h slog.Handler

@@ -109,13 +109,13 @@ func runAction(c *ucli.Context, name action.Name, adjust func(*playbook.Playbook
 	defer db.Close()
 	prep.Opts.Store = db
 
-	prog := newProgress(c.App.ErrWriter, output == "table" && isTerminal(c.App.ErrWriter), len(prep.Opts.Hosts))
+	prog := newProgress(c.App.ErrWriter, liveProgress(c, output), len(prep.Opts.Hosts))
 	prep.Opts.Progress, prep.Opts.Done = prog.event, prog.done
 	rep, err := prep.Run(ctx)
 	if err != nil {
 		return err
 	}
-	if err := report.Write(c.App.Writer, output, rep); err != nil {
+	if err := writeRun(c, output, rep); err != nil {
 		return err
 	}
 	if rep.ExitCode != ExitOK {

@@ -186,7 +186,7 @@ func runScan(c *ucli.Context) error {
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	bar := newScanBar(termtext.Raw(c.App.ErrWriter), o.output == "table" && isTerminal(c.App.ErrWriter))
+	bar := newScanBar(termtext.Raw(c.App.ErrWriter), liveProgress(c, o.output), escapesAllowed())
 	o.scanner.Progress = bar.show
 	addrs := make([]netip.Addr, len(o.targets))
 	for i, t := range o.targets {
@@ -209,7 +209,12 @@ func runScan(c *ucli.Context) error {
 			code = ExitFailed
 		}
 	}
-	if err := writeScan(c.App.Writer, o.output, findings, code); err != nil {
+	if o.output == "table" && isQuiet(c) {
+		err = writeScanSummary(c, code, scanSummary(findings))
+	} else {
+		err = writeScan(c.App.Writer, o.output, findings, code)
+	}
+	if err != nil {
 		return err
 	}
 	if code != ExitOK {
@@ -280,14 +285,17 @@ func hostOrDash(s string) string {
 	return s
 }
 
-// scanBar is the live progress line of a scan on a terminal.
+// scanBar is the live progress line of a scan on a terminal. Without
+// escapes (NO_COLOR) it is cleared by overwriting it with spaces.
 type scanBar struct {
-	mu sync.Mutex
-	w  io.Writer
-	on bool
+	mu   sync.Mutex
+	w    io.Writer
+	on   bool
+	ansi bool
+	last int // length of the line shown
 }
 
-func newScanBar(w io.Writer, on bool) *scanBar { return &scanBar{w: w, on: on} }
+func newScanBar(w io.Writer, on, ansi bool) *scanBar { return &scanBar{w: w, on: on, ansi: ansi} }
 
 func (b *scanBar) show(p scan.Progress) {
 	if !b.on {
@@ -295,11 +303,17 @@ func (b *scanBar) show(p scan.Progress) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	fmt.Fprintf(b.w, "\rscan: %d/%d ports, %d open ", p.Done, p.Total, p.Open)
+	line := fmt.Sprintf("scan: %d/%d ports, %d open ", p.Done, p.Total, p.Open)
+	b.last = max(b.last, len(line))
+	fmt.Fprint(b.w, "\r"+line)
 }
 
 func (b *scanBar) clear() {
-	if b.on {
+	switch {
+	case !b.on:
+	case b.ansi:
 		fmt.Fprint(b.w, "\r\033[K")
+	default:
+		fmt.Fprint(b.w, "\r"+strings.Repeat(" ", b.last)+"\r")
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // ip runs a batch of iproute2 commands in one process (in netns ns unless
@@ -26,23 +24,6 @@ func ip(ctx context.Context, ns string, lines []string, flags ...string) error {
 
 func exists(path string) bool { _, err := os.Lstat(path); return err == nil }
 
-// netnsExists reports whether ns is a live named namespace. `ip netns add`
-// creates /run/netns/<ns> and then bind-mounts the namespace on it: one
-// killed in between (an interrupted `lab up`) leaves a plain file, on which
-// every later `ip -n ns` fails with "Invalid argument". Such a file is
-// removed and reported as no namespace, so the next Up creates it again.
-func netnsExists(ns string) bool {
-	p := filepath.Join("/run/netns", ns)
-	var st unix.Statfs_t
-	if err := unix.Statfs(p, &st); err != nil {
-		return false
-	}
-	if st.Type == unix.NSFS_MAGIC {
-		return true
-	}
-	_ = os.Remove(p)
-	return false
-}
 func linkExists(dev string) bool { return exists(filepath.Join("/sys/class/net", dev)) }
 func linkMaster(dev string) string {
 	t, _ := os.Readlink(filepath.Join("/sys/class/net", dev, "master"))

@@ -5,7 +5,7 @@
 // Loading either yields a complete playbook, defaults applied and paths made
 // absolute, or every problem found at once, each naming its file, line and
 // field path. Nothing after loading needs to validate input again.
-// The README's "Playbooks" section documents every key.
+// docs/playbook.md documents every key (a test checks it).
 package playbook
 
 import (

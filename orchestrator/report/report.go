@@ -52,10 +52,17 @@ func table(w io.Writer, r Run) error {
 	return footer(w, r)
 }
 
-func footer(w io.Writer, r Run) error {
-	_, err := fmt.Fprintf(w, "\nrun %s: %s, %d host(s) in %s, exit %d\n",
+// SummaryLine writes the run's one-line summary, the table's last line: what
+// --quiet prints.
+func SummaryLine(w io.Writer, r Run) error {
+	_, err := fmt.Fprintf(w, "run %s: %s, %d host(s) in %s, exit %d\n",
 		r.ID, r.Status, len(r.Hosts), r.Duration.Round(time.Millisecond), r.ExitCode)
 	return err
+}
+
+func footer(w io.Writer, r Run) error {
+	fmt.Fprintln(w)
+	return SummaryLine(w, r)
 }
 
 func steps(h Host) string {

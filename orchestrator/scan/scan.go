@@ -69,7 +69,8 @@ type Scanner struct {
 	// Progress, if set, is called about every 100ms and once at the end.
 	Progress func(Progress)
 
-	probes atomic.Int64 // every connect attempted, for tests of the guard
+	probes   atomic.Int64 // every connect attempted, for tests of the guard
+	portable bool         // the portable engine even where epoll exists (tests)
 }
 
 // Progress is a running count over all targets of one Scan call.
