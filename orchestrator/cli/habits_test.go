@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ck8s/ck8sctl/bootstrap/agenttest"
+
 	"github.com/ck8s/ck8sctl/internal/testenv"
 )
 
@@ -37,7 +39,7 @@ func TestVersion(t *testing.T) {
 	if r := ck8sctl(t, "version", "-o", "yaml"); r.code != ExitBadInput {
 		t.Errorf("-o yaml: exit %d, want %d", r.code, ExitBadInput)
 	}
-	requireAgents(t)
+	agenttest.Require(t)
 	var platforms []string
 	for _, a := range b.Agents {
 		platforms = append(platforms, a.Platform)
