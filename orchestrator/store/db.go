@@ -72,7 +72,7 @@ func (s *DB) Pool() *pgxpool.Pool { return s.pool }
 
 // InTx runs fn in one write transaction (on SQLite BEGIN IMMEDIATE, and fn
 // must use only tx: the writer pool has one connection, which tx holds).
-// Wrap tx with SQLTx to hand it to QueueRunTx or RecordDeliveryTx.
+// Wrap tx with SQLTx to hand it to QueueRunsTx or RecordDeliveriesTx.
 func (s *DB) InTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {

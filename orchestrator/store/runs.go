@@ -19,13 +19,6 @@ func (s *DB) CreateRun(ctx context.Context, r Run) error {
 	return insertRun(ctx, s.writer(), r, takeQueued)
 }
 
-// QueueRunTx records a run serve accepted, in the caller's transaction
-// (the one that inserts its job).
-func QueueRunTx(ctx context.Context, tx Tx, r Run) error {
-	r.Status = StatusQueued
-	return insertRun(ctx, tx, r, insertOnly)
-}
-
 // QueueRun records a queued run unless its ID exists: a job's worker
 // calls it for every attempt, so that a run River inserted by itself (a
 // schedule's) or a retry has its row before it starts.

@@ -126,26 +126,3 @@ func (s *DB) EventsAfter(ctx context.Context, runID string, afterID int64, limit
 	}
 	return out, rows.Err()
 }
-
-// RecordDeliveryTx records a webhook delivery for runID in the caller's
-// transaction. A delivery seen before returns the first run's id and dup.
-// On PostgreSQL a concurrent first delivery of the same id makes this wait
-// for its transaction, then answer dup.
-func RecordDeliveryTx(ctx context.Context, tx Tx, hook, id, runID string, at time.Time) (string, bool, error) {
-	var first string
-	err := tx.queryRow(ctx, `INSERT INTO webhook_deliveries (hook, delivery_id, run_id, received_at)
-		VALUES (?, ?, ?, ?) ON CONFLICT (hook, delivery_id) DO NOTHING RETURNING run_id`,
-		hook, id, runID, tx.dialect().time(at)).Scan(&first)
-	if err == nil {
-		return first, false, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return "", false, fmt.Errorf("recording delivery %s of hook %s: %w", id, hook, err)
-	}
-	err = tx.queryRow(ctx, `SELECT run_id FROM webhook_deliveries WHERE hook = ? AND delivery_id = ?`,
-		hook, id).Scan(&first)
-	if err != nil {
-		return "", false, fmt.Errorf("recording delivery %s of hook %s: %w", id, hook, err)
-	}
-	return first, true, nil
-}

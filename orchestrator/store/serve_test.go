@@ -16,7 +16,7 @@ func TestQueueThenCreateRun(t *testing.T) {
 	each(t, func(t *testing.T, s *DB) {
 		ctx := context.Background()
 		q := Run{ID: "q1", Command: "sweep", Started: t0, Trigger: "schedule:nightly", Limit: "web-*", JobID: 42, Attempt: 1}
-		if err := s.InTx(ctx, func(tx *sql.Tx) error { return QueueRunTx(ctx, s.SQLTx(tx), q) }); err != nil {
+		if err := s.InTx(ctx, func(tx *sql.Tx) error { return QueueRunsTx(ctx, s.SQLTx(tx), []Run{q}) }); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.QueueRun(ctx, Run{ID: "q1", Command: "harden", Started: t0.Add(time.Hour), Trigger: "api:x"}); err != nil {
@@ -45,7 +45,7 @@ func TestQueueThenCreateRun(t *testing.T) {
 		// A transaction that fails leaves no queued run behind.
 		boom := errors.New("boom")
 		err = s.InTx(ctx, func(tx *sql.Tx) error {
-			if err := QueueRunTx(ctx, s.SQLTx(tx), Run{ID: "q2", Command: "sweep", Started: t0}); err != nil {
+			if err := QueueRunsTx(ctx, s.SQLTx(tx), []Run{{ID: "q2", Command: "sweep", Started: t0}}); err != nil {
 				return err
 			}
 			return boom

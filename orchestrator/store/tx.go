@@ -8,7 +8,7 @@ import (
 )
 
 // Tx is a transaction of the caller's that the store writes in
-// (QueueRunTx, RecordDeliveryTx): serve commits a run's row, its webhook
+// (QueueRunsTx, RecordDeliveriesTx): serve commits a run's row, its webhook
 // delivery and River's job together or not at all. Wrap a database/sql
 // transaction with DB.SQLTx, a pgx one (River's PostgreSQL driver) with
 // PgxTx. Only those adapters implement it.

@@ -24,7 +24,7 @@ func TestRecordDelivery(t *testing.T) {
 			var first string
 			var dup bool
 			err := s.InTx(ctx, func(tx *sql.Tx) (err error) {
-				first, dup, err = RecordDeliveryTx(ctx, s.SQLTx(tx), hook, id, run, t0)
+				first, dup, err = recordDelivery(ctx, s.SQLTx(tx), hook, id, run)
 				return err
 			})
 			if err != nil {
@@ -42,7 +42,7 @@ func TestRecordDelivery(t *testing.T) {
 			t.Errorf("same id, other hook = %s, %t", first, dup)
 		}
 		_ = s.InTx(ctx, func(tx *sql.Tx) error {
-			if _, _, err := RecordDeliveryTx(ctx, s.SQLTx(tx), "gh", "d2", "run-d", t0); err != nil {
+			if _, _, err := recordDelivery(ctx, s.SQLTx(tx), "gh", "d2", "run-d"); err != nil {
 				t.Fatal(err)
 			}
 			return errors.New("rolled back")
@@ -64,10 +64,10 @@ func TestPgxTx(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx1.Rollback(ctx)
-	if first, dup, err := RecordDeliveryTx(ctx, PgxTx(tx1), "gh", "d1", "run-a", t0); err != nil || dup || first != "run-a" {
-		t.Fatalf("RecordDeliveryTx = %s, %t, %v", first, dup, err)
+	if first, dup, err := recordDelivery(ctx, PgxTx(tx1), "gh", "d1", "run-a"); err != nil || dup || first != "run-a" {
+		t.Fatalf("RecordDeliveriesTx = %s, %t, %v", first, dup, err)
 	}
-	if err := QueueRunTx(ctx, PgxTx(tx1), Run{ID: "run-a", Command: "sweep", Started: t0, Trigger: "webhook:gh"}); err != nil {
+	if err := QueueRunsTx(ctx, PgxTx(tx1), []Run{{ID: "run-a", Command: "sweep", Started: t0, Trigger: "webhook:gh"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Run(ctx, "run-a"); !errors.Is(err, ErrNotFound) {
@@ -83,7 +83,7 @@ func TestPgxTx(t *testing.T) {
 	go func() {
 		var a answer
 		a.err = pgx.BeginFunc(ctx, s.Pool(), func(tx2 pgx.Tx) (err error) {
-			a.first, a.dup, err = RecordDeliveryTx(ctx, PgxTx(tx2), "gh", "d1", "run-b", t0)
+			a.first, a.dup, err = recordDelivery(ctx, PgxTx(tx2), "gh", "d1", "run-b")
 			return err
 		})
 		replay <- a
@@ -185,4 +185,14 @@ func storedKeys(st []Stored) string {
 		evs[i] = st[i].Event
 	}
 	return keys(evs)
+}
+
+// recordDelivery records one delivery: the first run's id, and whether
+// the delivery was seen before.
+func recordDelivery(ctx context.Context, tx Tx, hook, id, run string) (string, bool, error) {
+	owners, err := RecordDeliveriesTx(ctx, tx, []Delivery{{Hook: hook, ID: id, RunID: run, At: t0}})
+	if err != nil {
+		return "", false, err
+	}
+	return owners[0], owners[0] != run, nil
 }
