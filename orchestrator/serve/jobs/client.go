@@ -23,14 +23,16 @@ type Client interface {
 	Stop(ctx context.Context) error
 	StopAndCancel(ctx context.Context) error
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-	// InsertWith inserts jobs and runs write in one transaction: the
-	// rows that go with the jobs commit with them or not at all. before
-	// runs first in the transaction and may leave nothing to insert.
-	InsertWith(ctx context.Context, before func(store.Tx) error, jobs func() []river.InsertManyParams,
-		after func(store.Tx, []*rivertype.JobInsertResult) error) error
+	// InTx runs fn in one transaction of the store's database; insert
+	// puts jobs in that transaction, so the rows that go with them commit
+	// with them or not at all.
+	InTx(ctx context.Context, fn func(tx store.Tx, insert InsertFunc) error) error
 	// UIEndpoints are riverui's API over this client.
 	UIEndpoints() uiendpoints.Bundle
 }
+
+// InsertFunc inserts jobs in the transaction of Client.InTx.
+type InsertFunc func([]river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 
 // ClientConfig are the daemon's choices for River.
 type ClientConfig struct {

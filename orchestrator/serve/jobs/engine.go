@@ -29,29 +29,21 @@ type txEnd struct {
 	rollback func(context.Context) error
 }
 
-// InsertWith implements Client.
-func (e *engine[TTx]) InsertWith(ctx context.Context, before func(store.Tx) error, jobs func() []river.InsertManyParams,
-	after func(store.Tx, []*rivertype.JobInsertResult) error) error {
+// InTx implements Client.
+func (e *engine[TTx]) InTx(ctx context.Context, fn func(store.Tx, InsertFunc) error) error {
 	tx, stx, end, err := e.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer end.rollback(context.WithoutCancel(ctx)) // no-op after commit
-	if before != nil {
-		if err := before(stx); err != nil {
-			return err
+	insert := func(jobs []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+		if len(jobs) == 0 {
+			return nil, nil
 		}
+		return e.InsertManyTx(ctx, tx, jobs)
 	}
-	var res []*rivertype.JobInsertResult
-	if params := jobs(); len(params) > 0 {
-		if res, err = e.InsertManyTx(ctx, tx, params); err != nil {
-			return err
-		}
-	}
-	if after != nil {
-		if err := after(stx, res); err != nil {
-			return err
-		}
+	if err := fn(stx, insert); err != nil {
+		return err
 	}
 	return end.commit(ctx)
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ck8s/ck8sctl/orchestrator/action"
 	"github.com/ck8s/ck8sctl/orchestrator/store"
@@ -135,42 +134,19 @@ func (q *Queue) commit(batch []*request) {
 func (q *Queue) tx(batch []*request) error {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	var fresh []*request
-	record := func(tx store.Tx) error {
-		fresh = fresh[:0]
-		var ds []store.Delivery
-		for _, r := range batch {
-			r.id, r.dup = r.args.RunID, false
-			if r.d != nil {
-				ds = append(ds, store.Delivery{Hook: r.d.Hook, ID: r.d.ID, RunID: r.args.RunID, At: r.at})
-			}
-		}
-		owners, err := store.RecordDeliveriesTx(ctx, tx, ds)
+	return q.Client.InTx(ctx, func(tx store.Tx, insert InsertFunc) error {
+		fresh, err := recordDeliveries(ctx, tx, batch)
 		if err != nil {
 			return err
 		}
-		i := 0
-		for _, r := range batch {
-			if r.d != nil {
-				if owner := owners[i]; owner != r.args.RunID {
-					r.id, r.dup = owner, true
-				}
-				i++
-			}
-			if !r.dup {
-				fresh = append(fresh, r)
-			}
-		}
-		return nil
-	}
-	params := func() []river.InsertManyParams {
-		out := make([]river.InsertManyParams, len(fresh))
+		params := make([]river.InsertManyParams, len(fresh))
 		for i, r := range fresh {
-			out[i] = river.InsertManyParams{Args: r.args}
+			params[i] = river.InsertManyParams{Args: r.args}
 		}
-		return out
-	}
-	queued := func(tx store.Tx, res []*rivertype.JobInsertResult) error {
+		res, err := insert(params)
+		if err != nil {
+			return err
+		}
 		if len(res) != len(fresh) {
 			return fmt.Errorf("queueing %d runs: River answered %d results", len(fresh), len(res))
 		}
@@ -181,6 +157,35 @@ func (q *Queue) tx(batch []*request) error {
 				Trigger: a.Trigger, Limit: a.Limit, JobID: res[i].Job.ID, Attempt: 1, Check: a.Check}
 		}
 		return store.QueueRunsTx(ctx, tx, runs)
+	})
+}
+
+// recordDeliveries records the batch's deliveries, answers the replays
+// (the first run's id, dup) and returns the requests to queue.
+func recordDeliveries(ctx context.Context, tx store.Tx, batch []*request) ([]*request, error) {
+	var ds []store.Delivery
+	for _, r := range batch {
+		r.id, r.dup = r.args.RunID, false
+		if r.d != nil {
+			ds = append(ds, store.Delivery{Hook: r.d.Hook, ID: r.d.ID, RunID: r.args.RunID, At: r.at})
+		}
 	}
-	return q.Client.InsertWith(ctx, record, params, queued)
+	owners, err := store.RecordDeliveriesTx(ctx, tx, ds)
+	if err != nil {
+		return nil, err
+	}
+	var fresh []*request
+	i := 0
+	for _, r := range batch {
+		if r.d != nil {
+			if owner := owners[i]; owner != r.args.RunID {
+				r.id, r.dup = owner, true
+			}
+			i++
+		}
+		if !r.dup {
+			fresh = append(fresh, r)
+		}
+	}
+	return fresh, nil
 }
