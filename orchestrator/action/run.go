@@ -13,6 +13,7 @@ import (
 	"github.com/ck8s/ck8sctl/internal/crash"
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/plan"
+	"github.com/ck8s/ck8sctl/internal/procowner"
 	"github.com/ck8s/ck8sctl/orchestrator/host"
 	"github.com/ck8s/ck8sctl/orchestrator/phase"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
@@ -40,7 +41,8 @@ func (p *Prepared) Run(ctx context.Context) (report.Run, error) {
 	}
 	started := time.Now().UTC()
 	meta := report.Meta{ID: id, Action: string(p.Spec.Name), Playbook: o.Playbook.Path, Started: started, Check: p.check}
-	if err := o.Store.CreateRun(ctx, store.Run{ID: id, Command: meta.Action, Playbook: meta.Playbook, Started: started, Hosts: len(o.Hosts), Check: p.check}); err != nil {
+	if err := o.Store.CreateRun(ctx, store.Run{ID: id, Command: meta.Action, Playbook: meta.Playbook, Started: started, Hosts: len(o.Hosts), Check: p.check,
+		Owner: procowner.Self()}); err != nil {
 		return report.Run{}, fmt.Errorf("recording run: %w", err)
 	}
 	defer p.finishOnPanic(ctx, id)

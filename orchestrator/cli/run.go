@@ -12,6 +12,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/ck8s/ck8sctl/internal/procowner"
 	"github.com/ck8s/ck8sctl/internal/readfile"
 	"github.com/ck8s/ck8sctl/orchestrator/action"
 	"github.com/ck8s/ck8sctl/orchestrator/host"
@@ -108,6 +109,13 @@ func runAction(c *ucli.Context, name action.Name, adjust func(*playbook.Playbook
 	}
 	defer db.Close()
 	prep.Opts.Store = db
+	// Runs an earlier ck8sctl left "running" when it died: interrupted
+	// now, and their hosts' journals are read on the next contact.
+	if n, err := db.InterruptDead(ctx, procowner.Alive, time.Now().UTC()); err != nil {
+		log.Warn("marking runs whose process died", "err", err)
+	} else if n > 0 {
+		log.Warn("runs whose ck8sctl died marked interrupted", "runs", n)
+	}
 
 	prog := newProgress(c.App.ErrWriter, liveProgress(c, output), len(prep.Opts.Hosts))
 	prep.Opts.Progress, prep.Opts.Done = prog.event, prog.done

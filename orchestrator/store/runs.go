@@ -47,19 +47,19 @@ func insertRun(ctx context.Context, tx Tx, r Run, onConflict int) error {
 	}
 	q := `INSERT INTO runs
 		(id, command, playbook, started_at, finished_at, status, exit_code, hosts, check_mode,
-		 run_trigger, limit_pattern, job_id, attempt)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		 run_trigger, limit_pattern, job_id, attempt, owner)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	switch onConflict {
 	case takeQueued:
 		q += ` ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at, status = excluded.status,
-			hosts = excluded.hosts, check_mode = excluded.check_mode WHERE runs.status = 'queued'`
+			hosts = excluded.hosts, check_mode = excluded.check_mode, owner = excluded.owner WHERE runs.status = 'queued'`
 	case keepExisting:
 		q += ` ON CONFLICT (id) DO NOTHING`
 	}
 	d := tx.dialect()
 	n, err := tx.exec(ctx, q,
 		r.ID, r.Command, r.Playbook, d.time(r.Started), d.nullTime(r.Finished),
-		r.Status, exit, r.Hosts, r.Check, r.Trigger, r.Limit, nullInt(r.JobID), max(r.Attempt, 1))
+		r.Status, exit, r.Hosts, r.Check, r.Trigger, r.Limit, nullInt(r.JobID), max(r.Attempt, 1), r.Owner)
 	if err != nil {
 		return fmt.Errorf("creating run %s: %w", r.ID, err)
 	}
@@ -207,4 +207,39 @@ func scanRun(rows *sql.Rows, extra ...any) (Run, error) {
 	r.ExitCode = int(exit.Int64)
 	r.JobID = job.Int64
 	return r, nil
+}
+
+// InterruptDead marks interrupted every CLI run still "running" whose
+// owner is not alive: its process died under it (kill -9, a crash, a
+// reboot). The CLI calls it as it starts a run, so no run stays running
+// forever, and the next contact with its hosts imports the rest of its
+// events. Serve's runs are River's to rescue. Returns how many there were.
+func (s *DB) InterruptDead(ctx context.Context, alive func(owner string) bool, at time.Time) (int, error) {
+	var dead []string
+	err := sqlConn{s.r, s.d}.query(ctx, `SELECT id, owner FROM runs WHERE status = ? AND run_trigger = ? AND owner <> ''`,
+		func(r row) error {
+			var id, owner string
+			if err := r.Scan(&id, &owner); err != nil {
+				return err
+			}
+			if !alive(owner) {
+				dead = append(dead, id)
+			}
+			return nil
+		}, StatusRunning, TriggerCLI)
+	if err != nil {
+		return 0, fmt.Errorf("finding runs whose process died: %w", err)
+	}
+	n := 0
+	for _, id := range dead {
+		// No exit code: the run never got to one. Only if still running:
+		// another process may have marked it meanwhile.
+		m, err := s.writer().exec(ctx, `UPDATE runs SET status = ?, finished_at = ?, exit_code = NULL WHERE id = ? AND status = ?`,
+			StatusInterrupted, s.d.time(at), id, StatusRunning)
+		if err != nil {
+			return n, fmt.Errorf("marking run %s interrupted: %w", id, err)
+		}
+		n += int(m)
+	}
+	return n, nil
 }

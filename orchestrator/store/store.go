@@ -42,6 +42,9 @@ type Run struct {
 	Limit   string // the --limit pattern, if any
 	JobID   int64  // the serve daemon's River job; 0 for the CLI
 	Attempt int    // the job's attempt this run is (1 for the CLI)
+	// Owner is the process running it (internal/procowner), so that a
+	// run whose process died can be told from one still going.
+	Owner string
 	// Report is the finished run's report (docs/report.md); only Run
 	// returns it, lists leave it nil.
 	Report json.RawMessage
@@ -100,6 +103,7 @@ type Store interface {
 	LastRun(ctx context.Context, trigger string) (Run, error)
 	Prune(ctx context.Context, before time.Time, batch int) (int, error)
 	Unfinished(ctx context.Context, host string, limit int) ([]Unfinished, error)
+	InterruptDead(ctx context.Context, alive func(owner string) bool, at time.Time) (int, error)
 	Close() error
 }
 
