@@ -10,7 +10,8 @@ import (
 // TestFinalErrorLineUsesTheRunsRedactor: the last line a run prints (here
 // the store failing to open, its path quoting secrets) is masked with the
 // playbook's mask: patterns and the passphrase, like the run's events,
-// and keeps its exit code.
+// and keeps its exit code (a --db that cannot hold a database is bad
+// input: exit 2, nothing ran).
 func TestFinalErrorLineUsesTheRunsRedactor(t *testing.T) {
 	dir := t.TempDir()
 	pb := filepath.Join(dir, "pb.yaml")
@@ -22,8 +23,8 @@ func TestFinalErrorLineUsesTheRunsRedactor(t *testing.T) {
 	db := filepath.Join(notDir, "corp-123456", pass, "ck8s.db")
 
 	r := ck8sctl(t, "harden", "-p", pb, "--db", db, "--ssh-config", "none")
-	if r.code != ExitFailed || !strings.Contains(r.stderr, "flow_events store") {
-		t.Fatalf("exit %d, want %d with the store's error:\n%s", r.code, ExitFailed, r.stderr)
+	if r.code != ExitBadInput || !strings.Contains(r.stderr, "flag --db: opening store") {
+		t.Fatalf("exit %d, want %d with the store's error:\n%s", r.code, ExitBadInput, r.stderr)
 	}
 	for _, s := range []string{"corp-123456", pass} {
 		if strings.Contains(r.stderr, s) {
