@@ -111,12 +111,16 @@ func fleetReport(ctx context.Context, dsn string) error {
 			doubled++
 		}
 	}
-	// No host in two runs at once: per host, each run's events span an
-	// interval, and no two of them intersect.
+	// No host in two runs at once: per host, each run's agent steps (the
+	// agent holds the host lock from the first step.started to the last
+	// step.finished; lock.waiting comes before) span an interval, and no
+	// two of them intersect.
 	var overlaps int
 	err = conn.QueryRow(ctx, `WITH spans AS (
 			SELECT run_id, host, min(created_at) AS a, max(created_at) AS b FROM flow_events
-			WHERE run_id IN (SELECT id FROM runs WHERE run_trigger = 'schedule:fleet') GROUP BY run_id, host)
+			WHERE run_id IN (SELECT id FROM runs WHERE run_trigger = 'schedule:fleet')
+				AND event_type IN ('step.started', 'step.finished')
+			GROUP BY run_id, host)
 		SELECT count(*) FROM spans x JOIN spans y ON x.host = y.host AND x.run_id < y.run_id AND x.a < y.b AND y.a < x.b`).Scan(&overlaps)
 	if err != nil {
 		return err
