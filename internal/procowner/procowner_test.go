@@ -24,7 +24,7 @@ func TestAlive(t *testing.T) {
 		gone:   false,
 		reused: false,
 		fmt.Sprintf("%s/another-boot/%s/%s", f[0], f[2], f[3]): false,
-		fmt.Sprintf("other-host/%s/%s/%s", f[1], f[2], f[3]):  true,
+		fmt.Sprintf("other-host/%s/%s/%s", f[1], f[2], f[3]):   true,
 		"": true, "garbage": true,
 	}
 	for owner, want := range cases {
