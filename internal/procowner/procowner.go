@@ -15,7 +15,7 @@ import (
 func Self() string {
 	host, _ := os.Hostname()
 	pid := os.Getpid()
-	return fmt.Sprintf("%s/%s/%d/%d", host, bootID(), pid, startTime(pid))
+	return fmt.Sprintf("%s/%s/%d/%d", host, bootID(), pid, StartTime(pid))
 }
 
 // Alive reports whether the owner may still run: false only when it was
@@ -39,7 +39,7 @@ func Alive(owner string) bool {
 	if err != nil {
 		return true
 	}
-	start := startTime(pid)
+	start := StartTime(pid)
 	return start != 0 && strconv.FormatUint(start, 10) == f[3]
 }
 
@@ -51,10 +51,12 @@ func bootID() string {
 	return strings.TrimSpace(string(b))
 }
 
-// startTime is field 22 of /proc/PID/stat (clock ticks after boot), 0 if
-// there is no such process. The command name (field 2) may hold spaces
-// and parentheses: fields are counted after its last ')'.
-func startTime(pid int) uint64 {
+// StartTime is field 22 of /proc/PID/stat (clock ticks after boot), 0 if
+// there is no such process. With the pid it names one process for the
+// whole boot: unlike the command line, it survives exec and never reads
+// empty mid-exec. The command name (field 2) may hold spaces and
+// parentheses: fields are counted after its last ')'.
+func StartTime(pid int) uint64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0

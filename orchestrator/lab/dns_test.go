@@ -139,7 +139,11 @@ func dnsPid(t *testing.T, l *lab.Lab) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	f := strings.Fields(string(b)) // PID START
+	if len(f) != 2 {
+		t.Fatalf("dns.pid %q: want PID and start time", b)
+	}
+	pid, err := strconv.Atoi(f[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,12 +11,18 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ck8s/ck8sctl/internal/procowner"
 )
 
 // proc is a process the lab starts and owns. Its pid file is written the
-// moment it starts, so even a crashed Up leaves Down a record. Before trusting
-// a pid, the lab checks that /proc/PID still shows the marker, so a reused pid
-// is never signalled.
+// moment it starts, so even a crashed Up leaves Down a record. The record
+// holds the pid and its start time, and a pid is trusted only while that
+// process has that start time, so a reused pid is never signalled. The
+// marker is not enough for that: /proc/PID/cmdline reads empty for an
+// instant at each exec (ip → unshare → sh → sshd) and while sshd rewrites
+// its title, and a live sshd judged gone there was replaced by a second
+// one that could not bind.
 type proc struct {
 	name    string // "sshd", "decoys" or "dns", for messages
 	pidFile string
@@ -44,15 +50,30 @@ func decoysProc(dir string, h Host) proc {
 
 // pid returns the recorded pid if that process is alive and still ours, else 0.
 func (p proc) pid() int {
+	t, ok := p.recorded()
+	if !ok {
+		return 0
+	}
+	return t.pid
+}
+
+// recorded returns the process the pid file names, if it is alive and
+// still ours.
+func (p proc) recorded() (target, bool) {
 	b, err := os.ReadFile(p.pidFile)
 	if err != nil {
-		return 0
+		return target{}, false
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 1 || !isOurs(pid, p.marker) {
-		return 0
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return target{}, false
 	}
-	return pid
+	pid, err := strconv.Atoi(f[0])
+	if err != nil || pid <= 1 {
+		return target{}, false
+	}
+	t := p.target(pid, f[1:])
+	return t, t.ours(pid)
 }
 
 // runningIn reports whether the recorded process runs in network namespace
@@ -72,8 +93,15 @@ func (p proc) runningIn(ns string) (bool, error) {
 	return false, p.stop()
 }
 
-func (p proc) target(pid int) target {
-	return target{pid, func(pid int) bool { return isOurs(pid, p.marker) }}
+// target is pid with the identity recorded beside it: its start time, or
+// for a record written before start times were (one field), the marker.
+func (p proc) target(pid int, recorded []string) target {
+	if len(recorded) == 0 {
+		return target{pid, func(pid int) bool { return isOurs(pid, p.marker) }}
+	}
+	return target{pid, func(pid int) bool {
+		return running(pid) && strconv.FormatUint(procowner.StartTime(pid), 10) == recorded[0]
+	}}
 }
 
 // running reports whether pid exists and is not a zombie.
@@ -123,7 +151,9 @@ func (p proc) start(argv []string, logFile string) (int, <-chan struct{}, error)
 	pid := cmd.Process.Pid
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
-	if err := os.WriteFile(p.pidFile, []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+	// The child is not reaped before Wait, so its start time is readable.
+	record := fmt.Sprintf("%d %d\n", pid, procowner.StartTime(pid))
+	if err := os.WriteFile(p.pidFile, []byte(record), 0o644); err != nil {
 		_ = cmd.Process.Kill()
 		return 0, nil, fmt.Errorf("recording %s pid: %w", p.name, err)
 	}
@@ -133,9 +163,9 @@ func (p proc) start(argv []string, logFile string) (int, <-chan struct{}, error)
 // stop terminates the recorded process if it is still ours and removes the
 // pid file. Not running is success.
 func (p proc) stop() error {
-	if pid := p.pid(); pid != 0 {
-		if err := terminate([]target{p.target(pid)}); err != nil {
-			return fmt.Errorf("stopping %s (pid %d): %w", p.name, pid, err)
+	if t, ok := p.recorded(); ok {
+		if err := terminate([]target{t}); err != nil {
+			return fmt.Errorf("stopping %s (pid %d): %w", p.name, t.pid, err)
 		}
 	}
 	if err := os.Remove(p.pidFile); err != nil && !errors.Is(err, os.ErrNotExist) {

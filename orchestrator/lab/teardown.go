@@ -117,8 +117,8 @@ func deleteLinks(ctx context.Context, index, keep int, netns []string) error {
 func recorded(dir string, h Host) []target {
 	var ts []target
 	for _, p := range []proc{sshdProc(dir, h), decoysProc(dir, h)} {
-		if pid := p.pid(); pid != 0 {
-			ts = append(ts, p.target(pid))
+		if t, ok := p.recorded(); ok {
+			ts = append(ts, t)
 		}
 	}
 	return ts
