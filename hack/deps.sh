@@ -4,7 +4,7 @@
 # when something is missing.
 set -euo pipefail
 
-pkgs=(openssh-server openssh-client iproute2 iptables nftables sudo util-linux procps psmisc coreutils nmap git ca-certificates etcd-server libxml2-utils ansible-core prometheus chromium-headless-shell postgresql)
+pkgs=(openssh-server openssh-client iproute2 iptables nftables sudo util-linux procps psmisc coreutils nmap git ca-certificates etcd-server libxml2-utils ansible-core prometheus chromium-headless-shell postgresql zsh fish)
 # etcd-server (/usr/bin/etcd, etcd 3.4): the store of the real kube-apiserver
 # of the manifests tests (make k8s-env, hack/k8s-env.sh).
 # libxml2-utils (xmllint): validates -o junit against its schema
@@ -20,6 +20,9 @@ pkgs=(openssh-server openssh-client iproute2 iptables nftables sudo util-linux p
 # tests start a throw-away cluster with (internal/pgtest; they fail under
 # CI=true without it). The cluster Debian creates and starts with the
 # package is not used.
+# zsh, fish: the completion scripts run in their real shells
+# (orchestrator/cli TestCompletionScripts, which fails under CI=true without
+# them).
 # chromium-headless-shell: the real browser of serve's status page tests
 # (chromedp drives it; it is started with background networking off, so it
 # contacts nothing but the test server on loopback).

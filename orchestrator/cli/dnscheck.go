@@ -57,18 +57,25 @@ func runDNSCheck(c *ucli.Context) error {
 	if err != nil {
 		return badInput(err)
 	}
-	if output == "json" {
+	code := ExitOK
+	if !rep.Passed {
+		code = ExitFailed
+	}
+	switch {
+	case output == "json":
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
 		err = enc.Encode(rep)
-	} else {
+	case isQuiet(c):
+		err = writeCheckSummary(c, code, rep.Summary())
+	default:
 		err = writeDNSTable(c.App.Writer, rep)
 	}
 	if err != nil {
 		return err
 	}
 	if !rep.Passed {
-		return &exitError{code: ExitFailed, err: rep.Err()}
+		return &exitError{code: code, err: rep.Err()}
 	}
 	return nil
 }

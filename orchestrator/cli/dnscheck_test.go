@@ -45,6 +45,20 @@ func TestDNSCheckCommand(t *testing.T) {
 			t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 		}
 	})
+	t.Run("quiet: one line each way", func(t *testing.T) {
+		d.reset(t)
+		ns := []string{"--expect", expect, "--nameserver", d.ns1.Addr, "--nameserver", d.ns2.Addr, "--timeout", "300ms"}
+		ok := ck8sctl(t, append([]string{"--quiet", "dns-check", "staging.lab.test"}, ns...)...)
+		bad := ck8sctl(t, append([]string{"-q", "dns-check", "www.staging.lab.test"}, ns...)...)
+		if ok.code != ExitOK || !strings.HasPrefix(ok.stdout, "dns-check: staging.lab.test resolves to ") ||
+			!strings.HasSuffix(ok.stdout, ", exit 0\n") || strings.Count(ok.stdout, "\n") != 1 {
+			t.Errorf("--quiet pass: exit %d, stdout %q", ok.code, ok.stdout)
+		}
+		if bad.code != ExitFailed || strings.Count(bad.stdout, "\n") != 1 ||
+			!strings.Contains(bad.stdout, "NXDOMAIN") || !strings.HasSuffix(bad.stdout, ", exit 1\n") {
+			t.Errorf("--quiet failure: exit %d, stdout %q", bad.code, bad.stdout)
+		}
+	})
 	t.Run("nxdomain", func(t *testing.T) {
 		d.reset(t)
 		r, rep := run(t, "www.staging.lab.test")

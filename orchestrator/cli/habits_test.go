@@ -111,27 +111,23 @@ func TestCompletionLimit(t *testing.T) {
 	}
 }
 
-// TestCompletionScripts: each shell's script is printed and parses; bash's
-// is run for real against this test binary as ck8sctl, and offers hosts.
+// TestCompletionScripts: each shell's script is printed and parses, and
+// each is run for real in its shell against this test binary as ck8sctl:
+// completing --limit offers the playbook's hosts.
 func TestCompletionScripts(t *testing.T) {
 	for _, sh := range []string{"bash", "zsh", "fish"} {
+		testenv.RequireCommand(t, sh)
 		r := ck8sctl(t, "completion", sh)
 		if r.code != ExitOK || !strings.Contains(r.stdout, "--generate-bash-completion") {
 			t.Fatalf("completion %s: exit %d:\n%s%s", sh, r.code, r.stdout, r.stderr)
 		}
-		if sh == "fish" && !strings.Contains(r.stdout, "-l limit") {
-			t.Errorf("fish script does not complete --limit:\n%s", r.stdout)
-		}
-		if _, err := exec.LookPath(sh); err == nil {
-			if out, err := exec.Command(sh, "-n", "-c", r.stdout).CombinedOutput(); err != nil {
-				t.Errorf("%s -n: %v\n%s", sh, err, out)
-			}
+		if out, err := exec.Command(sh, "-n", "-c", r.stdout).CombinedOutput(); err != nil {
+			t.Errorf("%s -n: %v\n%s", sh, err, out)
 		}
 	}
 	if r := ck8sctl(t, "completion", "tcsh"); r.code != ExitBadInput {
 		t.Errorf("completion tcsh: exit %d, want %d", r.code, ExitBadInput)
 	}
-	testenv.RequireCommand(t, "bash")
 	pb := filepath.Join(t.TempDir(), "pb.yaml")
 	if err := os.WriteFile(pb, []byte(completionPlaybook), 0o600); err != nil {
 		t.Fatal(err)
@@ -140,16 +136,38 @@ func TestCompletionScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	script := ck8sctl(t, "completion", "bash").stdout + `
+	for _, tc := range []struct{ sh, drive, want string }{
+		// bash filters by the word typed (compgen).
+		{"bash", `
 ck8sctl() { ` + asCLIEnv + `=1 "$EXE" "$@"; }
 COMP_WORDS=(ck8sctl bootstrap -p "$PB" --limit we); COMP_CWORD=5
 _ck8sctl_complete
 printf '%s\n' "${COMPREPLY[@]}"
-`
-	cmd := exec.Command("bash", "-c", script)
-	cmd.Env = append(os.Environ(), "EXE="+exe, "PB="+pb)
-	out, err := cmd.CombinedOutput()
-	if err != nil || strings.TrimSpace(string(out)) != "web-1" {
-		t.Errorf("bash completion of --limit we: %v, offered %q, want web-1", err, out)
+`, "web-1"},
+		// zsh's _describe filters by itself: the function hands it every host.
+		{"zsh", `
+ck8sctl() { ` + asCLIEnv + `=1 "$EXE" "$@" }
+_describe() { print -l -- ${(P)2} }
+words=(ck8sctl bootstrap -p "$PB" --limit we)
+_ck8sctl
+`, "db-1 role=db role=web web-1"},
+		// fish's own completion engine, as a user's Tab runs it.
+		{"fish", `
+function ck8sctl; env ` + asCLIEnv + `=1 $EXE $argv; end
+complete -C"ck8sctl bootstrap -p $PB --limit we"
+`, "web-1"},
+	} {
+		script := ck8sctl(t, "completion", tc.sh).stdout
+		if tc.sh == "zsh" {
+			script = "compdef() { :; }\n" + script // outside compinit
+		}
+		cmd := exec.Command(tc.sh, "-c", script+tc.drive)
+		cmd.Env = append(os.Environ(), "EXE="+exe, "PB="+pb)
+		out, err := cmd.CombinedOutput()
+		got := strings.Fields(string(out))
+		slices.Sort(got)
+		if err != nil || strings.Join(got, " ") != tc.want {
+			t.Errorf("%s completion of --limit we: %v, offered %q, want %s", tc.sh, err, out, tc.want)
+		}
 	}
 }

@@ -51,6 +51,12 @@ func writeRun(c *ucli.Context, format string, r report.Run) error {
 	return report.Write(c.App.Writer, format, r)
 }
 
+// writeCheckSummary is dns-check's and tls-check's one line under --quiet.
+func writeCheckSummary(c *ucli.Context, code int, summary string) error {
+	_, err := fmt.Fprintf(c.App.Writer, "%s: %s, exit %d\n", c.Command.Name, summary, code)
+	return err
+}
+
 // writeScanSummary is scan's one line under --quiet.
 func writeScanSummary(c *ucli.Context, code int, summary string) error {
 	_, err := fmt.Fprintf(c.App.Writer, "scan: %s, exit %d\n", summary, code)

@@ -42,20 +42,28 @@ func runTLSCheck(c *ucli.Context) error {
 	if err != nil {
 		return badInput(err)
 	}
-	if output == "json" {
+	code := ExitOK
+	switch {
+	case !r.Reachable:
+		code = ExitUnreachable
+	case !r.Passed:
+		code = ExitFailed
+	}
+	switch {
+	case output == "json":
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
 		err = enc.Encode(r)
-	} else {
+	case isQuiet(c):
+		err = writeCheckSummary(c, code, r.Summary())
+	default:
 		err = r.WriteTable(c.App.Writer)
 	}
-	switch {
-	case err != nil:
+	if err != nil {
 		return err
-	case !r.Reachable:
-		return &exitError{code: ExitUnreachable, err: errors.New(r.Summary())}
-	case !r.Passed:
-		return &exitError{code: ExitFailed, err: errors.New(r.Summary())}
+	}
+	if code != ExitOK {
+		return &exitError{code: code, err: errors.New(r.Summary())}
 	}
 	return nil
 }

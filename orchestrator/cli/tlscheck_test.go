@@ -70,6 +70,13 @@ func TestTLSCheckRefused(t *testing.T) {
 	if r.code != ExitUnreachable || !strings.Contains(r.stderr, "connect: connection refused") || !strings.Contains(r.stdout, "FAILED") {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	// --quiet: the table becomes one line; the exit code and stderr stay.
+	q := ck8sctl(t, "--quiet", "tls-check", "www.lab.test", "--addr", addr)
+	want := "tls-check: TLS check of www.lab.test at " + addr + " failed: "
+	if q.code != ExitUnreachable || !strings.HasPrefix(q.stdout, want) || !strings.HasSuffix(q.stdout, ", exit 3\n") ||
+		strings.Count(q.stdout, "\n") != 1 || !strings.Contains(q.stderr, "connection refused") {
+		t.Errorf("--quiet: exit %d, stdout %q, stderr %q", q.code, q.stdout, q.stderr)
+	}
 }
 
 // TestTLSCheckLab: a lab host serves a certificate of a test CA: with that
