@@ -121,9 +121,21 @@ bench: deps-bench build k8s-env
 	@# The manifests step against a real kube-apiserver (hack/bench/README.md).
 	$(GO) test -run '^$$' -bench BenchmarkManifests -benchtime 20x ./agent/manifests/
 
+## chaos: the fault campaign (hack/chaos, root): TRIALS of each fault at a
+## random moment of a harden on a lab; prints the table of hack/bench/README.md.
+## It needs an agent that reads a stepped clock (build tag ck8schaos, never in
+## a release): built into bin/ck8sctl-chaos, then bin/ck8sctl is rebuilt as usual.
+TRIALS     ?= 5
+CHAOS_HOSTS ?= 3
+chaos: deps
+	$(MAKE) build AGENT_TAGS='$(AGENT_TAGS),ck8schaos'
+	cp bin/ck8sctl bin/ck8sctl-chaos
+	$(MAKE) build
+	$(GO) run ./hack/chaos -trials $(TRIALS) -hosts $(CHAOS_HOSTS) -ck8sctl bin/ck8sctl-chaos -out .chaos/table.md
+
 ## deps-bench: the same packages as deps (ansible-core, the benchmarks'
 ## baseline, is in both since the inventory tests compare with it)
-.PHONY: deps-bench
+.PHONY: deps-bench chaos
 deps-bench:
 	@bash hack/deps.sh bench
 

@@ -21,9 +21,13 @@ type clock struct {
 	bootID string               // /proc/sys/kernel/random/boot_id; "" when unknown
 }
 
+// wallNow is the host's wall clock. Only a ck8schaos build changes it
+// (clockstep_chaos.go).
+var wallNow = time.Now
+
 // systemClock is the host's clock.
 func systemClock() clock {
-	return clock{wall: time.Now, boot: bootTime, bootID: readBootID()}
+	return clock{wall: wallNow, boot: bootTime, bootID: readBootID()}
 }
 
 // withWall is the host's clock with the wall time from now (Confirm takes

@@ -178,3 +178,15 @@ func TestUnterminatedQuoteMaskedToLineEnd(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// A drift diff from the agent already holds masks; masking them again
+// would make a changed Secret entry read the same before and after.
+func TestMasksAreKept(t *testing.T) {
+	in := "data:\n-  password: '*** (before)'\n+  password: '*** (after)'\n   user: '***'\n token=*** ok"
+	if got := Default().String(in); got != in {
+		t.Errorf("String(%q) = %q, want unchanged", in, got)
+	}
+	if got := Default().String("password: '*** (before) hunter2'"); strings.Contains(got, "hunter2") {
+		t.Errorf("a value that only starts like a mask must be masked: %q", got)
+	}
+}

@@ -37,12 +37,24 @@ func (ru *rule) findIn(s string, w window, out []span) []span {
 		if !ok || sp[0] == sp[1] {
 			continue
 		}
-		if ru.keep != nil && ru.keep(s[w.start+sp[0]:w.start+sp[1]]) {
+		if v := s[w.start+sp[0] : w.start+sp[1]]; masked(v) || (ru.keep != nil && ru.keep(v)) {
 			continue
 		}
 		out = append(out, span{sp[0] + w.start, sp[1] + w.start})
 	}
 	return out
+}
+
+// masked reports whether v is already a mask: Mask, or the agent's
+// "*** (before)" and "*** (after)" marking a Secret entry that changed in
+// a drift diff. They hold nothing, and masking them again would make the
+// changed line of the diff read the same on both sides.
+func masked(v string) bool {
+	switch v {
+	case Mask, Mask + " (before)", Mask + " (after)":
+		return true
+	}
+	return false
 }
 
 // pick is the first value group that took part in match m, or the whole

@@ -34,8 +34,26 @@ type Confirmer struct {
 
 // applied is the part of the firewall.applied data the confirmer needs.
 type applied struct {
-	ID       string    `json:"id"`
-	Deadline time.Time `json:"deadline"`
+	ID             string    `json:"id"`
+	Deadline       time.Time `json:"deadline"` // on the host's wall clock
+	ConfirmTimeout string    `json:"confirmTimeout"`
+}
+
+// deadline is when the watchdog rolls back, on this machine's clock: the
+// confirm timeout from when the event arrived. The host's wall-clock
+// deadline is only the fallback for an agent that does not say its
+// timeout: a host clock behind ours by more than the window (or stepped
+// back) made ck8sctl give up before its first attempt, and the change
+// was rolled back though sshd answered; one ahead kept it retrying long
+// after the rollback (found by hack/chaos). The watchdog waits on the
+// host's boot clock from just before the event was sent, so this is late
+// by the stream's latency at most, and a confirm that loses that race is
+// refused by the host.
+func (a applied) deadline(received time.Time) time.Time {
+	if d, err := time.ParseDuration(a.ConfirmTimeout); err == nil && d > 0 {
+		return received.Add(d)
+	}
+	return a.Deadline
 }
 
 // confirm keeps trying a new connection and the confirm command until one
@@ -43,7 +61,9 @@ type applied struct {
 // the reason the change was not confirmed.
 func (c Confirmer) confirm(ctx context.Context, t *Target, e event.Event) error {
 	var a applied
-	if err := json.Unmarshal(e.Data, &a); err != nil || a.ID == "" || a.Deadline.IsZero() {
+	err := json.Unmarshal(e.Data, &a)
+	deadline := a.deadline(time.Now())
+	if err != nil || a.ID == "" || deadline.IsZero() {
 		return fmt.Errorf("firewall.applied event without a change id and deadline: %s", e.Data)
 	}
 	retry := c.Retry
@@ -54,12 +74,12 @@ func (c Confirmer) confirm(ctx context.Context, t *Target, e event.Event) error 
 	for attempt := 1; ; attempt++ {
 		// Stop a little before the deadline: a confirm racing the
 		// watchdog is refused anyway.
-		left := time.Until(a.Deadline) - 200*time.Millisecond
+		left := time.Until(deadline) - 200*time.Millisecond
 		if left <= 0 {
 			if last == nil {
 				last = errors.New("no time left")
 			}
-			return fmt.Errorf("no new SSH connection confirmed the firewall change before %s (%d attempts): %w", a.Deadline.Format(time.RFC3339), attempt-1, last)
+			return fmt.Errorf("no new SSH connection confirmed the firewall change before %s (%d attempts): %w", deadline.UTC().Format(time.RFC3339), attempt-1, last)
 		}
 		if last = c.attempt(ctx, t, a, min(left, c.ConnectTimeout)); last == nil {
 			t.Log.Debug("firewall change confirmed over a new connection", "host", t.Name, "id", a.ID, "attempts", attempt)
@@ -69,7 +89,7 @@ func (c Confirmer) confirm(ctx context.Context, t *Target, e event.Event) error 
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("confirming the firewall change: %w", ctx.Err())
-		case <-time.After(min(retry, max(time.Until(a.Deadline), 0))):
+		case <-time.After(min(retry, max(time.Until(deadline), 0))):
 		}
 	}
 }
