@@ -141,6 +141,32 @@ func TestFollowWaitsForMissingJournal(t *testing.T) {
 	}
 }
 
+// TestFollowGivesUpOnMissingJournal: a journal that never appears ends
+// the follow after the grace, not at the caller's (10 min) timeout; one
+// that appears within it is followed.
+func TestFollowGivesUpOnMissingJournal(t *testing.T) {
+	dir := t.TempDir()
+	r, _ := NewReader(dir, "r1", 0)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := r.Follow(ctx, &bytes.Buffer{}, FollowOptions{Poll: 5 * time.Millisecond, MissingGrace: 50 * time.Millisecond})
+	if !errors.Is(err, ErrNoJournal) || ctx.Err() != nil {
+		t.Fatalf("err = %v, want ErrNoJournal before the caller's deadline", err)
+	}
+	r, _ = NewReader(dir, "r1", 0)
+	done := make(chan error, 1)
+	go func() {
+		done <- r.Follow(ctx, &bytes.Buffer{}, FollowOptions{Poll: 5 * time.Millisecond, MissingGrace: 5 * time.Second})
+	}()
+	time.Sleep(20 * time.Millisecond)
+	w := write(t, dir, event.TypeHello)
+	w.Append(line(t, 2, event.TypeBootstrapFinished))
+	w.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("a journal that appears within the grace: %v", err)
+	}
+}
+
 func TestFollowNoticesDeadAgent(t *testing.T) {
 	dir := t.TempDir()
 	defer write(t, dir, event.TypeHello, event.TypeStepStarted).Close()

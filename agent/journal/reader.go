@@ -93,16 +93,33 @@ func (r *Reader) copy(line []byte, w io.Writer) error {
 // the host rebooted). Not retryable: the journal will not grow.
 var ErrDied = errors.New("agent exited without finishing the run")
 
+// ErrNoJournal is a run whose journal never appeared: its agent died (or
+// its session was killed) before it read the whole plan, so nothing will
+// ever write one.
+var ErrNoJournal = errors.New("no journal: the agent never started the run")
+
 // FollowOptions tune Follow.
 type FollowOptions struct {
 	Poll time.Duration // default 200ms
 	// Alive reports whether a process exists; default signal 0.
 	Alive func(pid int) bool
+	// MissingGrace bounds the wait for a journal that does not exist yet;
+	// default DefaultMissingGrace.
+	MissingGrace time.Duration
 }
+
+// DefaultMissingGrace is how long Follow waits for a missing journal. The
+// agent creates it as soon as it has read the plan, before it waits for
+// the host lock, so a live run's journal appears within milliseconds of
+// its start; 15 s leaves room for a slow host's start-up. (Waiting for
+// the whole --timeout instead hung a run for 10 minutes in the fault
+// campaign, after a session kill that beat the journal.)
+const DefaultMissingGrace = 15 * time.Second
 
 // Follow copies events to w until the run's final event, ctx ends (the
 // error wraps ctx.Err()), or the agent turns out dead (ErrDied). A journal
-// that does not exist yet is waited for: the run may not have started.
+// that does not exist yet is waited for, the run may not have started,
+// but only for MissingGrace (ErrNoJournal).
 func (r *Reader) Follow(ctx context.Context, w io.Writer, opts FollowOptions) error {
 	if opts.Poll <= 0 {
 		opts.Poll = 200 * time.Millisecond
@@ -110,6 +127,10 @@ func (r *Reader) Follow(ctx context.Context, w io.Writer, opts FollowOptions) er
 	if opts.Alive == nil {
 		opts.Alive = alive
 	}
+	if opts.MissingGrace <= 0 {
+		opts.MissingGrace = DefaultMissingGrace
+	}
+	giveUp := time.Now().Add(opts.MissingGrace)
 	for {
 		err := r.ReadNew(w)
 		missing := errors.Is(err, os.ErrNotExist)
@@ -118,6 +139,9 @@ func (r *Reader) Follow(ctx context.Context, w io.Writer, opts FollowOptions) er
 		}
 		if r.Final {
 			return nil
+		}
+		if missing && time.Now().After(giveUp) {
+			return fmt.Errorf("following journal %s: %w (none after %v)", r.path, ErrNoJournal, opts.MissingGrace)
 		}
 		if r.PID > 0 && !opts.Alive(r.PID) {
 			// The agent may have written its last lines just before exiting.
