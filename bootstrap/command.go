@@ -19,6 +19,10 @@ const (
 // AgentPath is where the agent lives under a state directory.
 func AgentPath(stateDir string) string { return path.Join(stateDir, "bin", "ck8s-agent") }
 
+// StampPath is where the launch guard remembers the file it last verified
+// (see guardShell).
+func StampPath(stateDir string) string { return AgentPath(stateDir) + ".verified" }
+
 // Command returns the shell command that runs the agent with args, but only
 // if the file on the host has the exact hash of the embedded build for the
 // host's architecture. A half-written, corrupted or foreign agent is never
@@ -27,7 +31,7 @@ func AgentPath(stateDir string) string { return path.Join(stateDir, "bin", "ck8s
 // warm path, which dominates a run's wall time on many hosts.
 func Command(stateDir string, agents map[string]Binary, args ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "p=%s; ", remote.Quote(AgentPath(stateDir)))
+	fmt.Fprintf(&b, "p=%s; s=%s; ", remote.Quote(AgentPath(stateDir)), remote.Quote(StampPath(stateDir)))
 	b.WriteString(`case "$(uname -m)" in `)
 	if a, ok := agents["amd64"]; ok {
 		fmt.Fprintf(&b, "x86_64|amd64) h=%s;; ", a.SHA256)
@@ -36,7 +40,7 @@ func Command(stateDir string, agents map[string]Binary, args ...string) string {
 		fmt.Fprintf(&b, "aarch64|arm64|armv8l) h=%s;; ", a.SHA256)
 	}
 	fmt.Fprintf(&b, `*) echo "ck8s-guard: no agent for $(uname -m)" >&2; exit %d;; esac; `, ExitUnknownArch)
-	b.WriteString(`if [ -x "$p" ] && printf '%s  %s\n' "$h" "$p" | sha256sum -c --status - 2>/dev/null; then exec "$p" "$@"; fi; `)
+	b.WriteString(guardShell)
 	// On a miss, prepare the root-only directory the upload goes to: the
 	// guard already runs as root, so this costs no extra round trip. The
 	// state dir holds the journal, which may carry host details.
@@ -48,3 +52,32 @@ func Command(stateDir string, agents map[string]Binary, args ...string) string {
 	}
 	return "sh -c " + remote.Quote(b.String()) + " ck8s-agent " + strings.Join(q, " ")
 }
+
+// guardShell runs the agent at $p if its sha256 is $h, and else falls
+// through. Hashing the 19 MB agent costs about 65 ms of CPU on every run,
+// a third of a no-drift run on the host, so the guard remembers in $s the
+// file it verified: "<hash> <dev>:<inode>:<size>:<mtime ns>:<ctime ns>".
+// A stamp only stands for the exact file it was taken of:
+//
+//   - any write, truncate, chmod or rename of the file sets its ctime to
+//     the current time, and no system call sets ctime back: a changed
+//     file (or another file at the path: another inode) no longer matches;
+//   - a change within the same timestamp tick as the stamped ctime could
+//     keep all five (timestamps are only as fine as the kernel's coarse
+//     clock), so a stamp is only written for a file whose ctime is two
+//     seconds old, checked unchanged across the hash: every later change
+//     gets a later ctime. (Git's "racy clean" rule, for the same reason.)
+//
+// What it does not cover: someone who sets the clock back and rewrites the
+// file in place, and a disk that flips bits under an unchanged inode. The
+// first needs root, which can write the stamp, or the agent, directly;
+// the stamp lives in the root-only state directory. A stat without
+// nanosecond stamps (busybox, coreutils before 8.6) or a missing stat or
+// date never matches, so such hosts simply hash every time.
+const guardShell = `st() { stat -L -c '%d:%i:%s:%.9Y:%.9Z' -- "$p" 2>/dev/null; }; ` +
+	`a=$(st); if [ -x "$p" ] && [ -n "$a" ] && read -r k 2>/dev/null <"$s" && [ "$k" = "$h $a" ]; then exec "$p" "$@"; fi; ` +
+	`if [ -x "$p" ] && printf '%s  %s\n' "$h" "$p" | sha256sum -c --status - 2>/dev/null; then ` +
+	`c=${a##*:}; c=${c%.*}; n=$(date +%s 2>/dev/null); ` +
+	`if [ -n "$a" ] && [ "$a" = "$(st)" ] && [ -n "$n" ] && [ "$c" -le $((n - 2)) ] 2>/dev/null; then ` +
+	`(umask 077; printf '%s %s\n' "$h" "$a" >"$s.$$" && mv -f "$s.$$" "$s") 2>/dev/null || rm -f "$s.$$"; fi; ` +
+	`exec "$p" "$@"; fi; `

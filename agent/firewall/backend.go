@@ -79,3 +79,12 @@ type Options struct {
 	// the root prefix's etc in tests.
 	Etc string
 }
+
+// holdReads lets b reuse its listings of the owned objects until release,
+// where it can (the iptables backend: hold); other backends read anew.
+func holdReads(b Backend) (release func()) {
+	if h, ok := b.(interface{ hold() func() }); ok {
+		return h.hold()
+	}
+	return func() {}
+}

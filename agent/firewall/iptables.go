@@ -3,6 +3,7 @@ package firewall
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/coreos/go-iptables/iptables"
 )
@@ -27,11 +28,18 @@ var _ Backend = (*iptBackend)(nil)
 type iptFamily struct {
 	name    string // "ipv4" or "ipv6", as State spells it
 	v6      bool
-	ipt     *iptables.IPTables
 	bin     string // iptables or ip6tables
 	save    string
 	restore string
-	wait    bool // the restore program knows -w (iptables >= 1.6.2)
+
+	// ipt is go-iptables for the checks of a batch's jump lines, made on
+	// first use (handle): creating it runs iptables --version, and a
+	// no-drift run, which only reads with iptables-save, needs neither.
+	mu  sync.Mutex
+	ipt *iptables.IPTables
+	// held, while not nil, keeps each table's listing until this backend
+	// runs a restore of the family (see hold).
+	held map[iptHook]iptChainState
 }
 
 // NewIPTables returns the iptables backend. o.Path is the iptables binary
@@ -68,47 +76,47 @@ func NewIPTables(o Options) (Backend, error) {
 			paths.ip4, variant, paths.ip6, v6)
 	}
 	b := &iptBackend{o: o, variant: variant}
-	for _, f := range []struct {
-		name, bin, save, restore string
-		proto                    iptables.Protocol
-	}{
-		{"ipv4", paths.ip4, paths.save4, paths.restore4, iptables.ProtocolIPv4},
-		{"ipv6", paths.ip6, paths.save6, paths.restore6, iptables.ProtocolIPv6},
-	} {
-		fam, err := iptNewFamily(f.name, f.bin, f.proto)
-		if err != nil {
-			return nil, fmt.Errorf("creating the iptables backend: %w", err)
-		}
-		fam.save, fam.restore = f.save, f.restore
-		b.fams = append(b.fams, fam)
+	b.fams = []*iptFamily{
+		{name: "ipv4", bin: paths.ip4, save: paths.save4, restore: paths.restore4},
+		{name: "ipv6", v6: true, bin: paths.ip6, save: paths.save6, restore: paths.restore6},
 	}
 	return b, nil
 }
 
-func iptNewFamily(name, bin string, proto iptables.Protocol) (*iptFamily, error) {
-	ipt, err := iptables.New(iptables.Path(bin), iptables.IPFamily(proto), iptables.Timeout(iptWaitSeconds))
+// handle returns the family's go-iptables, made on first use.
+func (f *iptFamily) handle() (*iptables.IPTables, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ipt != nil {
+		return f.ipt, nil
+	}
+	proto := iptables.ProtocolIPv4
+	if f.v6 {
+		proto = iptables.ProtocolIPv6
+	}
+	ipt, err := iptables.New(iptables.Path(f.bin), iptables.IPFamily(proto), iptables.Timeout(iptWaitSeconds))
 	if err != nil {
-		return nil, fmt.Errorf("running %s: %w", bin, err)
+		return nil, fmt.Errorf("running %s: %w", f.bin, err)
 	}
-	// Reading the filter table proves the kernel side works: with IPv6
-	// disabled (ipv6.disable=1) ip6tables exists but cannot open its tables.
-	if _, err := ipt.ChainExists("filter", "INPUT"); err != nil {
-		return nil, fmt.Errorf("reading the %s filter table with %s (is %s disabled in the kernel?): %w", name, bin, name, err)
-	}
-	v1, v2, v3 := ipt.GetIptablesVersion()
-	wait := v1 > 1 || (v1 == 1 && (v2 > 6 || (v2 == 6 && v3 >= 2)))
-	return &iptFamily{name: name, v6: proto == iptables.ProtocolIPv6, ipt: ipt, bin: bin, wait: wait}, nil
+	f.ipt = ipt
+	return ipt, nil
 }
 
 func (b *iptBackend) Name() string    { return NameIPTables }
 func (b *iptBackend) Variant() string { return b.variant }
 
 // restoreArgv is how every part runs: --noflush, so the restore only
-// touches the chains its input names, never the rest of the table.
-func (f *iptFamily) restoreArgv() []string {
+// touches the chains its input names, never the rest of the table; and -w
+// (wait for the xtables lock) where the restore knows it (iptables >=
+// 1.6.2).
+func (f *iptFamily) restoreArgv() ([]string, error) {
+	ipt, err := f.handle()
+	if err != nil {
+		return nil, err
+	}
 	argv := []string{f.restore, "--noflush"}
-	if f.wait {
+	if v1, v2, v3 := ipt.GetIptablesVersion(); v1 > 1 || (v1 == 1 && (v2 > 6 || (v2 == 6 && v3 >= 2))) {
 		argv = append(argv, "-w")
 	}
-	return argv
+	return argv, nil
 }

@@ -45,7 +45,9 @@ func (b *iptBackend) Apply(ctx context.Context, bt Batch) error {
 		if err != nil {
 			return errors.Join(iptPartial(done), err)
 		}
-		if _, err := iptExec(ctx, r.input, r.argv); err != nil {
+		_, err = iptExec(ctx, r.input, r.argv)
+		r.f.forget(true)
+		if err != nil {
 			err = fmt.Errorf("applying the %s rules: %w", r.f.name, err)
 			if uerr := b.runPart(ctx, undo); uerr != nil {
 				err = fmt.Errorf("%w; putting the %s rules back failed too: %w", err, r.f.name, uerr)
@@ -113,6 +115,7 @@ func (b *iptBackend) runPart(ctx context.Context, p Part) error {
 	input, err := f.prepare(p.Input)
 	if err == nil {
 		_, err = iptExec(ctx, input, p.Argv)
+		f.forget(true)
 	}
 	return err
 }

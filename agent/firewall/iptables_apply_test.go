@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coreos/go-iptables/iptables"
+
 	"github.com/ck8s/ck8sctl/internal/testenv"
 )
 
@@ -49,7 +51,7 @@ func iptJumpCounters(t *testing.T, b *iptBackend) string {
 	t.Helper()
 	var out []string
 	for _, h := range iptHooks {
-		rules, err := b.fams[0].ipt.ListWithCounters(h.table, h.hook)
+		rules, err := iptHandle(t, b.fams[0]).ListWithCounters(h.table, h.hook)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,4 +118,15 @@ func iptCheckOrder(t *testing.T, name, state string) {
 	if len(established) != 4 {
 		t.Errorf("%s: ESTABLISHED rule in %d chains, want 4 (2 families x 2 chains): %v", name, len(established), established)
 	}
+}
+
+// iptHandle is f's go-iptables, for tests that look at or change the
+// tables the way other programs do.
+func iptHandle(t *testing.T, f *iptFamily) *iptables.IPTables {
+	t.Helper()
+	ipt, err := f.handle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ipt
 }

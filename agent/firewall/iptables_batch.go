@@ -27,7 +27,11 @@ func (b *iptBackend) Render(_ context.Context, p Profile) (Batch, error) {
 			}
 			jumps = append(jumps, s.plainJump)
 		}
-		bt.Parts = append(bt.Parts, Part{Argv: f.restoreArgv(), Input: n.restore(fam, jumps)})
+		argv, err := f.restoreArgv()
+		if err != nil {
+			return Batch{}, fmt.Errorf("rendering iptables rules: %w", err)
+		}
+		bt.Parts = append(bt.Parts, Part{Argv: argv, Input: n.restore(fam, jumps)})
 	}
 	return bt, nil
 }
@@ -82,7 +86,8 @@ func (f *iptFamily) snapshot() (Part, error) {
 		}
 		iptSection(&w, h, lines)
 	}
-	return Part{Argv: f.restoreArgv(), Input: w.String()}, nil
+	argv, err := f.restoreArgv()
+	return Part{Argv: argv, Input: w.String()}, err
 }
 
 // iptSection writes one table of a restore: the chain's declaration, the

@@ -61,13 +61,13 @@ func TestIPTablesJumpKeepsItsPlace(t *testing.T) {
 		iptLoadForeign(t, b)
 		mustApply(t, b, mustRender(t, b, defaultProfile()))
 		for _, f := range b.fams {
-			if err := f.ipt.Insert("filter", "INPUT", 1, "-j", "KUBE-FIREWALL"); err != nil {
+			if err := iptHandle(t, f).Insert("filter", "INPUT", 1, "-j", "KUBE-FIREWALL"); err != nil {
 				t.Fatal(err)
 			}
 		}
 		mustApply(t, b, mustRender(t, b, defaultProfile()))
 		for _, f := range b.fams {
-			rules, err := f.ipt.List("filter", "INPUT")
+			rules, err := iptHandle(t, f).List("filter", "INPUT")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +87,7 @@ func iptJumpFirst(t *testing.T, b *iptBackend) {
 	t.Helper()
 	for _, f := range b.fams {
 		for _, h := range iptHooks {
-			rules, err := f.ipt.List(h.table, h.hook)
+			rules, err := iptHandle(t, f).List(h.table, h.hook)
 			if err != nil {
 				t.Fatal(err)
 			}

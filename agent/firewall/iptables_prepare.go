@@ -58,11 +58,15 @@ func (f *iptFamily) wantJump(table string, fields []string) (bool, error) {
 	if _, err := strconv.Atoi(iptFirst(spec)); op == "-I" && err == nil {
 		spec = spec[1:] // the position
 	}
-	exists, err := f.ipt.ChainExists(table, target)
+	ipt, err := f.handle()
+	if err != nil {
+		return false, err
+	}
+	exists, err := ipt.ChainExists(table, target)
 	if err == nil && exists {
 		// Checked only when the target exists: iptables -C with an unknown
 		// target is an error, not "no such rule".
-		exists, err = f.ipt.Exists(table, chain, spec...)
+		exists, err = ipt.Exists(table, chain, spec...)
 	}
 	if err != nil {
 		return false, fmt.Errorf("checking for the %s jump to %s in %s %s: %w", f.name, target, table, chain, err)

@@ -32,10 +32,64 @@ type iptChainState struct {
 // as iptables -S does, and without -c no counters: the listing is the same
 // before and after a no-op.
 func (f *iptFamily) read(h iptHook) (iptChainState, error) {
+	f.mu.Lock()
+	s, ok := f.held[h]
+	f.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	s, err := f.list(h)
+	if err == nil {
+		f.mu.Lock()
+		if f.held != nil {
+			f.held[h] = s
+		}
+		f.mu.Unlock()
+	}
+	return s, err
+}
+
+// hold makes the reads until release reuse one listing per table, until
+// the backend's own restore of the family changes it. The step holds while
+// it owns the firewall lock (render, snapshot, apply: the same rules read
+// three times within milliseconds); a listing is then as old as the
+// first read of it, never older than the lock.
+func (b *iptBackend) hold() (release func()) {
+	for _, f := range b.fams {
+		f.mu.Lock()
+		f.held = map[iptHook]iptChainState{}
+		f.mu.Unlock()
+	}
+	return func() {
+		for _, f := range b.fams {
+			f.forget(false)
+		}
+	}
+}
+
+// forget drops the held listings; keep says whether to go on holding.
+func (f *iptFamily) forget(keep bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if keep && f.held != nil {
+		f.held = map[iptHook]iptChainState{}
+		return
+	}
+	f.held = nil
+}
+
+// list reads h's table with iptables-save.
+func (f *iptFamily) list(h iptHook) (iptChainState, error) {
 	var s iptChainState
 	out, err := exec.Command(f.save, "-t", h.table).Output()
 	if err != nil {
-		return s, fmt.Errorf("reading %s %s table with %s: %w%s", f.name, h.table, f.save, err, stderrOf(err))
+		// With IPv6 disabled (ipv6.disable=1) ip6tables exists but cannot
+		// open its tables: the first read says so, before any change.
+		hint := ""
+		if f.v6 {
+			hint = " (is IPv6 disabled in the kernel?)"
+		}
+		return s, fmt.Errorf("reading %s %s table with %s%s: %w%s", f.name, h.table, f.save, hint, err, stderrOf(err))
 	}
 	plain := "-A " + h.hook + " -j " + h.chain
 	for _, l := range strings.Split(string(out), "\n") {

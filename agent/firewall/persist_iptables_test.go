@@ -121,7 +121,7 @@ func TestPersistIPTablesBoot(t *testing.T) {
 		if got := mustState(t, b); got != want {
 			t.Errorf("State after the boot restore:\n%s\nwant:\n%s", got, want)
 		}
-		rules, err := b.fams[0].ipt.List("filter", "INPUT")
+		rules, err := iptHandle(t, b.fams[0]).List("filter", "INPUT")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -57,6 +57,7 @@ func (t *txn) apply(ctx context.Context, env *step.Env) (*pending, error) {
 		return nil, err
 	}
 	defer lk.Release()
+	defer holdReads(t.b)()
 	batch, err := t.b.Render(ctx, t.prof)
 	if err != nil {
 		return nil, fmt.Errorf("rendering the firewall profile (%s): %w; nothing changed", t.b.Name(), err)

@@ -41,6 +41,9 @@ func main() {
 	serveSection := flag.Bool("serve", false, "run the serve section: a scheduled sweep of -serve-hosts lab hosts by ck8sctl serve (fire to first step, memory)")
 	fleet := flag.Bool("fleet", false, "run the fleet section: -fleet-hosts lab hosts swept on a schedule by -replicas-count replicas on one PostgreSQL")
 	replicas := flag.Bool("replicas", false, "run the replicas section: serve replicas on one PostgreSQL under a webhook load")
+	hostcpu := flag.Bool("hostcpu", true, "run the hostcpu section: host-side CPU per host of bootstrap, apply+confirm and re-run against ssh true (own lab, index INDEX-3)")
+	hostcpuHosts := flag.Int("hostcpu-hosts", 10, "lab hosts in the hostcpu section")
+	hostcpuBase := flag.String("hostcpu-baseline", "", "another ck8sctl build measured in the hostcpu section in the same run (before/after)")
 	flag.Parse()
 	benchIndex = *index
 	if *ssh {
@@ -71,6 +74,13 @@ func main() {
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench: firewall:", err)
+			os.Exit(1)
+		}
+	}
+	if *hostcpu {
+		self, _ := filepath.Abs("bin/ck8sctl")
+		if err := hostCPUBench(self, *hostcpuBase, *hostcpuHosts, *index-3, *reps, *fwBackend); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: hostcpu:", err)
 			os.Exit(1)
 		}
 	}

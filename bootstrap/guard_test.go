@@ -1,0 +1,132 @@
+package bootstrap
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ck8s/ck8sctl/internal/testenv"
+)
+
+// guardHost runs the real launch guard (Command) in a local sh against a
+// state directory in a temp dir. clockAhead is added to what `date`
+// prints, so a freshly written agent can look two seconds old.
+type guardHost struct {
+	t          *testing.T
+	dir, shims string
+	agents     map[string]Binary
+	clockAhead int
+}
+
+func newGuardHost(t *testing.T, agent string) *guardHost {
+	testenv.RequireCommand(t, "sh", "uname", "stat", "sha256sum", "date", "mv")
+	g := &guardHost{t: t, dir: t.TempDir(), shims: t.TempDir()}
+	g.install(agent)
+	sum := sha256.Sum256([]byte(agent))
+	h := Binary{SHA256: hex.EncodeToString(sum[:])}
+	g.agents = map[string]Binary{"amd64": h, "arm64": h}
+	return g
+}
+
+// install writes the agent script in place (same inode when it exists).
+func (g *guardHost) install(agent string) {
+	p := AgentPath(g.dir)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		g.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(agent), 0o755); err != nil {
+		g.t.Fatal(err)
+	}
+}
+
+// shim puts a program named name first on the guard's PATH.
+func (g *guardHost) shim(name, script string) {
+	if err := os.WriteFile(filepath.Join(g.shims, name), []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
+		g.t.Fatal(err)
+	}
+}
+
+// run executes the guard and returns the agent's stdout and the exit code.
+func (g *guardHost) run() (string, int) {
+	if g.clockAhead != 0 {
+		date, err := exec.LookPath("date")
+		if err != nil {
+			g.t.Fatal(err)
+		}
+		g.shim("date", "echo $(( $("+date+" +%s) + "+strconv.Itoa(g.clockAhead)+" ))")
+	}
+	cmd := exec.Command("sh", "-c", Command(g.dir, g.agents, "version"))
+	cmd.Env = append(os.Environ(), "PATH="+g.shims+":"+os.Getenv("PATH"))
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return out.String(), ee.ExitCode()
+	} else if err != nil {
+		g.t.Fatal(err)
+	}
+	return out.String(), 0
+}
+
+const guardAgent = "#!/bin/sh\necho agent one \"$@\"\n"
+
+// A verified agent is remembered: the next run execs it without hashing
+// it (sha256sum fails from then on), as long as the file is unchanged.
+func TestGuardRemembersTheVerifiedAgent(t *testing.T) {
+	g := newGuardHost(t, guardAgent)
+	g.clockAhead = 5
+	if out, code := g.run(); code != 0 || out != "agent one version\n" {
+		t.Fatalf("first run: exit %d, %q", code, out)
+	}
+	if _, err := os.Stat(StampPath(g.dir)); err != nil {
+		t.Fatalf("no stamp after a verified run: %v", err)
+	}
+	g.shim("sha256sum", "exit 1")
+	if out, code := g.run(); code != 0 || out != "agent one version\n" {
+		t.Fatalf("remembered agent: exit %d, %q", code, out)
+	}
+}
+
+// A file changed in place after it was remembered, even to the same size,
+// is hashed again and refused; so is a stamp for another file.
+func TestGuardRehashesAChangedAgent(t *testing.T) {
+	g := newGuardHost(t, guardAgent)
+	g.clockAhead = 5
+	if _, code := g.run(); code != 0 {
+		t.Fatalf("first run: exit %d", code)
+	}
+	g.install(strings.Replace(guardAgent, "one", "two", 1)) // same size, same inode
+	if out, code := g.run(); code != ExitNeedAgent || out != "" {
+		t.Fatalf("changed agent: exit %d, %q; want %d and nothing run", code, out, ExitNeedAgent)
+	}
+
+	g = newGuardHost(t, guardAgent)
+	stamp := g.agents["amd64"].SHA256 + " 1:2:3:4.000000000:5.000000000\n"
+	if err := os.WriteFile(StampPath(g.dir), []byte(stamp), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g.install(strings.Replace(guardAgent, "one", "two", 1))
+	if out, code := g.run(); code != ExitNeedAgent || out != "" {
+		t.Fatalf("stale stamp: exit %d, %q; want %d", code, out, ExitNeedAgent)
+	}
+}
+
+// A file whose ctime is within two seconds of now is run but not
+// remembered: a change in the same timestamp tick would keep its stamp.
+func TestGuardDoesNotRememberAFreshFile(t *testing.T) {
+	g := newGuardHost(t, guardAgent)
+	if out, code := g.run(); code != 0 || out != "agent one version\n" {
+		t.Fatalf("exit %d, %q", code, out)
+	}
+	if _, err := os.Stat(StampPath(g.dir)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a stamp for a file changed just now: %v", err)
+	}
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ck8s/ck8sctl/orchestrator/lab"
+)
+
+// hostCPU is one measured kind of work: the host side's CPU per host
+// (every lab host's sshd and what it started: the logins, the agent and
+// its programs) and the wall time, medians over the reps.
+type hostCPU struct {
+	cpu, wall time.Duration
+}
+
+// hostCPUBench measures the host-side CPU of one run per host (issue 15):
+// `ssh host true` (the floor), the first bootstrap with the agent upload,
+// harden apply+confirm and the no-drift re-run, for bin/ck8sctl and, when
+// baseline names another build, for that one in the same run on the same
+// lab. The figure is what the lab hosts' sshd reaped: utime+stime of every
+// finished session and its children (cutime+cstime of the listener), so
+// it leaves out the orchestrator and any other load on the machine. The
+// firewall's watchdog is detached (not sshd's child) and not in it.
+func hostCPUBench(self, baseline string, hosts, index, reps int, backend string) error {
+	ctx := context.Background()
+	dir, _ := filepath.Abs(".bench/hostcpu-lab")
+	fmt.Printf("hostcpu: bringing up a lab of %d hosts (index %d)...\n", hosts, index)
+	l, err := lab.Up(ctx, lab.Options{Dir: dir, Hosts: hosts, Index: index, ListenerArgv: []string{self, "lab", "listen"}})
+	if err != nil {
+		return err
+	}
+	defer lab.Down(ctx, dir)
+	floor, err := hostCPUOf(l, reps, func() error { _, err := sshTrue(l, l.Hosts); return err })
+	if err != nil {
+		return err
+	}
+	builds := []string{self}
+	if baseline != "" {
+		builds = []string{baseline, self}
+	}
+	res := map[string][3]hostCPU{}
+	for _, b := range builds {
+		if res[b], err = hostCPUBuild(ctx, l, b, backend, reps); err != nil {
+			return fmt.Errorf("%s: %w", b, err)
+		}
+	}
+	printHostCPU(floor, builds, res, hosts, reps)
+	if baseline != "" {
+		fmt.Printf("baseline: %s\n", baseline)
+	}
+	return nil
+}
+
+// hostCPUBuild measures one build: first bootstrap (agent and firewall
+// state wiped before each), apply+confirm (firewall reset before each),
+// re-run (after one untimed re-run, so the guard has its stamp).
+func hostCPUBuild(ctx context.Context, l *lab.Lab, self, backend string, reps int) ([3]hostCPU, error) {
+	var out [3]hostCPU
+	r := &hardenRunner{self: self, lab: l, backend: backend}
+	pb, err := r.playbookFor(l.Hosts)
+	if err != nil {
+		return out, err
+	}
+	n := len(l.Hosts)
+	steps := []struct {
+		reset func() error
+		run   func() error
+	}{
+		{func() error { return errors.Join(wipeAgents(ctx, l, l.Hosts), fwReset(ctx, l, l.Hosts)) },
+			func() error { _, _, err := bootstrap(self, pb, n); return err }},
+		{func() error { return fwReset(ctx, l, l.Hosts) },
+			func() error { _, _, err := r.run(ctx, pb, n, true); return err }},
+		{nil, func() error { _, _, err := r.run(ctx, pb, n, false); return err }},
+	}
+	// The agent of this build in place, from hosts without the rules.
+	if err := fwReset(ctx, l, l.Hosts); err != nil {
+		return out, err
+	}
+	if _, _, err := r.run(ctx, pb, n, true); err != nil {
+		return out, err
+	}
+	for i, s := range steps {
+		if s.reset == nil {
+			time.Sleep(2500 * time.Millisecond) // the agent file two seconds old: the guard stamps it
+			if err := s.run(); err != nil {
+				return out, err
+			}
+		}
+		var err error
+		out[i], err = hostCPUOf(l, reps, s.run, s.reset)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// hostCPUOf runs f reps times (reset first, untimed) and returns the
+// medians of the host-side CPU per host and of the wall time.
+func hostCPUOf(l *lab.Lab, reps int, f func() error, reset ...func() error) (hostCPU, error) {
+	var cpus, walls []time.Duration
+	for range reps {
+		for _, r := range reset {
+			if r != nil {
+				if err := r(); err != nil {
+					return hostCPU{}, err
+				}
+			}
+		}
+		before, err := sshdReaped(l)
+		if err != nil {
+			return hostCPU{}, err
+		}
+		start := time.Now()
+		if err := f(); err != nil {
+			return hostCPU{}, err
+		}
+		walls = append(walls, time.Since(start))
+		time.Sleep(300 * time.Millisecond) // the listener reaps the last sessions
+		after, err := sshdReaped(l)
+		if err != nil {
+			return hostCPU{}, err
+		}
+		cpus = append(cpus, (after-before)/time.Duration(len(l.Hosts)))
+	}
+	return hostCPU{cpu: medianOf(cpus), wall: medianOf(walls)}, nil
+}
+
+// sshdReaped sums cutime+cstime (fields 16 and 17 of /proc/PID/stat, in
+// clock ticks of 10 ms) over the lab hosts' sshd listeners.
+func sshdReaped(l *lab.Lab) (time.Duration, error) {
+	var ticks int64
+	for _, h := range l.Hosts {
+		pf := filepath.Join(l.Dir, "hosts", h.Name, "sshd.pid")
+		b, err := os.ReadFile(pf)
+		if err != nil {
+			return 0, err
+		}
+		stat, err := os.ReadFile("/proc/" + strings.TrimSpace(string(b)) + "/stat")
+		if err != nil {
+			return 0, fmt.Errorf("sshd of %s: %w", h.Name, err)
+		}
+		s := string(stat)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) < 15 {
+			return 0, fmt.Errorf("sshd of %s: cannot parse %q", h.Name, s)
+		}
+		for _, x := range f[13:15] {
+			v, err := strconv.ParseInt(x, 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("sshd of %s: %w", h.Name, err)
+			}
+			ticks += v
+		}
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// printHostCPU prints the hostcpu section's table: per build the CPU per
+// host, the wall time and its ratio to the floor, with the targets.
+func printHostCPU(floor hostCPU, builds []string, res map[string][3]hostCPU, hosts, reps int) {
+	names := []string{"first bootstrap (upload)", "harden apply+confirm", "harden re-run"}
+	targets := []string{"", "≤ 500 ms", "≤ 250 ms"}
+	walls := []float64{4, 3, 1.5}
+	fmt.Printf("\nhost-side CPU per host, %d hosts, median of %d (load average %s)\n", hosts, reps, loadAvg())
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "work\t")
+	for i := range builds {
+		label := "this build"
+		if i < len(builds)-1 {
+			label = "baseline"
+		}
+		fmt.Fprintf(tw, "CPU/host, %s\twall\twall/floor\t", label)
+	}
+	fmt.Fprintln(tw, "target CPU\ttarget wall/floor\t")
+	fmt.Fprintf(tw, "ssh host true (floor)\t")
+	for range builds {
+		fmt.Fprintf(tw, "%s\t%s\t1.00x\t", floor.cpu.Round(time.Millisecond), floor.wall.Round(time.Millisecond))
+	}
+	fmt.Fprintln(tw, "\t\t")
+	for i, name := range names {
+		fmt.Fprintf(tw, "%s\t", name)
+		for _, b := range builds {
+			m := res[b][i]
+			fmt.Fprintf(tw, "%s\t%s\t%.2fx\t", m.cpu.Round(time.Millisecond), m.wall.Round(time.Millisecond), float64(m.wall)/float64(floor.wall))
+		}
+		fmt.Fprintf(tw, "%s\t≤ %.1fx\t\n", targets[i], walls[i])
+	}
+	tw.Flush()
+}
+
+func loadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
