@@ -129,13 +129,18 @@ type EngineStats struct {
 	InFlight     int // connects in flight now
 	PeakInFlight int // the most connects ever in flight at once
 	Budget       int // the in-flight budget
+	Ignored      int // SYN-ACKs and resets whose acknowledgment is not a cookie of ours
 }
 
 // Stats returns the engine's counters.
 func (e *Engine) Stats() EngineStats {
 	rate, minRate, ceiling := e.pace.stats()
-	return EngineStats{Kind: e.kind, Rate: rate, MinRate: minRate, Ceiling: ceiling,
+	st := EngineStats{Kind: e.kind, Rate: rate, MinRate: minRate, Ceiling: ceiling,
 		InFlight: int(e.inflight.Load()), PeakInFlight: int(e.peak.Load()), Budget: e.conc}
+	if e.syn != nil {
+		st.Ignored = int(e.syn.ignoredCount())
+	}
+	return st
 }
 
 // reserve takes one slot of the in-flight budget, if one is free.

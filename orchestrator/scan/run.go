@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"errors"
+	"math"
 	"net/netip"
 	"slices"
 	"sync"
@@ -126,23 +127,23 @@ func (r *run) scanTCP(ctx context.Context, retries int) error {
 }
 
 // passes probes every item once, then the silent ones again: the first
-// retry always, later ones only while the previous retry found answers.
+// retry always, later ones while the previous retry found answers or the
+// loss measured so far says answers may still be missing.
 func (r *run) passes(ctx context.Context, pending []item, retries int) error {
-	if len(pending) == 0 {
-		return nil
-	}
-	for attempt := 0; ; attempt++ {
+	var loss lossEstimate
+	for attempt := 0; len(pending) > 0; attempt++ {
 		answered, err := r.pass(ctx, pending, attempt)
 		if err != nil {
 			return err
 		}
+		loss.observe(attempt, answered)
 		quiet := pending[:0]
 		for _, it := range pending {
 			if r.targets[it.target].get(it.port) == silent {
 				quiet = append(quiet, it)
 			}
 		}
-		if len(quiet) == 0 || attempt >= retries || (attempt >= 1 && answered == 0) {
+		if len(quiet) == 0 || attempt >= retries || (attempt >= 1 && answered == 0 && !loss.missing(attempt)) {
 			return nil
 		}
 		for _, t := range r.targets {
@@ -150,6 +151,34 @@ func (r *run) passes(ctx context.Context, pending []item, retries int) error {
 		}
 		pending = quiet
 	}
+	return nil
+}
+
+// lossEstimate judges from the first two passes how many answers may
+// still be missing. If a probe (or its answer) is lost with probability
+// p, the first pass gets a0 = n(1-p) of the n answering ports and the
+// first retry a1 = np(1-p) of the np it missed, so p = a1/a0, and after
+// k retries about n·p^(k+1) answers are still missing. Behind a firewall
+// that drops, a1 is 0 and nothing is missing; on a lossy path the passes
+// go on (up to Retries) until less than a hundredth of a port is.
+type lossEstimate struct{ a0, a1 int64 }
+
+func (l *lossEstimate) observe(attempt int, answered int64) {
+	switch attempt {
+	case 0:
+		l.a0 = answered
+	case 1:
+		l.a1 = answered
+	}
+}
+
+func (l *lossEstimate) missing(attempt int) bool {
+	if l.a0 == 0 || l.a1 == 0 {
+		return false
+	}
+	p := min(float64(l.a1)/float64(l.a0), 0.9)
+	n := float64(l.a0) / (1 - p)
+	return n*math.Pow(p, float64(attempt+1)) >= 0.01
 }
 
 // classify maps a connect's outcome to a class; local reports an error of

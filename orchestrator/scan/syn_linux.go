@@ -43,6 +43,8 @@ type synEngine struct {
 	q     queue // passes with SYNs to send; one sender serves them all
 	block atomic.Uint32
 
+	ignored atomic.Int64 // segments to a run's ports that are no answer to its SYNs
+
 	mu      sync.RWMutex
 	byAddr  map[netip.Addr][]*run
 	readers sync.WaitGroup
@@ -153,6 +155,8 @@ func (s *synEngine) unregister(r *run) {
 		}
 	}
 }
+
+func (s *synEngine) ignoredCount() int64 { return s.ignored.Load() }
 
 // source is this machine's address toward a (invalid: no route).
 func (s *synEngine) source(a netip.Addr) netip.Addr {

@@ -10,6 +10,7 @@ type synEngine struct{}
 func openSYN(*Engine) (*synEngine, error) { return nil, ErrNoRaw }
 
 func (*synEngine) close()                       {}
+func (*synEngine) ignoredCount() int64          { return 0 }
 func (*synEngine) register(*run, *synRun) error { return ErrNoRaw }
 func (*synEngine) unregister(*run)              {}
 

@@ -155,6 +155,7 @@ func (s *synEngine) answer(addr netip.Addr, tcp []byte, now time.Time) {
 	}
 	ti := r.targetIndex(addr)
 	if ti < 0 || ack-1 != s.key.cookie(r.syn.src[ti], addr, ours, port) {
+		s.ignored.Add(1)
 		return
 	}
 	t := r.targets[ti]
