@@ -1,12 +1,14 @@
 // Package scan proves from the outside which TCP ports of a host answer: a
-// connect scan of every port (by default), bounded in sockets and optionally
-// in rate, that classifies each port open, closed (RST) or filtered (no
-// answer, or an ICMP rejection), with timeouts that follow the measured
-// round trip and retries of silent ports. A host that drops everything
-// therefore costs seconds, not minutes, and a single lost SYN never hides
-// an open port.
+// stateless SYN scan on raw sockets where the process may (open ports
+// confirmed by a connect) or a connect scan, of every port by default,
+// bounded in sockets and in a rate that adapts to loss, that classifies
+// each port open, closed (RST) or filtered (no answer, or an ICMP
+// rejection), with timeouts that follow the measured round trip and
+// retries of silent ports. A host that drops everything therefore costs
+// seconds, not minutes, and a single lost SYN never hides an open port.
+// One Engine serves every scan of a run.
 //
-// A Scanner only connects to addresses its Guard allows; anything else is
+// A Scanner only probes addresses its Guard allows; anything else is
 // refused with ErrOutOfScope before a packet is sent.
 package scan
 

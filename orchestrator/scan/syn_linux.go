@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,11 @@ const (
 	synPortLo = 61440
 	synBlocks = (65536 - synPortLo) / synPorts
 )
+
+// synSenders is how many goroutines send SYNs: most of a SYN's cost is
+// the kernel's (routing, the bridge, netfilter), so a second sender lets
+// a second core carry it.
+var synSenders = min(2, runtime.GOMAXPROCS(0))
 
 // rawSocket opens a raw socket; tests replace it to act without
 // CAP_NET_RAW.
@@ -193,7 +199,7 @@ func (s *synEngine) pass(ctx context.Context, r *run, items []item, attempt int)
 	sr.beginPass(len(items))
 	pw := newPassWork(r, items, attempt)
 	s.q.add(pw)
-	if s.q.start(1) {
+	for s.q.start(synSenders) {
 		s.senders.Go(s.send)
 	}
 	select {

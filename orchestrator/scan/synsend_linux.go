@@ -50,8 +50,8 @@ func newPackets(fam int) *packets {
 	return p
 }
 
-// send is the engine's one sender: it takes SYNs of every pass in turn,
-// as fast as the pacer allows, until none is left.
+// send is one of the engine's senders: it takes SYNs of every pass in
+// turn, as fast as the pacer allows, until none is left.
 func (s *synEngine) send() {
 	pk := [2]*packets{newPackets(0), newPackets(1)}
 	var buf []task
