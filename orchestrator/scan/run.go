@@ -108,7 +108,8 @@ func (r *run) scanTCP(ctx context.Context, retries int) error {
 			all = append(all, item{int32(ti), p})
 		}
 	}
-	if err := r.passes(ctx, all, retries); err != nil || r.syn == nil {
+	loss, err := r.passes(ctx, all, retries, 0)
+	if err != nil || r.syn == nil {
 		return err
 	}
 	var cands []item
@@ -123,18 +124,22 @@ func (r *run) scanTCP(ctx context.Context, retries int) error {
 		t.mu.Unlock()
 	}
 	r.confirming = true
-	return r.passes(ctx, cands, retries)
+	// The same path: the loss the SYNs measured tells how long to retry
+	// a handful of connects that cannot measure it themselves.
+	_, err = r.passes(ctx, cands, retries, loss)
+	return err
 }
 
 // passes probes every item once, then the silent ones again: the first
 // retry always, later ones while the previous retry found answers or the
-// loss measured so far says answers may still be missing.
-func (r *run) passes(ctx context.Context, pending []item, retries int) error {
-	var loss lossEstimate
+// loss measured so far (or known before: prior) says answers may still be
+// missing. It returns the loss rate it measured.
+func (r *run) passes(ctx context.Context, pending []item, retries int, prior float64) (float64, error) {
+	loss := lossEstimate{prior: prior}
 	for attempt := 0; len(pending) > 0; attempt++ {
 		answered, err := r.pass(ctx, pending, attempt)
 		if err != nil {
-			return err
+			return loss.rate(), err
 		}
 		loss.observe(attempt, answered)
 		quiet := pending[:0]
@@ -144,14 +149,14 @@ func (r *run) passes(ctx context.Context, pending []item, retries int) error {
 			}
 		}
 		if len(quiet) == 0 || attempt >= retries || (attempt >= 1 && answered == 0 && !loss.missing(attempt)) {
-			return nil
+			return loss.rate(), nil
 		}
 		for _, t := range r.targets {
-			t.retries = attempt + 1
+			t.retries = max(t.retries, attempt+1)
 		}
 		pending = quiet
 	}
-	return nil
+	return loss.rate(), nil
 }
 
 // lossEstimate judges from the first two passes how many answers may
@@ -160,8 +165,13 @@ func (r *run) passes(ctx context.Context, pending []item, retries int) error {
 // first retry a1 = np(1-p) of the np it missed, so p = a1/a0, and after
 // k retries about n·p^(k+1) answers are still missing. Behind a firewall
 // that drops, a1 is 0 and nothing is missing; on a lossy path the passes
-// go on (up to Retries) until less than a hundredth of a port is.
-type lossEstimate struct{ a0, a1 int64 }
+// go on (up to Retries) until less than a hundredth of a port is. A
+// prior rate (the SYNs' loss, for the connects confirming their open
+// ports) stands in when it is higher than the one measured.
+type lossEstimate struct {
+	a0, a1 int64
+	prior  float64
+}
 
 func (l *lossEstimate) observe(attempt int, answered int64) {
 	switch attempt {
@@ -172,11 +182,19 @@ func (l *lossEstimate) observe(attempt int, answered int64) {
 	}
 }
 
-func (l *lossEstimate) missing(attempt int) bool {
+// rate is the loss measured, p.
+func (l *lossEstimate) rate() float64 {
 	if l.a0 == 0 || l.a1 == 0 {
+		return 0
+	}
+	return min(float64(l.a1)/float64(l.a0), 0.9)
+}
+
+func (l *lossEstimate) missing(attempt int) bool {
+	p := max(l.rate(), l.prior)
+	if l.a0 == 0 || p == 0 {
 		return false
 	}
-	p := min(float64(l.a1)/float64(l.a0), 0.9)
 	n := float64(l.a0) / (1 - p)
 	return n*math.Pow(p, float64(attempt+1)) >= 0.01
 }
