@@ -20,7 +20,7 @@ import (
 )
 
 var (
-	scanCases    = flag.String("scan-cases", "drop,reject,drop10", "cases of the port scan section: drop, reject, drop10")
+	scanCases    = flag.String("scan-cases", "drop,drop46,reject,drop10,drop50", "cases of the port scan section: drop, drop46 (one DROP host, IPv4 and IPv6), reject, drop10, drop50 (50 DROP hosts, IPv4 and IPv6; nmap on 5)")
 	scanReps     = flag.Int("scan-reps", 1, "runs of each scan case, ck8sctl and nmap alternating (the median is reported)")
 	scanBinary   = flag.String("scan-binary", "", "the ck8sctl binary to time (default bin/ck8sctl)")
 	scanBaseline = flag.String("scan-baseline", "", "another ck8sctl binary to time in the same run (before/after)")
@@ -43,32 +43,62 @@ func scanBench(self string, index int) error {
 	if slices.Contains(want, "drop10") {
 		n = 11
 	}
+	if slices.Contains(want, "drop50") {
+		n = 51
+	}
 	fmt.Printf("\n== port scan: ck8sctl scan vs nmap -p- -T4 -n -Pn ==\nbringing up a lab of %d hosts...\n", n)
 	l, err := lab.Up(ctx, lab.Options{Dir: dir, Hosts: n, Index: index, ListenerArgv: []string{self, "lab", "listen"}})
 	if err != nil {
 		return err
 	}
 	defer lab.Down(ctx, dir)
+	fmt.Printf("load average before: %s\n", loadavg())
 	for i, h := range l.Hosts {
 		if err := benchFirewall(ctx, l, h, i == 1); err != nil {
 			return err
 		}
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\tck8sctl scan\tnmap -T4\tratio nmap/ck8sctl\tsame open set\tck8sctl peak RSS\t")
+	fmt.Fprintln(tw, "case\tck8sctl scan\tnmap -T4\tratio nmap/ck8sctl\tsame open set\tck8sctl peak RSS\tck8sctl CPU per port\t")
 	for _, c := range benchCases(l.Hosts, want) {
-		if err := scanCase(tw, self, c.name, c.hosts); err != nil {
+		if err := scanCase(tw, self, c); err != nil {
 			return err
 		}
 	}
 	tw.Flush()
-	fmt.Println("targets: >= 5x faster than nmap -T4 on DROP (under 5 s), no slower on REJECT, peak RSS under 100 MB")
+	fmt.Println("targets: 1 DROP host both families < 2 s, REJECT no slower than nmap, 50 DROP hosts v4+v6 < 60 s at <= 15 µs CPU per port, same open sets as nmap")
 	return nil
 }
 
 type scanBenchCase struct {
 	name  string
 	hosts []lab.Host
+	both  bool       // IPv6 addresses too
+	nmap  []lab.Host // hosts nmap scans (IPv4), if not all
+}
+
+// addrs are the addresses ck8sctl scans.
+func (c scanBenchCase) addrs() []string {
+	var out []string
+	for _, h := range c.hosts {
+		out = append(out, h.Addr4.String())
+		if c.both {
+			out = append(out, h.Addr6.String())
+		}
+	}
+	return out
+}
+
+func (c scanBenchCase) nmapAddrs() []string {
+	hs := c.nmap
+	if hs == nil {
+		hs = c.hosts
+	}
+	var out []string
+	for _, h := range hs {
+		out = append(out, h.Addr4.String())
+	}
+	return out
 }
 
 // benchCases picks the wanted cases: host 0 drops, host 1 rejects, hosts
@@ -76,13 +106,20 @@ type scanBenchCase struct {
 func benchCases(hosts []lab.Host, want []string) []scanBenchCase {
 	var out []scanBenchCase
 	if slices.Contains(want, "drop") {
-		out = append(out, scanBenchCase{"1 DROP host", hosts[:1]})
+		out = append(out, scanBenchCase{name: "1 DROP host", hosts: hosts[:1]})
 	}
 	if slices.Contains(want, "reject") {
-		out = append(out, scanBenchCase{"1 REJECT host", hosts[1:2]})
+		out = append(out, scanBenchCase{name: "1 REJECT host", hosts: hosts[1:2]})
+	}
+	if slices.Contains(want, "drop46") {
+		out = append(out, scanBenchCase{name: "1 DROP host v4+v6", hosts: hosts[:1], both: true})
 	}
 	if slices.Contains(want, "drop10") {
-		out = append(out, scanBenchCase{"10 DROP hosts", append([]lab.Host{hosts[0]}, hosts[2:]...)})
+		out = append(out, scanBenchCase{name: "10 DROP hosts", hosts: append([]lab.Host{hosts[0]}, hosts[2:min(11, len(hosts))]...)})
+	}
+	if slices.Contains(want, "drop50") {
+		fifty := append([]lab.Host{hosts[0]}, hosts[2:]...)
+		out = append(out, scanBenchCase{name: "50 DROP hosts v4+v6 (nmap: 5)", hosts: fifty, both: true, nmap: fifty[:5]})
 	}
 	return out
 }
@@ -90,11 +127,8 @@ func benchCases(hosts []lab.Host, want []string) []scanBenchCase {
 // scanCase times -scan-reps runs of ck8sctl (and of the baseline binary)
 // and of nmap, alternating so that load on a shared machine hits all
 // alike, and prints the medians.
-func scanCase(tw *tabwriter.Writer, self, name string, hosts []lab.Host) error {
-	var addrs []string
-	for _, h := range hosts {
-		addrs = append(addrs, h.Addr4.String())
-	}
+func scanCase(tw *tabwriter.Writer, self string, c scanBenchCase) error {
+	name, addrs := c.name, c.addrs()
 	var ours, base, theirs, oursCPU, baseCPU, theirsCPU []time.Duration
 	var rss int64
 	same := true
@@ -112,25 +146,26 @@ func scanCase(tw *tabwriter.Writer, self, name string, hosts []lab.Host) error {
 			base, baseCPU = append(base, d), append(baseCPU, lastCPU)
 			same = same && equalSets(ourOpen, baseOpen)
 		}
-		d, theirOpen, err := nmapScan(addrs)
+		d, theirOpen, err := nmapScan(c.nmapAddrs())
 		if err != nil {
 			return err
 		}
 		theirs, theirsCPU = append(theirs, d), append(theirsCPU, lastCPU)
-		if !equalSets(ourOpen, theirOpen) {
+		if !equalSets(only(ourOpen, c.nmapAddrs()), theirOpen) {
 			same = false
 			fmt.Fprintf(tw, "\tck8sctl: %v\tnmap: %v\t\t\t\t\n", ourOpen, theirOpen)
 		}
 	}
 	o, t := medianOf(ours), medianOf(theirs)
-	fmt.Fprintf(tw, "%s\t%s\t%s\t%.2fx\t%v\t%.1f MiB\t\n", name, o.Round(time.Millisecond), t.Round(time.Millisecond),
-		float64(t)/float64(o), same, float64(rss)/1024)
+	perPort := float64(medianOf(oursCPU).Microseconds()) / float64(65535*len(addrs))
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%.2fx\t%v\t%.1f MiB\t%.1f µs\t\n", name, o.Round(time.Millisecond), t.Round(time.Millisecond),
+		float64(t)/float64(o), same, float64(rss)/1024, perPort)
 	if len(base) > 0 {
 		b := medianOf(base)
 		fmt.Fprintf(tw, "%s (baseline %s)\t%s\t%s\t%.2fx\t\t\t\n", name, filepath.Base(*scanBaseline), b.Round(time.Millisecond),
 			t.Round(time.Millisecond), float64(t)/float64(b))
 	}
-	fmt.Fprintf(tw, "\tCPU (user+sys) %s\t%s\t\t\t\t\n", medianOf(oursCPU).Round(time.Millisecond), medianOf(theirsCPU).Round(time.Millisecond))
+	fmt.Fprintf(tw, "\tCPU (user+sys) %s\t%s\t\t\t\t\t\n", medianOf(oursCPU).Round(time.Millisecond), medianOf(theirsCPU).Round(time.Millisecond))
 	if len(base) > 0 {
 		fmt.Fprintf(tw, "\tbaseline CPU %s\t\t\t\t\t\n", medianOf(baseCPU).Round(time.Millisecond))
 		fmt.Fprintf(tw, "\tbaseline runs: %v\t\t\t\t\t\n", base)
@@ -153,9 +188,15 @@ func benchFirewall(ctx context.Context, l *lab.Lab, h lab.Host, reject bool) err
 		rules = append(rules, []string{"-A", "INPUT", "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset"})
 	}
 	rules = append(rules, []string{"-P", "INPUT", "DROP"})
-	for _, r := range rules {
-		if out, err := l.Exec(ctx, h, append([]string{"iptables"}, r...)...); err != nil {
-			return fmt.Errorf("iptables on %s: %v: %s", h.Name, err, out)
+	for _, ipt := range []string{"iptables", "ip6tables"} {
+		rs := rules
+		if ipt == "ip6tables" { // neighbour discovery, before the policy
+			rs = append(slices.Clone(rules[:len(rules)-1]), []string{"-A", "INPUT", "-p", "ipv6-icmp", "-j", "ACCEPT"}, rules[len(rules)-1])
+		}
+		for _, r := range rs {
+			if out, err := l.Exec(ctx, h, append([]string{ipt}, r...)...); err != nil {
+				return fmt.Errorf("%s on %s: %v: %s", ipt, h.Name, err, out)
+			}
 		}
 	}
 	return nil
@@ -222,6 +263,17 @@ func nmapScan(addrs []string) (time.Duration, map[string][]int, error) {
 
 // lastCPU is the CPU time of the last scan command run.
 var lastCPU time.Duration
+
+// only keeps the addresses of open that are in addrs.
+func only(open map[string][]int, addrs []string) map[string][]int {
+	out := map[string][]int{}
+	for _, a := range addrs {
+		if p, ok := open[a]; ok {
+			out[a] = p
+		}
+	}
+	return out
+}
 
 func equalSets(a, b map[string][]int) bool {
 	if len(a) != len(b) {

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/ck8s/ck8sctl/orchestrator/scan"
+
 	"github.com/ck8s/ck8sctl/internal/event"
 	"github.com/ck8s/ck8sctl/internal/redact"
 	"github.com/ck8s/ck8sctl/orchestrator/host"
@@ -56,8 +58,11 @@ type Options struct {
 
 // ScanOptions tune the outside port scan of a run.
 type ScanOptions struct {
-	// Rate bounds probes per second across the run (0: unbounded).
+	// Rate is the ceiling of probes per second across the run, lowered on
+	// loss (0: the SYN engine's default; connects unpaced).
 	Rate float64
+	// Engine picks how probes are sent: auto (""), syn or connect.
+	Engine scan.EngineKind
 	// Concurrency bounds sockets in flight across the run's shared
 	// scanner, or per host without one (0: the default budget).
 	Concurrency int

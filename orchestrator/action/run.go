@@ -102,7 +102,7 @@ func (p *Prepared) manager(ctx context.Context, agents map[string]bootstrap.Bina
 	sc := p.scan
 	if p.Spec.SharedScan && sc.Addrs != nil {
 		// One socket budget (Concurrency 0: the default) for the fleet.
-		tmpl := &scan.Scanner{Concurrency: o.Scan.Concurrency, Rate: o.Scan.Rate, Timeout: sc.Timeout, First: sc.Expect, UDP: sc.UDP}
+		tmpl := &scan.Scanner{Kind: o.Scan.Engine, Concurrency: o.Scan.Concurrency, Rate: o.Scan.Rate, Timeout: sc.Timeout, First: sc.Expect, UDP: sc.UDP}
 		sc.Shared = scan.NewShared(ctx, tmpl, sc.Ports)
 	}
 	m := &phase.Manager{

@@ -45,7 +45,8 @@ type Spec struct {
 	// AlwaysScan scans every host's ports from outside even without
 	// checks.ports (with its defaults); otherwise only with it.
 	AlwaysScan bool
-	// SharedScan submits every host's scan to one scanner for the run.
+	// SharedScan submits every host's scan to one scanner for the run: one
+	// engine, one in-flight budget and one rate for the whole fleet.
 	SharedScan bool
 	// HostDeadline bounds each host by the playbook's checks.sweep.hostTimeout.
 	HostDeadline bool
@@ -56,8 +57,8 @@ type Spec struct {
 
 var specs = []Spec{
 	{Name: Bootstrap, Steps: []string{"dns", "facts", "firewall", "metrics", "listeners"},
-		Preflight: true, Manifests: true, HTTP01: true},
-	{Name: Harden, Steps: []string{"firewall", "listeners"}},
+		Preflight: true, Manifests: true, HTTP01: true, SharedScan: true},
+	{Name: Harden, Steps: []string{"firewall", "listeners"}, SharedScan: true},
 	{Name: Sweep, Steps: []string{"dns", "facts", "firewall", "metrics", "listeners"},
 		Preflight: true, Manifests: true, ReadOnly: true, AlwaysScan: true, SharedScan: true,
 		HostDeadline: true, Verdicts: true},

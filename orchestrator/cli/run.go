@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ck8s/ck8sctl/orchestrator/scan"
+
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ck8s/ck8sctl/internal/procowner"
@@ -92,7 +94,7 @@ func runAction(c *ucli.Context, name action.Name, adjust func(*playbook.Playbook
 		Action: name, Playbook: pb, Hosts: hosts, Check: c.Bool("check"), Forks: c.Int("forks"),
 		SSH:            func(h playbook.Host) host.Config { return ssh.Config(pb, h) },
 		ConnectTimeout: c.Duration("connect-timeout"), LockWait: c.Duration("lock-wait"),
-		Scan:   action.ScanOptions{Rate: c.Float64("scan-rate")},
+		Scan:   action.ScanOptions{Rate: c.Float64("scan-rate"), Engine: scan.EngineKind(c.String("scan-engine"))},
 		Redact: red, Log: log,
 	}
 	prep, err := action.Prepare(opts)

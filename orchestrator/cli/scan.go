@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -32,9 +33,10 @@ func scanCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "udp", Usage: "UDP ports to probe too, best effort, e.g. 53,123,51820 (open only if answered)"},
 			&ucli.StringFlag{Name: "expect-udp", Usage: "UDP ports that may answer; any other UDP port that answers is non-compliant"},
 			&ucli.StringFlag{Name: "playbook", Aliases: []string{"p"}, Usage: "playbook `FILE` whose hosts (address and expectIPs) may be scanned by name"},
-			&ucli.Float64Flag{Name: "rate", Usage: "at most N connects per second (0: no limit)"},
+			&ucli.Float64Flag{Name: "rate", Usage: "ceiling of probes per second, lowered on loss (0: the syn engine's default, connects unpaced)"},
 			&ucli.DurationFlag{Name: "timeout", Value: scan.DefaultTimeout, Usage: "longest wait for one port's answer (the scan adapts below it)"},
 			&ucli.IntFlag{Name: "concurrency", Value: scan.DefaultConcurrency, Usage: "sockets in flight at once"},
+			&ucli.StringFlag{Name: "engine", Value: string(scan.EngineAuto), Usage: "auto (syn with root or CAP_NET_RAW on Linux, else connect), syn or connect"},
 			&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "table or json"},
 		},
 		Action: runScan,
@@ -81,6 +83,10 @@ func parseScanFlags(c *ucli.Context) (*scanOpts, error) {
 	if c.Float64("rate") < 0 || c.Duration("timeout") <= 0 || c.Int("concurrency") < 1 {
 		return nil, badInputf("flags --rate, --timeout, --concurrency: must be positive (rate 0: unlimited)")
 	}
+	kind, err := scan.ParseEngineKind(c.String("engine"))
+	if err != nil {
+		return nil, badInputf("flag --engine: %v", err)
+	}
 	if o.targets, err = scanTargets(c.Args().Slice(), c.String("playbook")); err != nil {
 		return nil, err
 	}
@@ -92,7 +98,7 @@ func parseScanFlags(c *ucli.Context) (*scanOpts, error) {
 	// playbook lists, nothing a typo or a resolver could add.
 	o.scanner = &scan.Scanner{
 		Guard: scan.Hosts(addrs...), Concurrency: c.Int("concurrency"), Rate: c.Float64("rate"),
-		Timeout: c.Duration("timeout"), First: o.expect, UDP: udp,
+		Timeout: c.Duration("timeout"), First: o.expect, UDP: udp, Kind: kind,
 	}
 	return o, nil
 }
@@ -194,6 +200,9 @@ func runScan(c *ucli.Context) error {
 	}
 	res, err := o.scanner.Scan(ctx, addrs, o.ports)
 	bar.clear()
+	if errors.Is(err, scan.ErrNoRaw) {
+		return badInputf("flag --engine: %v", err)
+	}
 	if err != nil {
 		return fmt.Errorf("scanning: %w", err)
 	}
@@ -259,6 +268,9 @@ func writeScan(w io.Writer, format string, fs []scan.Finding, code int) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if len(fs) > 0 && fs[0].Engine != "" {
+		fmt.Fprintf(w, "engine: %s\n", engineNote(fs[0].Engine))
+	}
 	return writeUDP(w, fs)
 }
 
@@ -276,6 +288,14 @@ func writeUDP(w io.Writer, fs []scan.Finding) error {
 			scan.FormatPorts(u.OpenFiltered), scan.FormatPorts(u.Filtered), scan.FormatPorts(u.Unexpected), scan.FormatPorts(u.Missing))
 	}
 	return tw.Flush()
+}
+
+// engineNote says how the ports were probed.
+func engineNote(k scan.EngineKind) string {
+	if k == scan.EngineSYN {
+		return "syn (raw SYNs; every open port confirmed by a connect)"
+	}
+	return string(k)
 }
 
 func hostOrDash(s string) string {

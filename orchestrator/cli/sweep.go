@@ -7,6 +7,7 @@ import (
 
 	"github.com/ck8s/ck8sctl/orchestrator/action"
 	"github.com/ck8s/ck8sctl/orchestrator/playbook"
+	"github.com/ck8s/ck8sctl/orchestrator/scan"
 	"github.com/ck8s/ck8sctl/orchestrator/tlscheck"
 )
 
@@ -22,9 +23,13 @@ func sweepCommand() *ucli.Command {
 			&ucli.DurationFlag{Name: "host-timeout", Usage: "deadline of one host (default: the playbook's checks.sweep.hostTimeout, 5m)"},
 			&ucli.StringFlag{Name: "cert-warn", Usage: "a certificate with less validity left is a warning, e.g. 21d (default: checks.sweep.certWarn)"},
 			&ucli.StringFlag{Name: "cert-fail", Usage: "a certificate with less validity left is non-compliant, e.g. 7d (default: checks.sweep.certFail)"},
-			&ucli.Float64Flag{Name: "scan-rate", Usage: "ceiling of outside probes per second over the whole sweep (0: none)"},
+			&ucli.Float64Flag{Name: "scan-rate", Usage: "ceiling of outside probes per second over the whole sweep, lowered on loss (0: the syn engine's default, connects unpaced)"},
+			&ucli.StringFlag{Name: "scan-engine", Value: string(scan.EngineAuto), Usage: "outside scan engine: auto (syn with root or CAP_NET_RAW on Linux, else connect), syn or connect"},
 		),
 		Action: func(c *ucli.Context) error {
+			if _, err := scan.ParseEngineKind(c.String("scan-engine")); err != nil {
+				return badInputf("flag --scan-engine: %v", err)
+			}
 			return runAction(c, action.Sweep, func(pb *playbook.Playbook) error { return sweepFlags(c, &pb.Checks.Sweep) })
 		},
 	}

@@ -4,7 +4,13 @@ package scan
 
 import "context"
 
-// nativePass is the portable engine where there is no epoll (macOS).
-func (r *run) nativePass(ctx context.Context, items []item, attempt int) (int64, error) {
+// connEngine is the portable engine where there is no epoll (macOS).
+type connEngine struct {
+	q queue
+}
+
+func newConnEngine(*Engine) *connEngine { return &connEngine{} }
+
+func (c *connEngine) pass(ctx context.Context, r *run, items []item, attempt int) (int64, error) {
 	return r.portablePass(ctx, items, attempt)
 }

@@ -50,23 +50,47 @@ func (w *worker) run(ctx context.Context) error {
 		if i >= int64(len(w.items)) {
 			return nil
 		}
-		if lim := w.r.lim; lim != nil && lim.Wait(ctx) != nil {
+		if !w.slot(ctx) {
 			return nil // cancelled: pass reports ctx's error
 		}
-		if err := w.probe(ctx, w.items[i]); err != nil {
+		err := w.probe(ctx, w.items[i])
+		<-w.r.eng.sem
+		w.r.eng.flying(-1)
+		w.r.eng.released()
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// shortageWait bounds how long a probe waits for this machine's sockets or
-// ephemeral ports to free up before the scan gives up.
-const shortageWait = 2 * time.Second
+// slot waits for the pacer and for a place in the engine's in-flight
+// budget, which every run of the engine shares.
+func (w *worker) slot(ctx context.Context) bool {
+	for {
+		ok, wait := w.r.eng.pace.take(1)
+		if ok == 1 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(wait):
+		}
+	}
+	select {
+	case w.r.eng.sem <- struct{}{}:
+		w.r.eng.reserve()
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
 
 // probe connects once to it's port and records the answer. An error of
 // this machine (out of sockets) is retried until shortageWait has passed,
-// as other workers' sockets close.
+// as other workers' sockets close: it waits for one to finish, not on a
+// polling sleep.
 func (w *worker) probe(ctx context.Context, it item) error {
 	t := w.r.targets[it.target]
 	give := time.Now().Add(shortageWait)
@@ -85,7 +109,11 @@ func (w *worker) probe(ctx context.Context, it item) error {
 		if time.Now().After(give) {
 			return fmt.Errorf("probing %s port %d: %w (out of local resources: lower --concurrency)", t.addr, it.port, err)
 		}
-		time.Sleep(time.Millisecond)
+		select {
+		case <-w.r.eng.freed:
+		case <-ctx.Done():
+		case <-time.After(time.Until(give)):
+		}
 	}
 }
 

@@ -46,7 +46,7 @@ func TestPortableFindsListeners(t *testing.T) {
 	lo := netip.MustParseAddr("127.0.0.1")
 	for name, s := range map[string]*scan.Scanner{
 		"portable": scan.Portable(&scan.Scanner{Guard: scan.Hosts(lo), Concurrency: 2}),
-		"native":   {Guard: scan.Hosts(lo), Concurrency: 2},
+		"native":   {Guard: scan.Hosts(lo), Concurrency: 2, Kind: scan.EngineConnect},
 	} {
 		res, err := s.Scan(context.Background(), []netip.Addr{lo}, ports)
 		if err != nil {

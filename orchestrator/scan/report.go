@@ -21,7 +21,8 @@ type Finding struct {
 	Verdict                     // unexpected open, expected closed
 	Probes          int         `json:"probes"`
 	DurationSeconds float64     `json:"durationSeconds"`
-	UDP             *UDPFinding `json:"udp,omitempty"` // only when UDP ports were probed
+	Engine          EngineKind  `json:"engine,omitempty"` // syn or connect
+	UDP             *UDPFinding `json:"udp,omitempty"`    // only when UDP ports were probed
 }
 
 // UDPFinding is the best-effort UDP part of a Finding. Open ports not
@@ -82,6 +83,6 @@ func Judged(host string, r *Result, ports string, expected []uint16) Finding {
 		Host: host, Target: r.Target.String(), Ports: ports,
 		Open: r.Open, Closed: r.Closed, Filtered: r.Filtered,
 		Reachable: r.Reachable(), Compliant: r.Reachable() && v.Compliant(), Verdict: v,
-		Probes: r.Probes, DurationSeconds: r.Duration.Round(time.Millisecond).Seconds(),
+		Probes: r.Probes, DurationSeconds: r.Duration.Round(time.Millisecond).Seconds(), Engine: r.Engine,
 	}
 }

@@ -5,17 +5,17 @@ import (
 	"errors"
 	"net/netip"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // target is one address's state during a run. class is indexed by port:
 // 64 KiB per target buys lock-free updates (each port has one writer).
 type target struct {
 	addr    netip.Addr
+	mu      sync.Mutex // class: the SYN engine's receiver writes it late
 	class   [65536]Class
 	est     *rtt
 	probes  atomic.Int64
@@ -23,6 +23,18 @@ type target struct {
 
 	udp       *UDPResult
 	udpProbes atomic.Int64
+}
+
+func (t *target) get(p uint16) Class {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.class[p]
+}
+
+func (t *target) set(p uint16, c Class) {
+	t.mu.Lock()
+	t.class[p] = c
+	t.mu.Unlock()
 }
 
 // item is one port of one target still to probe.
@@ -34,23 +46,39 @@ type item struct {
 // run is one Scan call: the targets, the shared socket budget and counters.
 type run struct {
 	s       *Scanner
+	eng     *Engine
 	targets []*target
 	order   []uint16
-	lim     *rate.Limiter
 	conc    int
 	start   time.Time
 	done    atomic.Int64
 	open    atomic.Int64
+
+	index      map[netip.Addr]int // targets by address
+	syn        *synRun            // the SYN engine's state of this run; nil: connect
+	confirming bool               // SYN found open ports: now they are connected to
 }
 
-func (s *Scanner) newRun(addrs []netip.Addr, ports []uint16) *run {
+func (s *Scanner) newRun(eng *Engine, addrs []netip.Addr, ports []uint16) *run {
 	initial, ceiling := s.timeouts()
-	r := &run{s: s, order: firstPorts(ports, s.First), lim: s.limiter(), conc: s.concurrency(), start: time.Now()}
+	r := &run{s: s, eng: eng, order: firstPorts(ports, s.First), conc: eng.conc, start: time.Now()}
 	for _, a := range addrs {
 		est := &rtt{initial: initial, floor: min(DefaultMinTimeout, ceiling), ceiling: ceiling}
 		r.targets = append(r.targets, &target{addr: a.Unmap(), est: est})
 	}
+	r.index = make(map[netip.Addr]int, len(addrs))
+	for i := len(r.targets) - 1; i >= 0; i-- {
+		r.index[r.targets[i].addr] = i
+	}
 	return r
+}
+
+// targetIndex is the index of the target at a (-1: none).
+func (r *run) targetIndex(a netip.Addr) int {
+	if i, ok := r.index[a]; ok {
+		return i
+	}
+	return -1
 }
 
 // firstPorts orders ports with those of first (that are scanned) ahead.
@@ -70,34 +98,64 @@ func firstPorts(ports, first []uint16) []uint16 {
 	return out
 }
 
-// passes probes every port once, then the silent ones again: the first
-// retry always, later ones only while the previous retry found answers.
-func (r *run) passes(ctx context.Context, retries int) error {
-	pending := make([]item, 0, len(r.order)*len(r.targets))
+// scanTCP probes every port of every target; a port the SYN engine found
+// open counts only once a connect to it succeeds (no false "open").
+func (r *run) scanTCP(ctx context.Context, retries int) error {
+	all := make([]item, 0, len(r.order)*len(r.targets))
 	for _, p := range r.order {
 		for ti := range r.targets {
-			pending = append(pending, item{int32(ti), p})
+			all = append(all, item{int32(ti), p})
 		}
 	}
-	for attempt := 0; ; attempt++ {
+	loss, err := r.passes(ctx, all, retries, 0)
+	if err != nil || r.syn == nil {
+		return err
+	}
+	var cands []item
+	for ti, t := range r.targets {
+		t.mu.Lock()
+		for _, p := range r.order {
+			if t.class[p] == synAck {
+				t.class[p] = unprobed
+				cands = append(cands, item{int32(ti), p})
+			}
+		}
+		t.mu.Unlock()
+	}
+	r.confirming = true
+	// The same path: the loss the SYNs measured tells how long to retry
+	// a handful of connects that cannot measure it themselves.
+	_, err = r.passes(ctx, cands, retries, loss)
+	return err
+}
+
+// passes probes every item once, then the silent ones again: the first
+// retry always, later ones while the previous retry found answers or the
+// loss measured so far (or known before: prior) says answers may still be
+// missing. It returns the loss rate it measured.
+func (r *run) passes(ctx context.Context, pending []item, retries int, prior float64) (float64, error) {
+	loss := lossEstimate{prior: prior}
+	for attempt := 0; len(pending) > 0; attempt++ {
 		answered, err := r.pass(ctx, pending, attempt)
 		if err != nil {
-			return err
+			return loss.rate(), err
 		}
+		loss.observe(attempt, answered)
 		quiet := pending[:0]
 		for _, it := range pending {
-			if r.targets[it.target].class[it.port] == silent {
+			if r.targets[it.target].get(it.port) == silent {
 				quiet = append(quiet, it)
 			}
 		}
-		if len(quiet) == 0 || attempt >= retries || (attempt >= 1 && answered == 0) {
-			return nil
+		if len(quiet) == 0 || attempt >= retries || (attempt >= 1 && answered == 0 && !loss.missing(attempt)) {
+			return loss.rate(), nil
 		}
 		for _, t := range r.targets {
-			t.retries = attempt + 1
+			t.retries = max(t.retries, attempt+1)
 		}
 		pending = quiet
 	}
+	return loss.rate(), nil
 }
 
 // classify maps a connect's outcome to a class; local reports an error of
@@ -127,15 +185,17 @@ func (r *run) progress() Progress {
 func (r *run) results() []*Result {
 	out := make([]*Result, len(r.targets))
 	for i, t := range r.targets {
-		res := &Result{Target: t.addr, Open: []uint16{}, Probes: int(t.probes.Load()), Retries: t.retries, Duration: time.Since(r.start), UDP: t.udp}
+		res := &Result{Target: t.addr, Open: []uint16{}, Probes: int(t.probes.Load()), Retries: t.retries, Duration: time.Since(r.start), UDP: t.udp, Engine: r.eng.kind}
 		res.SRTT, _ = t.est.stats()
+		t.mu.Lock()
+		defer t.mu.Unlock()
 		for _, p := range r.order {
 			switch t.class[p] {
 			case Open:
 				res.Open = append(res.Open, p)
 			case Closed:
 				res.Closed++
-			case Filtered, silent:
+			case Filtered, silent, synAck: // an unconfirmed SYN-ACK is no proof
 				res.Filtered++
 			}
 		}

@@ -1,12 +1,14 @@
 // Package scan proves from the outside which TCP ports of a host answer: a
-// connect scan of every port (by default), bounded in sockets and optionally
-// in rate, that classifies each port open, closed (RST) or filtered (no
-// answer, or an ICMP rejection), with timeouts that follow the measured
-// round trip and retries of silent ports. A host that drops everything
-// therefore costs seconds, not minutes, and a single lost SYN never hides
-// an open port.
+// stateless SYN scan on raw sockets where the process may (open ports
+// confirmed by a connect) or a connect scan, of every port by default,
+// bounded in sockets and in a rate that adapts to loss, that classifies
+// each port open, closed (RST) or filtered (no answer, or an ICMP
+// rejection), with timeouts that follow the measured round trip and
+// retries of silent ports. A host that drops everything therefore costs
+// seconds, not minutes, and a single lost SYN never hides an open port.
+// One Engine serves every scan of a run.
 //
-// A Scanner only connects to addresses its Guard allows; anything else is
+// A Scanner only probes addresses its Guard allows; anything else is
 // refused with ErrOutOfScope before a packet is sent.
 package scan
 
@@ -17,8 +19,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Class is what a port's answer says about it.
@@ -31,10 +31,11 @@ const (
 	Closed         // the host answered with a reset
 	Filtered       // an ICMP rejection, or no answer after every retry
 	silent         // no answer yet: retried, reported as Filtered
+	synAck         // a SYN-ACK to a raw SYN: open once a connect confirms it
 )
 
 func (c Class) String() string {
-	return [...]string{"unprobed", "open", "closed", "filtered", "filtered"}[c]
+	return [...]string{"unprobed", "open", "closed", "filtered", "filtered", "filtered"}[c]
 }
 
 // Defaults of a Scanner's zero fields.
@@ -49,10 +50,19 @@ const (
 // Scanner scans targets. Its zero value with a Guard set is ready to use.
 type Scanner struct {
 	Guard Guard
+	// Engine, if set, sends the probes, shared with every other Scan
+	// using it (its budget and rate apply, not Concurrency, Rate, Kind).
+	// Nil: each Scan call runs an engine of its own for its targets.
+	Engine *Engine
+	// Kind is the engine of an own engine: auto (the default), syn or
+	// connect.
+	Kind EngineKind
 	// Concurrency bounds the sockets in flight across all targets; it is
 	// capped by the open-files limit (raised to the hard limit first).
 	Concurrency int
-	// Rate, if positive, bounds probes per second across all targets.
+	// Rate, if positive, is the ceiling of probes per second across all
+	// targets; the rate adapts below it to loss. The SYN engine has a
+	// default ceiling (DefaultSYNRate); connects are otherwise unpaced.
 	Rate float64
 	// Timeout bounds how long one probe waits for an answer.
 	Timeout time.Duration
@@ -69,7 +79,7 @@ type Scanner struct {
 	// Progress, if set, is called about every 100ms and once at the end.
 	Progress func(Progress)
 
-	probes   atomic.Int64 // every connect attempted, for tests of the guard
+	probes   atomic.Int64 // every connect or SYN attempted, for tests of the guard
 	portable bool         // the portable engine even where epoll exists (tests)
 }
 
@@ -89,6 +99,7 @@ type Result struct {
 	SRTT     time.Duration `json:"srttNs"`
 	Duration time.Duration `json:"durationNs"`
 	UDP      *UDPResult    `json:"udp,omitempty"` // with Scanner.UDP only
+	Engine   EngineKind    `json:"engine"`        // syn or connect
 }
 
 // Reachable reports whether any port answered with a handshake or a reset.
@@ -115,14 +126,37 @@ func (s *Scanner) Scan(ctx context.Context, targets []netip.Addr, ports []uint16
 			return nil, fmt.Errorf("scanning %s: %w", t, err)
 		}
 	}
-	run := s.newRun(targets, ports)
+	eng := s.Engine
+	if eng == nil {
+		var err error
+		if eng, err = s.ownEngine(); err != nil {
+			return nil, err
+		}
+		defer eng.Close()
+	}
+	run := s.newRun(eng, targets, ports)
+	if err := run.register(); err != nil {
+		return nil, err
+	}
+	defer run.unregister()
 	stopProgress := run.reportProgress(s.Progress)
 	var udp sync.WaitGroup
 	udp.Go(func() { run.scanUDP(ctx, s.UDP) })
-	err := run.passes(ctx, s.retries())
+	err := run.scanTCP(ctx, s.retries())
 	udp.Wait()
 	stopProgress()
 	return run.results(), err
+}
+
+func (s *Scanner) ownEngine() (*Engine, error) {
+	if s.portable {
+		e, err := NewEngine(EngineConnect, s.Concurrency, s.Rate)
+		if e != nil {
+			e.portable = true
+		}
+		return e, err
+	}
+	return NewEngine(s.Kind, s.Concurrency, s.Rate)
 }
 
 func (s *Scanner) retries() int {
@@ -135,8 +169,7 @@ func (s *Scanner) retries() int {
 	return s.Retries
 }
 
-func (s *Scanner) concurrency() int {
-	c := s.Concurrency
+func concurrencyOf(c int) int {
 	if c <= 0 {
 		c = DefaultConcurrency
 	}
@@ -145,13 +178,6 @@ func (s *Scanner) concurrency() int {
 		c = max(limit, 1)
 	}
 	return c
-}
-
-func (s *Scanner) limiter() *rate.Limiter {
-	if s.Rate <= 0 {
-		return nil
-	}
-	return rate.NewLimiter(rate.Limit(s.Rate), max(1, int(s.Rate/100)))
 }
 
 func (s *Scanner) timeouts() (initial, ceiling time.Duration) {

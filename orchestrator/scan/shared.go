@@ -4,113 +4,119 @@ import (
 	"context"
 	"net/netip"
 	"sync"
-	"time"
 )
 
-// DefaultGather is how long a Shared scanner waits for more submissions
-// before it starts a batch.
-const DefaultGather = 50 * time.Millisecond
-
 // Shared is one scanner for a whole run: every host's scan is submitted to
-// it, and submissions that arrive together are scanned as one batch by one
-// Scanner, sharing one socket budget and one rate, instead of one Scanner
-// per host competing for the open-files limit. The fleet's scanning work
-// thus lands in one place, where its cost can be measured and bounded.
+// it and runs at once on one Engine, sharing one in-flight budget and one
+// rate with every other host's, instead of one Scanner per host competing
+// for the open-files limit and the CPU. The fleet's scanning work thus
+// lands in one place, where its cost can be measured and bounded. An
+// address already being scanned for another host is not probed twice: the
+// later caller gets the same result.
 //
-// Each batch's scope guard allows exactly the addresses submitted (every
-// one also passes the process's network fence); the template's Guard is
-// not used.
+// Each submission's scope guard allows exactly the addresses submitted
+// (every one also passes the process's network fence); the template's
+// Guard is not used.
 type Shared struct {
-	tmpl   func() *Scanner
-	ports  []uint16
-	gather time.Duration
-	ctx    context.Context
+	tmpl  func() *Scanner
+	ports []uint16
+	ctx   context.Context
+
+	once   sync.Once
+	eng    *Engine
+	engErr error
 
 	mu      sync.Mutex
-	pending []*request
-	running bool
+	running map[netip.Addr]*future
 }
 
-type request struct {
-	addrs []netip.Addr
-	res   []*Result
-	err   error
-	done  chan struct{}
+// future is one address's scan, awaited by every caller that wants it.
+type future struct {
+	res  *Result
+	err  error
+	done chan struct{}
 }
 
-// NewShared returns a shared scanner of ports with tmpl's settings
-// (Concurrency, Rate, Timeout, First, UDP). Batches run until ctx ends.
+// NewShared returns a shared scanner of ports with tmpl's settings (Kind,
+// Concurrency, Rate, Timeout, Retries, First, UDP). Its engine runs until
+// ctx ends.
 func NewShared(ctx context.Context, tmpl *Scanner, ports []uint16) *Shared {
-	c, rate, timeout, retries, first, udp := tmpl.Concurrency, tmpl.Rate, tmpl.Timeout, tmpl.Retries, tmpl.First, tmpl.UDP
+	kind, c, rate, timeout, retries, first, udp, portable := tmpl.Kind, tmpl.Concurrency, tmpl.Rate, tmpl.Timeout, tmpl.Retries, tmpl.First, tmpl.UDP, tmpl.portable
 	return &Shared{tmpl: func() *Scanner {
-		return &Scanner{Concurrency: c, Rate: rate, Timeout: timeout, Retries: retries, First: first, UDP: udp}
-	}, ports: ports, gather: DefaultGather, ctx: ctx}
+		return &Scanner{Kind: kind, Concurrency: c, Rate: rate, Timeout: timeout, Retries: retries, First: first, UDP: udp, portable: portable}
+	}, ports: ports, ctx: ctx, running: map[netip.Addr]*future{}}
+}
+
+// Engine returns the shared engine, opening it on first use.
+func (s *Shared) Engine() (*Engine, error) {
+	s.once.Do(func() {
+		s.eng, s.engErr = s.tmpl().ownEngine()
+		if s.eng != nil {
+			context.AfterFunc(s.ctx, s.eng.Close)
+		}
+	})
+	return s.eng, s.engErr
 }
 
 // Scan submits addrs and waits for their results, in the order given.
-// A caller that gives up (ctx) leaves the batch running for the others.
+// A caller that gives up (ctx) leaves the scan running for the others.
 func (s *Shared) Scan(ctx context.Context, addrs []netip.Addr) ([]*Result, error) {
 	if err := checkAll(Hosts(addrs...), addrs); err != nil {
 		return nil, err
 	}
-	r := &request{addrs: addrs, done: make(chan struct{})}
+	eng, err := s.Engine()
+	if err != nil {
+		return nil, err
+	}
+	futs := make([]*future, len(addrs))
+	var mine []netip.Addr
+	var started []*future
 	s.mu.Lock()
-	s.pending = append(s.pending, r)
-	if !s.running {
-		s.running = true
-		go s.loop()
+	for i, a := range addrs {
+		a = a.Unmap()
+		f, ok := s.running[a]
+		if !ok {
+			f = &future{done: make(chan struct{})}
+			s.running[a] = f
+			mine, started = append(mine, a), append(started, f)
+		}
+		futs[i] = f
 	}
 	s.mu.Unlock()
-	select {
-	case <-r.done:
-		return r.res, r.err
-	case <-ctx.Done():
-		return nil, context.Cause(ctx)
+	if len(mine) > 0 {
+		go s.run(eng, mine, started)
 	}
+	out := make([]*Result, len(addrs))
+	for i, f := range futs {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
+		if f.err != nil {
+			return nil, f.err
+		}
+		out[i] = f.res
+	}
+	return out, nil
 }
 
-// loop scans batches until none is pending.
-func (s *Shared) loop() {
-	for {
-		time.Sleep(s.gather)
-		s.mu.Lock()
-		batch := s.pending
-		s.pending = nil
-		if len(batch) == 0 {
-			s.running = false
-			s.mu.Unlock()
-			return
-		}
-		s.mu.Unlock()
-		s.run(batch)
-	}
-}
-
-// run scans every distinct address of batch at once and hands each
-// request its results.
-func (s *Shared) run(batch []*request) {
-	index := map[netip.Addr]int{}
-	var all []netip.Addr
-	for _, r := range batch {
-		for _, a := range r.addrs {
-			a = a.Unmap()
-			if _, ok := index[a]; !ok {
-				index[a] = len(all)
-				all = append(all, a)
-			}
-		}
-	}
+// run scans addrs on the shared engine and completes their futures.
+func (s *Shared) run(eng *Engine, addrs []netip.Addr, futs []*future) {
 	sc := s.tmpl()
-	sc.Guard = Hosts(all...)
-	res, err := sc.Scan(s.ctx, all, s.ports)
-	for _, r := range batch {
-		r.err = err
-		if len(res) == len(all) {
-			for _, a := range r.addrs {
-				r.res = append(r.res, res[index[a.Unmap()]])
-			}
+	sc.Engine, sc.Guard = eng, Hosts(addrs...)
+	res, err := sc.Scan(s.ctx, addrs, s.ports)
+	s.mu.Lock()
+	for _, a := range addrs {
+		delete(s.running, a)
+	}
+	s.mu.Unlock()
+	for i, f := range futs {
+		f.err = err
+		if len(res) == len(addrs) {
+			f.res = res[i]
 		}
-		close(r.done)
+		close(f.done)
 	}
 }
 

@@ -1,0 +1,206 @@
+//go:build linux
+
+package scan_test
+
+import (
+	"context"
+	"encoding/binary"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ck8s/ck8sctl/internal/testenv"
+	"github.com/ck8s/ck8sctl/orchestrator/lab"
+	"github.com/ck8s/ck8sctl/orchestrator/lab/labtest"
+	"github.com/ck8s/ck8sctl/orchestrator/scan"
+)
+
+// TestSYNMatchesConnect: on a DROP host and on a REJECT host, IPv4 and
+// IPv6, the SYN engine finds exactly the open ports the connect engine
+// finds (sshd, 80, 443 and a random listener; the decoys are shielded),
+// classifies the rest alike, and each result names its engine. Meanwhile
+// the DROP host forges SYN-ACKs and resets with a wrong acknowledgment to
+// every source port the engine may use, from shielded ports: they are
+// ignored, not taken for open or closed ports.
+func TestSYNMatchesConnect(t *testing.T) {
+	l := labtest.New(t, 2)
+	for i, reject := range []bool{false, true} {
+		h := l.Hosts[i]
+		want := []uint16{uint16(h.Port), 80, 443}
+		ln := listenRandom(t, h, &want)
+		defer ln.Close()
+		slices.Sort(want)
+		firewall(t, l, h, reject, want[len(want)-1])
+	}
+	stop := forge(t, l.Hosts[0], l.Gateway4, 5432, 6443)
+	eng, err := scan.NewEngine(scan.EngineSYN, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	addrs := []netip.Addr{l.Hosts[0].Addr4, l.Hosts[0].Addr6, l.Hosts[1].Addr4, l.Hosts[1].Addr6}
+	syn := scanAll(t, &scan.Scanner{Engine: eng, First: []uint16{22, 80, 443}}, addrs...)
+	forged := stop()
+	conn := scanAll(t, &scan.Scanner{Kind: scan.EngineConnect, First: []uint16{22, 80, 443}}, addrs...)
+	for i := range addrs {
+		s, c := syn[i], conn[i]
+		if s.Engine != scan.EngineSYN || c.Engine != scan.EngineConnect {
+			t.Errorf("%s: engines %q and %q, want syn and connect", s.Target, s.Engine, c.Engine)
+		}
+		if !slices.Equal(s.Open, c.Open) || s.Closed != c.Closed || s.Filtered != c.Filtered {
+			t.Errorf("%s: syn open %s closed %d filtered %d; connect open %s closed %d filtered %d", s.Target,
+				scan.FormatPorts(s.Open), s.Closed, s.Filtered, scan.FormatPorts(c.Open), c.Closed, c.Filtered)
+		}
+		wantOpen(t, s, c.Open)
+	}
+	if st := eng.Stats(); forged == 0 || st.Ignored == 0 {
+		t.Errorf("%d forged answers sent, %d ignored: the forgeries did not reach the engine", forged, st.Ignored)
+	}
+}
+
+// forge sends, from inside h until stop is called, a SYN-ACK from port
+// synAck and a reset from port rst to every port the SYN engine may send
+// from, each with an acknowledgment number that is no cookie. stop
+// returns how many were sent.
+func forge(t *testing.T, h lab.Host, to netip.Addr, synAck, rst uint16) (stop func() int) {
+	t.Helper()
+	var fd int
+	err := testenv.InNetNS(h.NetNS, func() (err error) {
+		fd, err = unix.Socket(unix.AF_INET, unix.SOCK_RAW, unix.IPPROTO_TCP)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("raw socket in %s: %v", h.Name, err)
+	}
+	var sent atomic.Int64
+	done, quit := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		sa := &unix.SockaddrInet4{Addr: to.As4()}
+		var pkt [20]byte
+		for {
+			for port := 61440; port < 65536; port++ {
+				select {
+				case <-quit:
+					return
+				default:
+				}
+				from, flags := synAck, byte(0x12)
+				if port%2 == 1 {
+					from, flags = rst, 0x14
+				}
+				scan.Craft(&pkt, rand.Uint32(), h.Addr4, to, from, uint16(port))
+				pkt[13] = flags
+				binary.BigEndian.PutUint32(pkt[8:], rand.Uint32()) // the wrong ack
+				binary.BigEndian.PutUint16(pkt[16:], 0)
+				binary.BigEndian.PutUint16(pkt[16:], checksum(pkt, h.Addr4, to))
+				if unix.Sendto(fd, pkt[:], 0, sa) == nil {
+					sent.Add(1)
+				}
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	return func() int {
+		close(quit)
+		<-done
+		unix.Close(fd)
+		return int(sent.Load())
+	}
+}
+
+func checksum(h [20]byte, src, dst netip.Addr) uint16 {
+	s, d := src.As4(), dst.As4()
+	sum := uint32(6 + 20)
+	for i := 0; i < 4; i += 2 {
+		sum += uint32(s[i])<<8 | uint32(s[i+1]) + uint32(d[i])<<8 | uint32(d[i+1])
+	}
+	for i := 0; i < 20; i += 2 {
+		sum += uint32(h[i])<<8 | uint32(h[i+1])
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	return ^uint16(sum)
+}
+
+// TestSYNAdaptsToLoss: a host that drops three in ten SYNs at random (an
+// nft numgen rule) makes the retries find answers the first probes lost:
+// the rate comes down from its ceiling, and the result is still exact.
+func TestSYNAdaptsToLoss(t *testing.T) {
+	l := labtest.New(t, 1)
+	h := l.Hosts[0]
+	testenv.RequireCommand(t, "nft")
+	for _, rule := range []string{
+		"add table inet loss",
+		"add chain inet loss in { type filter hook input priority -10 ; }",
+		"add rule inet loss in tcp flags syn numgen random mod 10 < 3 drop",
+	} {
+		if out, err := l.Exec(context.Background(), h, "nft", rule); err != nil {
+			t.Fatalf("nft %s: %v\n%s", rule, err, out)
+		}
+	}
+	const ceiling = 40000
+	eng, err := scan.NewEngine(scan.EngineSYN, 0, ceiling)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	s := &scan.Scanner{Engine: eng, Retries: 14, Guard: scan.Guard{Allow: scan.LabPrefixes}}
+	res, err := s.Scan(context.Background(), []netip.Addr{h.Addr4}, mustPorts(t, "1-20000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res[0]
+	st := eng.Stats()
+	t.Logf("open %s closed %d filtered %d, %d probes, %d retry passes; rate %0.f, lowest %0.f of %0.f",
+		scan.FormatPorts(r.Open), r.Closed, r.Filtered, r.Probes, r.Retries, st.Rate, st.MinRate, st.Ceiling)
+	if want := decoysAndSSH(h); !slices.Equal(r.Open, want) || r.Closed != 20000-len(want) {
+		t.Errorf("open %s closed %d, want open %s and every other port closed", scan.FormatPorts(r.Open), r.Closed, scan.FormatPorts(want))
+	}
+	if st.MinRate >= ceiling {
+		t.Errorf("lowest rate %0.f: the loss did not lower it below the ceiling %d", st.MinRate, ceiling)
+	}
+}
+
+// TestEngineBudget: scans of a DROP host started side by side on one
+// connect engine (the scan phases of several hosts) fill its one
+// in-flight budget and never exceed it, and each finds the open ports.
+func TestEngineBudget(t *testing.T) {
+	l := labtest.New(t, 1)
+	h := l.Hosts[0]
+	firewall(t, l, h, false)
+	const budget = 40
+	eng, err := scan.NewEngine(scan.EngineConnect, budget, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	var wg sync.WaitGroup
+	for i := range 6 {
+		a := []netip.Addr{h.Addr4, h.Addr6}[i%2]
+		wg.Go(func() {
+			s := &scan.Scanner{Engine: eng, Guard: scan.Hosts(a), First: []uint16{22}, Retries: -1}
+			res, err := s.Scan(context.Background(), []netip.Addr{a}, mustPorts(t, "1-600"))
+			if err != nil {
+				t.Errorf("scan %d: %v", i, err)
+				return
+			}
+			if want := slices.Sorted(slices.Values([]uint16{uint16(h.Port), 80, 443})); !slices.Equal(res[0].Open, want) {
+				t.Errorf("scan %d of %s: open %s, want %s", i, a, scan.FormatPorts(res[0].Open), scan.FormatPorts(want))
+			}
+		})
+	}
+	wg.Wait()
+	st := eng.Stats()
+	t.Logf("peak in flight %d of %d", st.PeakInFlight, st.Budget)
+	if st.PeakInFlight != budget || st.InFlight != 0 {
+		t.Errorf("peak in flight %d, now %d: want the budget %d reached, never passed, and none left", st.PeakInFlight, st.InFlight, budget)
+	}
+}
