@@ -2,7 +2,6 @@ package scan_test
 
 import (
 	"context"
-	"net"
 	"net/netip"
 	"slices"
 	"sync"
@@ -16,17 +15,7 @@ import (
 // scan phases of many hosts) never have more connects in flight than the
 // engine's one budget, and each gets its own correct result.
 func TestEngineShared(t *testing.T) {
-	var open []uint16
-	for range 3 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		scantest.Accept(ln)
-		open = append(open, uint16(ln.Addr().(*net.TCPAddr).Port))
-	}
-	slices.Sort(open)
+	open := scantest.Loopback(t, 3)
 	const budget = 48
 	eng, err := scan.NewEngine(scan.EngineConnect, budget, 0)
 	if err != nil {

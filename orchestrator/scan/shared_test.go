@@ -3,12 +3,13 @@ package scan
 import (
 	"context"
 	"errors"
-	"net"
 	"net/netip"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ck8s/ck8sctl/orchestrator/scan/scantest"
 )
 
 // TestSharedBatches: hosts that submit together are scanned in one batch
@@ -16,25 +17,7 @@ import (
 // address is probed once, and a target outside the fence is refused
 // before anything is sent.
 func TestSharedBatches(t *testing.T) {
-	var open []uint16
-	for range 3 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				c.Close()
-			}
-		}()
-		open = append(open, uint16(ln.Addr().(*net.TCPAddr).Port))
-	}
-	slices.Sort(open)
+	open := scantest.Loopback(t, 3)
 	ports := slices.Clone(open)
 	ports = append(ports, open[len(open)-1]+1) // likely closed
 	slices.Sort(ports)

@@ -8,6 +8,8 @@ package scantest
 import (
 	"fmt"
 	"net"
+	"slices"
+	"testing"
 
 	"github.com/ck8s/ck8sctl/internal/testenv"
 )
@@ -67,4 +69,22 @@ func Accept(ln net.Listener) {
 			c.Close()
 		}
 	}()
+}
+
+// Loopback opens n accepting listeners on 127.0.0.1, closed when the test
+// ends, and returns their ports in order.
+func Loopback(t testing.TB, n int) []uint16 {
+	t.Helper()
+	var open []uint16
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		Accept(ln)
+		open = append(open, uint16(ln.Addr().(*net.TCPAddr).Port))
+	}
+	slices.Sort(open)
+	return open
 }
