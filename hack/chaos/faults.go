@@ -25,7 +25,21 @@ type fault struct {
 	inject func(ctx context.Context, tr *trial) (hit bool, end time.Time)
 }
 
+// only, when set (-only), keeps the faults whose name contains it.
+var only string
+
+// faults are the campaign's faults, filtered by -only.
 func faults() []fault {
+	var out []fault
+	for _, f := range allFaults() {
+		if strings.Contains(f.name, only) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func allFaults() []fault {
 	return []fault{
 		{name: "orchestrator kill -9", inject: killOrchestrator},
 		{name: "link cut (veth down) for confirmTimeout+3s", inject: cutLink},

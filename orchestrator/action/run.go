@@ -41,8 +41,12 @@ func (p *Prepared) Run(ctx context.Context) (report.Run, error) {
 	}
 	started := time.Now().UTC()
 	meta := report.Meta{ID: id, Action: string(p.Spec.Name), Playbook: o.Playbook.Path, Started: started, Check: p.check}
+	names := make([]string, len(o.Hosts))
+	for i, h := range o.Hosts {
+		names[i] = h.Name
+	}
 	if err := o.Store.CreateRun(ctx, store.Run{ID: id, Command: meta.Action, Playbook: meta.Playbook, Started: started, Hosts: len(o.Hosts), Check: p.check,
-		Owner: procowner.Self()}); err != nil {
+		Owner: procowner.Self(), Targets: names}); err != nil {
 		return report.Run{}, fmt.Errorf("recording run: %w", err)
 	}
 	defer p.finishOnPanic(ctx, id)

@@ -45,6 +45,7 @@ func (s *DB) pruneBatch(ctx context.Context, before time.Time, batch int) (int, 
 		for _, q := range []string{
 			`DELETE FROM flow_events WHERE run_id IN (` + in + `)`,
 			`DELETE FROM run_hosts WHERE run_id IN (` + in + `)`,
+			`DELETE FROM run_targets WHERE run_id IN (` + in + `)`,
 			`DELETE FROM runs WHERE id IN (` + in + `)`,
 		} {
 			if _, err := tx.ExecContext(ctx, s.d.bind(q), ids...); err != nil {

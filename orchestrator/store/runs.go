@@ -16,8 +16,37 @@ func (s *DB) CreateRun(ctx context.Context, r Run) error {
 	if r.Status == "" {
 		r.Status = StatusRunning
 	}
-	return insertRun(ctx, s.writer(), r, takeQueued)
+	if len(r.Targets) == 0 {
+		return insertRun(ctx, s.writer(), r, takeQueued)
+	}
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		if err := insertRun(ctx, s.SQLTx(tx), r, takeQueued); err != nil {
+			return err
+		}
+		return insertTargets(ctx, s.SQLTx(tx), r.ID, r.Targets)
+	})
 }
+
+// insertTargets records the hosts of run id, in statements of at most
+// targetsPerInsert rows (SQLite bounds a statement's parameters).
+func insertTargets(ctx context.Context, tx Tx, id string, hosts []string) error {
+	for len(hosts) > 0 {
+		n := min(len(hosts), targetsPerInsert)
+		args := make([]any, 0, 2*n)
+		for _, h := range hosts[:n] {
+			args = append(args, id, h)
+		}
+		q := `INSERT INTO run_targets (run_id, host) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ") + ` ON CONFLICT DO NOTHING`
+		if _, err := tx.exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("recording the hosts of run %s: %w", id, err)
+		}
+		hosts = hosts[n:]
+	}
+	return nil
+}
+
+const targetsPerInsert = 500
 
 // QueueRun records a queued run unless its ID exists: a job's worker
 // calls it for every attempt, so that a run River inserted by itself (a

@@ -45,6 +45,10 @@ type Run struct {
 	// Owner is the process running it (internal/procowner), so that a
 	// run whose process died can be told from one still going.
 	Owner string
+	// Targets are the hosts the run sets out to contact; CreateRun
+	// records them with the run, so that an interrupted run's journals
+	// are found on every one of them (Unfinished). Lists leave it nil.
+	Targets []string
 	// Report is the finished run's report (docs/report.md); only Run
 	// returns it, lists leave it nil.
 	Report json.RawMessage
