@@ -33,7 +33,10 @@ func (v hostView) sh(ctx context.Context, script string) (string, error) {
 // owned is the host's ck8s rules as iptables-save prints them, without
 // counters: what "restored" compares.
 func (v hostView) owned(ctx context.Context) (string, error) {
-	return v.sh(ctx, `{ iptables-save; ip6tables-save; } 2>/dev/null | grep CK8S | sed 's/\[[0-9]*:[0-9]*\]//'; true`)
+	// A failed save is an error, not half a rule set: that looked like a
+	// host left between profiles.
+	return v.sh(ctx, `a=$(iptables-save) && b=$(ip6tables-save) || exit 1; `+
+		`printf '%s\n%s\n' "$a" "$b" | grep CK8S | sed 's/\[[0-9]*:[0-9]*\]//'; true`)
 }
 
 // settled reports whether no change is pending on the host and no agent
