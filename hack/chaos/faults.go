@@ -25,15 +25,19 @@ type fault struct {
 	inject func(ctx context.Context, tr *trial) (hit bool, end time.Time)
 }
 
-// only, when set (-only), keeps the faults whose name contains it.
+// only, when set (-only), keeps the faults whose name contains one of
+// its comma-separated words.
 var only string
 
 // faults are the campaign's faults, filtered by -only.
 func faults() []fault {
 	var out []fault
 	for _, f := range allFaults() {
-		if strings.Contains(f.name, only) {
-			out = append(out, f)
+		for _, w := range strings.Split(only, ",") {
+			if strings.Contains(f.name, w) {
+				out = append(out, f)
+				break
+			}
 		}
 	}
 	return out

@@ -31,7 +31,7 @@ func main() {
 	self := flag.String("ck8sctl", "bin/ck8sctl-chaos", "ck8sctl built with the ck8schaos agent")
 	confirm := flag.Duration("confirm", 5*time.Second, "firewall.confirmTimeout of the playbooks")
 	out := flag.String("out", "", "also write the table (markdown) to FILE")
-	flag.StringVar(&only, "only", "", "run only the faults whose name contains `TEXT` (e.g. kill)")
+	flag.StringVar(&only, "only", "", "run only the faults whose name contains one of `WORDS` (comma-separated, e.g. kill,iptables)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
