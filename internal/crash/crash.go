@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"time"
 )
 
 // Panic is a recovered panic: its value and the stack of the goroutine
@@ -73,9 +74,25 @@ func (g *Group) Repanic() {
 // recorded as failed). Not for production use; unset, it does nothing.
 const Env = "CK8S_DEBUG_PANIC"
 
-// At panics when Env names point.
+// At panics when Env names point. "fatal:POINT" ends the process with a
+// Go fatal error there instead, and "goroutine:POINT" with a panic in a
+// goroutine nobody recovers: the two crashes no recover can see, which
+// only the supervisor (supervise.go) reports.
 func At(point string) {
-	if os.Getenv(Env) == point {
+	switch os.Getenv(Env) {
+	case point:
 		panic(fmt.Sprintf("%s=%s: deliberate panic for testing", Env, point))
+	case "fatal:" + point:
+		fatal()
+	case "goroutine:" + point:
+		go func() { panic(fmt.Sprintf("%s=goroutine:%s: deliberate panic for testing", Env, point)) }()
+		time.Sleep(time.Minute) // the goroutine's panic ends the process first
 	}
+}
+
+// fatal dies of "fatal error: sync: unlock of unlocked mutex", a runtime
+// throw: no deferred function runs, no recover sees it.
+func fatal() {
+	var mu sync.Mutex
+	mu.Unlock()
 }

@@ -7,6 +7,8 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/ck8s/ck8sctl/internal/crash"
+	"github.com/ck8s/ck8sctl/internal/procowner"
 	"github.com/ck8s/ck8sctl/internal/readfile"
 	"github.com/ck8s/ck8sctl/orchestrator/store"
 )
@@ -19,6 +21,10 @@ func openDB(c *ucli.Context) (*store.DB, error) {
 	if err != nil {
 		return nil, badInputf("flag --db: %v", err)
 	}
+	// Runs this process records are its supervisor's to finish should
+	// it die of a fatal error (process.go).
+	crash.Note(noteDB, c.String("db"))
+	crash.Note(noteOwner, procowner.Self())
 	return db, nil
 }
 

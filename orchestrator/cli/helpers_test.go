@@ -26,7 +26,7 @@ const asCLIEnv = "CK8S_TEST_AS_CK8SCTL"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(asCLIEnv) == "1" {
-		os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr))
+		os.Exit(Process())
 	}
 	labtest.Main(m)
 }

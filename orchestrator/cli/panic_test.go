@@ -19,7 +19,7 @@ import (
 )
 
 // TestPanicExitsInternalAndRecordsTheRun: a panic, on the command's own
-// goroutine or in a host's, is a bug in ck8sctl: the process (this test
+// goroutine or in a host's, or a Go fatal error, is a bug in ck8sctl: the process (this test
 // binary re-executed as ck8sctl) exits 5, not the Go runtime's 2 ("bad
 // input"), says so with the stack, and the run it had started is recorded
 // failed with exit 5 instead of staying "running".
@@ -31,7 +31,14 @@ func TestPanicExitsInternalAndRecordsTheRun(t *testing.T) {
 	pb := f.playbook(t, f.key, f.knownHosts)
 	data, _ := os.ReadFile(pb)
 	os.WriteFile(pb, bytes.Replace(data, []byte("198.18.254.250"), []byte("127.0.0.1\n    port: 1"), 1), 0o600)
-	for _, point := range []string{"run", "host"} {
+	// "fatal:" and "goroutine:" are the crashes no recover sees (a runtime
+	// throw, a panic in an unguarded goroutine): the supervisor reports
+	// them and records the run.
+	for point, says := range map[string]string{
+		"run": crash.Env + "=run", "host": crash.Env + "=host",
+		"fatal:run":      "fatal error in internal/sync.fatal",
+		"goroutine:host": "panic: " + crash.Env + "=goroutine:host",
+	} {
 		db := filepath.Join(t.TempDir(), "db")
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		cmd := exec.CommandContext(ctx, os.Args[0], "harden", "-p", pb, "--db", db, "--ssh-config", "none", "--connect-timeout", "1s")
@@ -45,7 +52,7 @@ func TestPanicExitsInternalAndRecordsTheRun(t *testing.T) {
 			t.Fatalf("%s: %v, want exit %d\n%s", point, err, ExitInternal, stderr.String())
 		}
 		msg := stderr.String()
-		for _, want := range []string{"internal error (a bug in ck8sctl; exit 5)", crash.Env + "=" + point, "goroutine"} {
+		for _, want := range []string{"internal error (a bug in ck8sctl; exit 5)", says, "goroutine"} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("%s: stderr lacks %q:\n%s", point, want, msg)
 			}

@@ -272,3 +272,19 @@ func (s *DB) InterruptDead(ctx context.Context, alive func(owner string) bool, a
 	}
 	return n, nil
 }
+
+// FinishOwned records every run owner still has running as finished with
+// status and exitCode, and returns how many it marked. ck8sctl's supervisor calls it
+// when the process that owned the runs died of a Go fatal error, which no
+// deferred function survives (see internal/crash).
+func (s *DB) FinishOwned(ctx context.Context, owner, status string, exitCode int, at time.Time) (int, error) {
+	if owner == "" {
+		return 0, nil // runs from before owners were recorded are nobody's
+	}
+	n, err := s.writer().exec(ctx, `UPDATE runs SET status = ?, finished_at = ?, exit_code = ? WHERE owner = ? AND status = ?`,
+		status, s.d.nullTime(at), exitCode, owner, StatusRunning)
+	if err != nil {
+		return 0, fmt.Errorf("marking the runs of %s %s: %w", owner, status, err)
+	}
+	return int(n), nil
+}

@@ -8,4 +8,4 @@ import (
 	"github.com/ck8s/ck8sctl/orchestrator/cli"
 )
 
-func main() { os.Exit(cli.Main(os.Args, os.Stdin, os.Stdout, os.Stderr)) }
+func main() { os.Exit(cli.Process()) }

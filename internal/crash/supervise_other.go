@@ -1,0 +1,19 @@
+//go:build !unix
+
+package crash
+
+import (
+	"errors"
+	"os"
+)
+
+// Supported reports whether Supervise works here.
+const Supported = false
+
+// Supervise is not available on this system.
+func Supervise([]string) (Outcome, error) { return Outcome{}, ErrNotStarted }
+
+// DieLike does nothing here.
+func DieLike(Outcome) {}
+
+func childSetup(*os.File, *os.File) error { return errors.New("not supported") }
