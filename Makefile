@@ -125,6 +125,7 @@ bench: deps-bench build k8s-env
 ## random moment of a harden on a lab; prints the table of hack/bench/README.md.
 ## It needs an agent that reads a stepped clock (build tag ck8schaos, never in
 ## a release): built into bin/ck8sctl-chaos, then bin/ck8sctl is rebuilt as usual.
+## Every fault on the iptables backend, then the nft-specific ones on nftables.
 TRIALS     ?= 5
 CHAOS_HOSTS ?= 3
 chaos: deps
@@ -132,6 +133,7 @@ chaos: deps
 	cp bin/ck8sctl bin/ck8sctl-chaos
 	$(MAKE) build
 	$(GO) run ./hack/chaos -trials $(TRIALS) -hosts $(CHAOS_HOSTS) -ck8sctl bin/ck8sctl-chaos -out .chaos/table.md
+	$(GO) run ./hack/chaos -trials $(TRIALS) -hosts $(CHAOS_HOSTS) -ck8sctl bin/ck8sctl-chaos -backend nftables -only 'nft,cuts SSH' -out .chaos/table-nft.md
 
 ## deps-bench: the same packages as deps (ansible-core, the benchmarks'
 ## baseline, is in both since the inventory tests compare with it)

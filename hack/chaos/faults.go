@@ -29,10 +29,10 @@ type fault struct {
 // its comma-separated words.
 var only string
 
-// faults are the campaign's faults, filtered by -only.
-func faults() []fault {
+// faults are the campaign's faults on backend, filtered by -only.
+func faults(backend string) []fault {
 	var out []fault
-	for _, f := range allFaults() {
+	for _, f := range allFaults(backend) {
 		for _, w := range strings.Split(only, ",") {
 			if strings.Contains(f.name, w) {
 				out = append(out, f)
@@ -43,7 +43,11 @@ func faults() []fault {
 	return out
 }
 
-func allFaults() []fault {
+func allFaults(backend string) []fault {
+	program := "iptables"
+	if backend == backendNFT {
+		program = "nft"
+	}
 	return []fault{
 		{name: "orchestrator kill -9", inject: killOrchestrator},
 		{name: "link cut (veth down) for confirmTimeout+3s", inject: cutLink},
@@ -52,7 +56,7 @@ func allFaults() []fault {
 		{name: "host clock stepped -1h", inject: stepClock("-1h"), teardown: unstepClock},
 		{name: "profile cuts SSH (policy drop)", cut: "drop", inRun: true, inject: atStart},
 		{name: "profile cuts SSH (policy reject)", cut: "reject", inRun: true, inject: atStart},
-		{name: "iptables fails on the n-th call", setup: failNthCall, inRun: true, inject: atStart, teardown: unwrapIPTables},
+		{name: program + " fails on the n-th call", setup: failNthCall, inRun: true, inject: atStart, teardown: unwrapFirewall},
 		{name: "disk full in /var/lib/ck8s (tmpfs)", setup: smallDisk, inject: fillDisk, teardown: emptyDisk},
 	}
 }
@@ -112,18 +116,36 @@ func atStart(_ context.Context, tr *trial) (bool, time.Time) { return true, tr.s
 // host's alternatives (its own /etc overlay) point them at wrappers.
 var iptPrograms = []string{"iptables", "iptables-save", "iptables-restore", "ip6tables", "ip6tables-save", "ip6tables-restore"}
 
-const chaosDir = "/var/lib/ck8s/chaos"
+const (
+	chaosDir   = "/var/lib/ck8s/chaos"
+	backendNFT = "nftables"
+)
 
-// wrapIPTables puts counting wrappers in front of the host's iptables
-// programs; the failAt-th call (0: none) exits 1 without running.
-func wrapIPTables(ctx context.Context, v hostView, failAt int) error {
+// wrapper is a counting wrapper script of program real: the n-th call
+// (n in chaosDir/fail-at) exits 1 without running it.
+func wrapper(real string) string {
+	return fmt.Sprintf("'#!/bin/sh' 'd=%s; n=$(($(cat $d/calls) + 1)); echo $n > $d/calls' "+
+		"'if [ \"$n\" = \"$(cat $d/fail-at)\" ]; then echo \"chaos: call $n fails\" >&2; exit 1; fi' 'exec %s \"$@\"'", chaosDir, real)
+}
+
+// wrapFirewall puts counting wrappers in front of the host's firewall
+// programs (the backend's); the failAt-th call (0: none) fails.
+func wrapFirewall(ctx context.Context, v hostView, failAt int) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "mkdir -p %s/bin && echo 0 > %s/calls && echo %d > %s/fail-at\n", chaosDir, chaosDir, failAt, chaosDir)
+	if v.backend == backendNFT {
+		// nft is no alternative: the wrapper is bind-mounted over it in
+		// the host's own mount namespace (never the machine's), and
+		// runs a copy of the real one.
+		fmt.Fprintf(&b, "grep -q ' /usr/sbin/nft ' /proc/self/mountinfo || cp /usr/sbin/nft %s/nft.real\n", chaosDir)
+		fmt.Fprintf(&b, "printf '%%s\\n' %s > %s/bin/nft && chmod 755 %s/bin/nft\n", wrapper(chaosDir+"/nft.real"), chaosDir, chaosDir)
+		fmt.Fprintf(&b, "grep -q ' /usr/sbin/nft ' /proc/self/mountinfo || mount --bind %s/bin/nft /usr/sbin/nft\n", chaosDir)
+		_, err := v.sh(ctx, b.String())
+		return err
+	}
 	for _, p := range iptPrograms {
 		real := strings.Replace(p, "tables", "tables-nft", 1)
-		fmt.Fprintf(&b, "printf '%%s\\n' '#!/bin/sh' 'd=%s; n=$(($(cat $d/calls) + 1)); echo $n > $d/calls' "+
-			"'if [ \"$n\" = \"$(cat $d/fail-at)\" ]; then echo \"chaos: call $n fails\" >&2; exit 1; fi' 'exec /usr/sbin/%s \"$@\"' > %s/bin/%s\n",
-			chaosDir, real, chaosDir, p)
+		fmt.Fprintf(&b, "printf '%%s\\n' %s > %s/bin/%s\n", wrapper("/usr/sbin/"+real), chaosDir, p)
 		fmt.Fprintf(&b, "chmod 755 %s/bin/%s && ln -sfn %s/bin/%s /etc/alternatives/%s\n", chaosDir, p, chaosDir, p, p)
 	}
 	_, err := v.sh(ctx, b.String())
@@ -131,6 +153,10 @@ func wrapIPTables(ctx context.Context, v hostView, failAt int) error {
 }
 
 func unwrap(ctx context.Context, v hostView) error {
+	if v.backend == backendNFT {
+		_, err := v.sh(ctx, "while grep -q ' /usr/sbin/nft ' /proc/self/mountinfo; do umount /usr/sbin/nft || exit 1; done")
+		return err
+	}
 	var b strings.Builder
 	for _, p := range iptPrograms {
 		fmt.Fprintf(&b, "ln -sfn /usr/sbin/%s /etc/alternatives/%s\n", strings.Replace(p, "tables", "tables-nft", 1), p)
@@ -140,11 +166,11 @@ func unwrap(ctx context.Context, v hostView) error {
 }
 
 func failNthCall(ctx context.Context, tr *trial) error {
-	tr.failAt = 1 + rand.IntN(max(1, tr.w.iptCalls))
-	return wrapIPTables(ctx, tr.v, tr.failAt)
+	tr.failAt = 1 + rand.IntN(max(1, tr.w.fwCalls))
+	return wrapFirewall(ctx, tr.v, tr.failAt)
 }
 
-func unwrapIPTables(ctx context.Context, tr *trial) error { return unwrap(ctx, tr.v) }
+func unwrapFirewall(ctx context.Context, tr *trial) error { return unwrap(ctx, tr.v) }
 
 // smallDisk mounts a 64 MiB tmpfs on the host's /var/lib/ck8s (its own
 // mount namespace) once; the agent is uploaded into it on the next run.

@@ -21,8 +21,9 @@ import (
 // hostView reads and changes one lab host as its sshd sees it (its own
 // /etc overlay and /var/lib/ck8s, which may be a campaign tmpfs).
 type hostView struct {
-	l *lab.Lab
-	h lab.Host
+	l       *lab.Lab
+	h       lab.Host
+	backend string // the playbooks' firewall.backend: iptables or nftables
 }
 
 func (v hostView) sh(ctx context.Context, script string) (string, error) {
@@ -30,9 +31,13 @@ func (v hostView) sh(ctx context.Context, script string) (string, error) {
 	return string(out), err
 }
 
-// owned is the host's ck8s rules as iptables-save prints them, without
-// counters: what "restored" compares.
+// owned is the host's ck8s rules as iptables-save (or nft) prints them,
+// without counters: what "restored" compares.
 func (v hostView) owned(ctx context.Context) (string, error) {
+	if v.backend == backendNFT {
+		// No table is no rules; a failed listing is an error.
+		return v.sh(ctx, `t=$(nft list tables) || exit 1; case "$t" in *"inet ck8s"*) nft -s list table inet ck8s;; esac`)
+	}
 	// A failed save is an error, not half a rule set: that looked like a
 	// host left between profiles.
 	return v.sh(ctx, `a=$(iptables-save) && b=$(ip6tables-save) || exit 1; `+

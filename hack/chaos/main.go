@@ -31,17 +31,22 @@ func main() {
 	self := flag.String("ck8sctl", "bin/ck8sctl-chaos", "ck8sctl built with the ck8schaos agent")
 	confirm := flag.Duration("confirm", 5*time.Second, "firewall.confirmTimeout of the playbooks")
 	out := flag.String("out", "", "also write the table (markdown) to FILE")
+	backend := flag.String("backend", "iptables", "firewall.backend of the playbooks: iptables or nftables (the n-th-call fault then wraps nft)")
 	flag.StringVar(&only, "only", "", "run only the faults whose name contains one of `WORDS` (comma-separated, e.g. kill,iptables)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := campaign(ctx, *trials, *hosts, *index, *dir, *self, *confirm, *out); err != nil {
+	if *backend != "iptables" && *backend != backendNFT {
+		fmt.Fprintf(os.Stderr, "chaos: -backend %q: iptables or nftables\n", *backend)
+		os.Exit(2)
+	}
+	if err := campaign(ctx, *trials, *hosts, *index, *dir, *self, *backend, *confirm, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "chaos:", err)
 		os.Exit(1)
 	}
 }
 
-func campaign(ctx context.Context, trials, hosts, index int, dir, self string, confirm time.Duration, out string) error {
+func campaign(ctx context.Context, trials, hosts, index int, dir, self, backend string, confirm time.Duration, out string) error {
 	dir, _ = filepath.Abs(dir)
 	self, _ = filepath.Abs(self)
 	if _, err := os.Stat(self); err != nil {
@@ -60,16 +65,16 @@ func campaign(ctx context.Context, trials, hosts, index int, dir, self string, c
 	}()
 	workers := make([]*worker, len(l.Hosts))
 	for i, h := range l.Hosts {
-		workers[i] = &worker{v: hostView{l, h}, self: self, dir: dir, db: filepath.Join(dir, h.Name+".db"), confirm: confirm}
+		workers[i] = &worker{v: hostView{l, h, backend}, self: self, dir: dir, db: filepath.Join(dir, h.Name+".db"), confirm: confirm}
 		if err := workers[i].prepare(ctx); err != nil {
 			return err
 		}
 	}
-	fmt.Printf("lab of %d hosts (index %d) prepared; a changing harden takes %s; %d iptables calls\n",
-		len(l.Hosts), l.Index, workers[0].baseline.Round(time.Millisecond), workers[0].iptCalls)
+	fmt.Printf("lab of %d hosts (index %d, %s) prepared; a changing harden takes %s; %d firewall program calls\n",
+		len(l.Hosts), l.Index, backend, workers[0].baseline.Round(time.Millisecond), workers[0].fwCalls)
 	start := time.Now()
-	res := run(ctx, workers, faults(), trials)
-	t := table{trials: trials, hosts: len(l.Hosts), confirm: confirm, took: time.Since(start), results: res}
+	res := run(ctx, workers, faults(backend), trials)
+	t := table{trials: trials, hosts: len(l.Hosts), backend: backend, confirm: confirm, took: time.Since(start), results: res}
 	t.print(os.Stdout)
 	if out != "" {
 		f, err := os.Create(out)

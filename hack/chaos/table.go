@@ -13,17 +13,18 @@ import (
 // hack/bench/README.md.
 type table struct {
 	trials, hosts int
+	backend       string
 	confirm, took time.Duration
 	results       map[string][]outcome
 }
 
 func (t table) print(w io.Writer) {
-	fmt.Fprintf(w, "\n%s, %s, %d CPUs (shared), %d lab hosts, %d trials per fault, confirmTimeout %s, %s in all.\n\n",
-		time.Now().UTC().Format("2006-01-02"), kernel(), runtime.NumCPU(), t.hosts, t.trials, t.confirm, t.took.Round(time.Second))
+	fmt.Fprintf(w, "\n%s, %s, %d CPUs (shared), %d lab hosts, firewall backend %s, %d trials per fault, confirmTimeout %s, %s in all.\n\n",
+		time.Now().UTC().Format("2006-01-02"), kernel(), runtime.NumCPU(), t.hosts, t.backend, t.trials, t.confirm, t.took.Round(time.Second))
 	fmt.Fprintf(w, "| fault | trials | fault hit | reachable by SSH ≤ confirmTimeout+15 s (slowest) | rules restored | events lost | runs left running |\n")
 	fmt.Fprintf(w, "|---|---|---|---|---|---|---|\n")
 	var notes []string
-	for _, f := range faults() {
+	for _, f := range faults(t.backend) {
 		outs := t.results[f.name]
 		var hit, reached, restored, lost, running int
 		var slowest time.Duration

@@ -25,7 +25,7 @@ type worker struct {
 	current  string
 	expected map[string]string // profile → rules once confirmed
 	baseline time.Duration     // a changing harden, start to exit
-	iptCalls int               // iptables calls in a changing harden
+	fwCalls  int               // firewall program calls in a changing harden
 }
 
 func (w *worker) other() string {
@@ -39,7 +39,7 @@ func (w *worker) other() string {
 // set, only allows SSH from a foreign network with that policy.
 func (w *worker) playbook(p, cut string) string {
 	h := w.v.h
-	fw := fmt.Sprintf("  backend: iptables\n  confirmTimeout: %s\n  allowTCP: %s\n", w.confirm, profiles[p])
+	fw := fmt.Sprintf("  backend: %s\n  confirmTimeout: %s\n  allowTCP: %s\n", w.v.backend, w.confirm, profiles[p])
 	if cut != "" {
 		fw += "  sshSources: [198.19.254.0/24]\n  policy: " + cut + "\n"
 	}
@@ -74,15 +74,15 @@ func (w *worker) clean(ctx context.Context) error {
 	return err
 }
 
-// prepare records each profile's confirmed rules, how many iptables
-// calls a changing harden makes (counting wrappers in place for that run
+// prepare records each profile's confirmed rules, how many firewall
+// program calls a changing harden makes (counting wrappers in place for that run
 // only) and how long one takes without them.
 func (w *worker) prepare(ctx context.Context) error {
 	w.expected = map[string]string{}
 	for i, p := range []string{"B", "A", "B"} {
 		w.current = p
 		if i == 1 {
-			if err := wrapIPTables(ctx, w.v, 0); err != nil {
+			if err := wrapFirewall(ctx, w.v, 0); err != nil {
 				return err
 			}
 		}
@@ -91,14 +91,11 @@ func (w *worker) prepare(ctx context.Context) error {
 			return fmt.Errorf("%s: harden to profile %s: %w", w.v.h.Name, p, err)
 		}
 		w.baseline = time.Since(start)
-		rules, err := w.v.owned(ctx)
-		if err != nil || !strings.Contains(rules, "CK8S") {
-			return fmt.Errorf("%s: no ck8s rules after a harden (%v)", w.v.h.Name, err)
-		}
-		w.expected[p] = rules
 		if i == 1 {
+			// Counted before the rules are read: that read goes through
+			// the wrappers too.
 			calls, err := w.v.sh(ctx, "cat "+chaosDir+"/calls")
-			fmt.Sscan(strings.TrimSpace(calls), &w.iptCalls)
+			fmt.Sscan(strings.TrimSpace(calls), &w.fwCalls)
 			if uerr := unwrap(ctx, w.v); err == nil {
 				err = uerr
 			}
@@ -106,6 +103,11 @@ func (w *worker) prepare(ctx context.Context) error {
 				return err
 			}
 		}
+		rules, err := w.v.owned(ctx)
+		if err != nil || !(strings.Contains(rules, "CK8S") || strings.Contains(rules, "table inet ck8s")) {
+			return fmt.Errorf("%s: no ck8s rules after a harden (%v)", w.v.h.Name, err)
+		}
+		w.expected[p] = rules
 	}
 	return nil
 }
