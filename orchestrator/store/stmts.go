@@ -11,10 +11,11 @@ import (
 // runs with multi-row inserts (batch.go), in one SQLite transaction on the
 // single writer connection. The pure-Go driver prepares every statement
 // it is given anew, and preparing a statement of rows of placeholders
-// took over a third of its time in BenchmarkWebhookBurst's profile; so a batch is cut into rows of the
-// sizes below, whose statements are prepared once, when the store opens,
-// and reused by every transaction (database/sql keeps them prepared on the
-// writer connection, and prepares them again should that be replaced).
+// took about a quarter of its time in BenchmarkWebhookBurst's profile;
+// so a batch is cut into rows of the sizes below, whose statements are
+// prepared once, when the store opens, and reused by every transaction
+// (database/sql keeps them prepared on the writer connection, and
+// prepares them again should that be replaced).
 
 // batchSizes are the row counts of the prepared multi-row inserts,
 // largest first: a batch of n rows takes at most three statements of each
