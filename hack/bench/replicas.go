@@ -154,7 +154,7 @@ func reportReplicas(ctx context.Context, dsn string, res []delivery) error {
 	defer conn.Close(ctx)
 	var deliveries, runs, jobs int
 	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM webhook_deliveries),
-		(SELECT count(*) FROM runs WHERE attempt = 1), (SELECT count(DISTINCT job_id) FROM runs WHERE attempt = 1)`).
+		(SELECT count(*) FROM runs WHERE attempt = 1), (SELECT count(DISTINCT j.id) FROM runs r JOIN river_job j ON j.args ->> 'runId' = r.id WHERE r.attempt = 1)`).
 		Scan(&deliveries, &runs, &jobs); err != nil {
 		return err
 	}

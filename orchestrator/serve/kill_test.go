@@ -88,7 +88,7 @@ func TestKill9DuringIngest(t *testing.T) {
 	}
 	_ = second.Process.Signal(syscall.SIGTERM)
 	_ = second.Wait()
-	jobs := queryStrings(t, db, `SELECT r.id FROM runs r JOIN river_job j ON j.id = r.job_id WHERE r.attempt = 1`)
+	jobs := queryStrings(t, db, `SELECT r.id FROM runs r JOIN river_job j ON j.args ->> 'runId' = r.id WHERE r.attempt = 1`)
 	have := map[string]bool{}
 	for _, id := range jobs {
 		have[id] = true

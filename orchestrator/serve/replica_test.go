@@ -69,14 +69,17 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 		}
 	}
 	// Retries of these unreachable sweeps are runs too (RUNID.2, ...):
-	// first attempts are the deliveries' runs.
+	// first attempts are the deliveries' runs. A queued run's job is the
+	// one whose args name it (its job_id is recorded when a worker takes
+	// it).
 	conn, err := pgx.Connect(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(t.Context())
 	var firsts, jobs int
-	if err := conn.QueryRow(t.Context(), `SELECT count(*), count(DISTINCT job_id) FROM runs WHERE attempt = 1`).Scan(&firsts, &jobs); err != nil {
+	if err := conn.QueryRow(t.Context(), `SELECT count(*), count(DISTINCT j.id) FROM runs r
+		LEFT JOIN river_job j ON j.args ->> 'runId' = r.id WHERE r.attempt = 1`).Scan(&firsts, &jobs); err != nil {
 		t.Fatal(err)
 	}
 	if firsts != n || jobs != n {
@@ -91,6 +94,12 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 	}
 	ca, cb := &client{t: t, base: "http://" + addrs[0]}, &client{t: t, base: "http://" + addrs[1]}
 	ca.wait(some)
+	// Once a worker took it, the run records its job.
+	var jobID, named int64
+	if err := conn.QueryRow(t.Context(), `SELECT coalesce(r.job_id, 0), j.id FROM runs r
+		JOIN river_job j ON j.args ->> 'runId' = r.id WHERE r.id = $1`, some).Scan(&jobID, &named); err != nil || jobID != named {
+		t.Errorf("run %s, worked, records job %d; its job is %d (%v)", some, jobID, named, err)
+	}
 	ea, eb := typesOf(ca.events(some)), typesOf(cb.events(some))
 	if len(ea) == 0 || !slices.Equal(ea, eb) {
 		t.Errorf("run %s's events differ between replicas:\n%v\n%v", some, ea, eb)

@@ -23,6 +23,9 @@ type DB struct {
 	w    *sql.DB
 	r    *sql.DB
 	pool *pgxpool.Pool // PostgreSQL only
+	// stmts are the writer's prepared batch inserts (stmts.go); SQLite
+	// only: pgx keeps its own statement cache.
+	stmts stmtCache
 }
 
 var _ Store = (*DB)(nil)
@@ -86,7 +89,7 @@ func (s *DB) InTx(ctx context.Context, fn func(*sql.Tx) error) error {
 }
 
 // writer is the write pool as a Tx, for the store's own single writes.
-func (s *DB) writer() Tx { return sqlConn{s.w, s.d} }
+func (s *DB) writer() Tx { return sqlConn{q: s.w, d: s.d} }
 
 // Close closes the pools.
 func (s *DB) Close() error {
@@ -95,5 +98,5 @@ func (s *DB) Close() error {
 		s.pool.Close()
 		return err
 	}
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.stmts.close(), s.r.Close(), s.w.Close())
 }

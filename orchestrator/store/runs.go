@@ -50,17 +50,19 @@ const targetsPerInsert = 500
 
 // QueueRun records a queued run unless its ID exists: a job's worker
 // calls it for every attempt, so that a run River inserted by itself (a
-// schedule's) or a retry has its row before it starts.
+// schedule's) or a retry has its row before it starts. A row that exists
+// without a job (QueueRunsTx records none: the enqueue does not ask River
+// for the IDs) gets r's JobID; nothing else of it changes.
 func (s *DB) QueueRun(ctx context.Context, r Run) error {
 	r.Status = StatusQueued
-	return insertRun(ctx, s.writer(), r, keepExisting)
+	return insertRun(ctx, s.writer(), r, fillJob)
 }
 
 // How insertRun treats an existing ID.
 const (
-	insertOnly   = iota // an error
-	takeQueued          // a queued row becomes this run
-	keepExisting        // nothing is written
+	insertOnly = iota // an error
+	takeQueued        // a queued row becomes this run
+	fillJob           // only a missing job_id is written
 )
 
 func insertRun(ctx context.Context, tx Tx, r Run, onConflict int) error {
@@ -82,8 +84,8 @@ func insertRun(ctx context.Context, tx Tx, r Run, onConflict int) error {
 	case takeQueued:
 		q += ` ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at, status = excluded.status,
 			hosts = excluded.hosts, check_mode = excluded.check_mode, owner = excluded.owner WHERE runs.status = 'queued'`
-	case keepExisting:
-		q += ` ON CONFLICT (id) DO NOTHING`
+	case fillJob:
+		q += ` ON CONFLICT (id) DO UPDATE SET job_id = excluded.job_id WHERE runs.job_id IS NULL`
 	}
 	d := tx.dialect()
 	n, err := tx.exec(ctx, q,
@@ -92,7 +94,7 @@ func insertRun(ctx context.Context, tx Tx, r Run, onConflict int) error {
 	if err != nil {
 		return fmt.Errorf("creating run %s: %w", r.ID, err)
 	}
-	if n == 0 && onConflict != keepExisting {
+	if n == 0 && onConflict != fillJob {
 		return fmt.Errorf("creating run %s: the id exists and is not queued", r.ID)
 	}
 	return nil
@@ -245,7 +247,7 @@ func scanRun(rows *sql.Rows, extra ...any) (Run, error) {
 // events. Serve's runs are River's to rescue. Returns how many there were.
 func (s *DB) InterruptDead(ctx context.Context, alive func(owner string) bool, at time.Time) (int, error) {
 	var dead []string
-	err := sqlConn{s.r, s.d}.query(ctx, `SELECT id, owner FROM runs WHERE status = ? AND run_trigger = ? AND owner <> ''`,
+	err := sqlConn{q: s.r, d: s.d}.query(ctx, `SELECT id, owner FROM runs WHERE status = ? AND run_trigger = ? AND owner <> ''`,
 		func(r row) error {
 			var id, owner string
 			if err := r.Scan(&id, &owner); err != nil {

@@ -9,18 +9,25 @@ import (
 	"time"
 )
 
-// TestQueueThenCreateRun: serve queues a run in its job's transaction; a
-// worker's QueueRun for the same id changes nothing; the run that starts
-// takes the queued row over, keeping what serve recorded.
+// TestQueueThenCreateRun: serve queues a run in its job's transaction,
+// without the job's ID (its insert does not ask River for it); a worker's
+// QueueRun for the same id records the job and changes nothing else, and
+// a second worker's changes nothing at all; the run that starts takes the
+// queued row over, keeping what serve and the worker recorded.
 func TestQueueThenCreateRun(t *testing.T) {
 	each(t, func(t *testing.T, s *DB) {
 		ctx := context.Background()
-		q := Run{ID: "q1", Command: "sweep", Started: t0, Trigger: "schedule:nightly", Limit: "web-*", JobID: 42, Attempt: 1}
+		q := Run{ID: "q1", Command: "sweep", Started: t0, Trigger: "schedule:nightly", Limit: "web-*", Attempt: 1}
 		if err := s.InTx(ctx, func(tx *sql.Tx) error { return QueueRunsTx(ctx, s.SQLTx(tx), []Run{q}) }); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.QueueRun(ctx, Run{ID: "q1", Command: "harden", Started: t0.Add(time.Hour), Trigger: "api:x"}); err != nil {
-			t.Fatal(err)
+		if r, err := s.Run(ctx, "q1"); err != nil || r.JobID != 0 {
+			t.Fatalf("queued run before a worker took it: %+v, %v", r, err)
+		}
+		for _, job := range []int64{42, 43} {
+			if err := s.QueueRun(ctx, Run{ID: "q1", Command: "harden", Started: t0.Add(time.Hour), Trigger: "api:x", JobID: job}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		r, err := s.Run(ctx, "q1")
 		if err != nil {

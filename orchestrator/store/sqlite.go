@@ -52,9 +52,14 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		s.w.Close()
 		return nil, fmt.Errorf("migrating store %s: %w", path, err)
 	}
+	if s.stmts, err = prepareBatchStatements(ctx, s.w); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("opening store %s: %w", path, err)
+	}
 	// query_only guards against a write slipping onto the read pool, where
 	// it would bypass the single-writer queue.
 	if s.r, err = sqlitePool(ctx, abs, readers, "_pragma=query_only(1)"); err != nil {
+		s.stmts.close()
 		s.w.Close()
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}

@@ -29,7 +29,7 @@ type row interface{ Scan(dest ...any) error }
 
 // SQLTx adapts tx, a transaction on this store's database (DB.InTx, or
 // Writer().BeginTx), to Tx.
-func (s *DB) SQLTx(tx *sql.Tx) Tx { return sqlConn{tx, s.d} }
+func (s *DB) SQLTx(tx *sql.Tx) Tx { return sqlConn{q: tx, d: s.d, tx: tx, stmts: s.stmts} }
 
 // PgxTx adapts a pgx transaction on the store's PostgreSQL database (begun
 // on DB.Pool, or handed over by River's riverpgxv5 driver) to Tx.
@@ -44,10 +44,43 @@ type sqlConn struct {
 		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	}
 	d *dialect
+	// tx is q when q is a transaction: it runs the prepared statements
+	// of stmts, which exec and query use for the texts they hold.
+	tx    *sql.Tx
+	stmts stmtCache
+}
+
+// on is the statement to run q with: c.q, or the prepared statement of
+// q's text on c.tx.
+func (c sqlConn) on(ctx context.Context, q string) interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, args ...any) (*sql.Rows, error)
+} {
+	if st := c.stmts[q]; st != nil && c.tx != nil {
+		return c.tx.StmtContext(ctx, st)
+	}
+	return unprepared{c.q, c.d.bind(q)}
+}
+
+// unprepared runs a statement text on a pool or transaction.
+type unprepared struct {
+	q interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	}
+	text string
+}
+
+func (u unprepared) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return u.q.ExecContext(ctx, u.text, args...)
+}
+
+func (u unprepared) QueryContext(ctx context.Context, args ...any) (*sql.Rows, error) {
+	return u.q.QueryContext(ctx, u.text, args...)
 }
 
 func (c sqlConn) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	res, err := c.q.ExecContext(ctx, c.d.bind(q), args...)
+	res, err := c.on(ctx, q).ExecContext(ctx, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -59,7 +92,7 @@ func (c sqlConn) queryRow(ctx context.Context, q string, args ...any) row {
 }
 
 func (c sqlConn) query(ctx context.Context, q string, each func(row) error, args ...any) error {
-	rows, err := c.q.QueryContext(ctx, c.d.bind(q), args...)
+	rows, err := c.on(ctx, q).QueryContext(ctx, args...)
 	if err != nil {
 		return err
 	}

@@ -31,8 +31,13 @@ type Client interface {
 	UIEndpoints() uiendpoints.Bundle
 }
 
-// InsertFunc inserts jobs in the transaction of Client.InTx.
-type InsertFunc func([]river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+// InsertFunc inserts jobs in the transaction of Client.InTx and returns
+// how many it inserted. It does not return the jobs: River's insert
+// without RETURNING (InsertManyFastTx) costs the single SQLite writer
+// less per job (hack/bench/README.md, webhook ingest), so a run learns
+// its job ID when a worker takes the job (store.QueueRun), not at
+// enqueue.
+type InsertFunc func([]river.InsertManyParams) (int, error)
 
 // ClientConfig are the daemon's choices for River.
 type ClientConfig struct {

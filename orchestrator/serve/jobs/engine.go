@@ -9,7 +9,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
-	"github.com/riverqueue/river/rivertype"
 	"riverqueue.com/riverui"
 	"riverqueue.com/riverui/uiendpoints"
 
@@ -36,11 +35,11 @@ func (e *engine[TTx]) InTx(ctx context.Context, fn func(store.Tx, InsertFunc) er
 		return err
 	}
 	defer end.rollback(context.WithoutCancel(ctx)) // no-op after commit
-	insert := func(jobs []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	insert := func(jobs []river.InsertManyParams) (int, error) {
 		if len(jobs) == 0 {
-			return nil, nil
+			return 0, nil
 		}
-		return e.InsertManyTx(ctx, tx, jobs)
+		return e.InsertManyFastTx(ctx, tx, jobs)
 	}
 	if err := fn(stx, insert); err != nil {
 		return err

@@ -156,7 +156,9 @@ func (q *Queue) commit(batch []*request) {
 
 // tx records the batch's deliveries, inserts the jobs of those not seen
 // before with one River insert, and records their runs as queued, in one
-// transaction.
+// transaction. A job carries its run's ID in its args (runId), which is
+// how a queued run and its job are joined until a worker records the job
+// ID on the run.
 func (q *Queue) tx(batch []*request) error {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
@@ -169,18 +171,21 @@ func (q *Queue) tx(batch []*request) error {
 		for i, r := range fresh {
 			params[i] = river.InsertManyParams{Args: r.args}
 		}
-		res, err := insert(params)
+		n, err := insert(params)
 		if err != nil {
 			return err
 		}
-		if len(res) != len(fresh) {
-			return fmt.Errorf("queueing %d runs: River answered %d results", len(fresh), len(res))
+		if n != len(fresh) {
+			// Not one of ours is unique (RunArgs' InsertOpts has no
+			// UniqueOpts), so a short count is River skipping a job.
+			return fmt.Errorf("queueing %d runs: River inserted %d", len(fresh), n)
 		}
 		runs := make([]store.Run, len(fresh))
 		for i, r := range fresh {
 			a := r.args
+			// No JobID yet: the worker fills it in (store.QueueRun).
 			runs[i] = store.Run{ID: a.RunID, Command: string(a.Action), Started: r.at,
-				Trigger: a.Trigger, Limit: a.Limit, JobID: res[i].Job.ID, Attempt: 1, Check: a.Check}
+				Trigger: a.Trigger, Limit: a.Limit, Attempt: 1, Check: a.Check}
 		}
 		return store.QueueRunsTx(ctx, tx, runs)
 	})
