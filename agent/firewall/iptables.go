@@ -20,6 +20,11 @@ type iptBackend struct {
 	o       Options
 	variant string
 	fams    []*iptFamily // ipv4, then ipv6: the order parts run in
+	// scratch is set by firewall-expect, whose namespace is thrown away:
+	// Apply skips the --test runs that keep a live host's families all or
+	// nothing (two programs less per expectation; a refused input fails
+	// the expectation either way).
+	scratch bool
 }
 
 var _ Backend = (*iptBackend)(nil)
