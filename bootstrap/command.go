@@ -32,6 +32,18 @@ func StampPath(stateDir string) string { return AgentPath(stateDir) + ".verified
 func Command(stateDir string, agents map[string]Binary, args ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "p=%s; s=%s; ", remote.Quote(AgentPath(stateDir)), remote.Quote(StampPath(stateDir)))
+	// The stamp first: on a hit the agent runs without uname -m (a program
+	// run costs a few ms of host CPU, as much as the rest of the guard). A
+	// stamp only ever names the hash the guard verified for this host's
+	// arch, so it may be matched against every build's hash.
+	b.WriteString(guardStamp)
+	b.WriteString(`case "$k" in `)
+	for _, arch := range []string{"amd64", "arm64"} {
+		if a, ok := agents[arch]; ok {
+			fmt.Fprintf(&b, `%s) exec "$p" "$@";; `, remote.Quote(a.SHA256+" ")+`"$a"`)
+		}
+	}
+	b.WriteString(`esac; `)
 	b.WriteString(`case "$(uname -m)" in `)
 	if a, ok := agents["amd64"]; ok {
 		fmt.Fprintf(&b, "x86_64|amd64) h=%s;; ", a.SHA256)
@@ -53,8 +65,8 @@ func Command(stateDir string, agents map[string]Binary, args ...string) string {
 	return "sh -c " + remote.Quote(b.String()) + " ck8s-agent " + strings.Join(q, " ")
 }
 
-// guardShell runs the agent at $p if its sha256 is $h, and else falls
-// through. Hashing the 19 MB agent costs about 65 ms of CPU on every run,
+// guardStamp and guardShell run the agent at $p if its sha256 is $h, and
+// else fall through. Hashing the 19 MB agent costs about 65 ms of CPU on every run,
 // a third of a no-drift run on the host, so the guard remembers in $s the
 // file it verified: "<hash> <dev>:<inode>:<size>:<mtime ns>:<ctime ns>".
 // A stamp only stands for the exact file it was taken of:
@@ -74,9 +86,16 @@ func Command(stateDir string, agents map[string]Binary, args ...string) string {
 // the stamp lives in the root-only state directory. A stat without
 // nanosecond stamps (busybox, coreutils before 8.6) or a missing stat or
 // date never matches, so such hosts simply hash every time.
-const guardShell = `st() { stat -L -c '%d:%i:%s:%.9Y:%.9Z' -- "$p" 2>/dev/null; }; ` +
-	`a=$(st); if [ -x "$p" ] && [ -n "$a" ] && read -r k 2>/dev/null <"$s" && [ "$k" = "$h $a" ]; then exec "$p" "$@"; fi; ` +
-	`if [ -x "$p" ] && printf '%s  %s\n' "$h" "$p" | sha256sum -c --status - 2>/dev/null; then ` +
+//
+// guardStamp reads the file's identity into $a and, when the agent is
+// executable and $a is known, the stamp into $k; Command execs on a match
+// before it runs uname -m.
+const guardStamp = `st() { stat -L -c '%d:%i:%s:%.9Y:%.9Z' -- "$p" 2>/dev/null; }; ` +
+	`a=$(st); k=; if [ -x "$p" ] && [ -n "$a" ]; then read -r k 2>/dev/null <"$s" || k=; fi; `
+
+// guardShell hashes the agent at $p when the stamp did not match (see
+// guardStamp), and stamps it as described above.
+const guardShell = `if [ -x "$p" ] && printf '%s  %s\n' "$h" "$p" | sha256sum -c --status - 2>/dev/null; then ` +
 	`c=${a##*:}; c=${c%.*}; n=$(date +%s 2>/dev/null); ` +
 	`if [ -n "$a" ] && [ "$a" = "$(st)" ] && [ -n "$n" ] && [ "$c" -le $((n - 2)) ] 2>/dev/null; then ` +
 	`(umask 077; printf '%s %s\n' "$h" "$a" >"$s.$$" && mv -f "$s.$$" "$s") 2>/dev/null || rm -f "$s.$$"; fi; ` +

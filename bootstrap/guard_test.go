@@ -130,3 +130,29 @@ func TestGuardDoesNotRememberAFreshFile(t *testing.T) {
 		t.Fatalf("a stamp for a file changed just now: %v", err)
 	}
 }
+
+// A stamp hit runs the agent without uname -m; a stamp naming no build's
+// hash is no hit, and then the arch decides (here: unknown, refused).
+func TestGuardStampHitNeedsNoUname(t *testing.T) {
+	g := newGuardHost(t, guardAgent)
+	g.clockAhead = 5
+	if _, code := g.run(); code != 0 {
+		t.Fatalf("first run: exit %d", code)
+	}
+	g.shim("uname", "echo riscv64")
+	g.shim("sha256sum", "exit 1")
+	if out, code := g.run(); code != 0 || out != "agent one version\n" {
+		t.Fatalf("stamped agent with uname saying riscv64: exit %d, %q; want it run", code, out)
+	}
+	b, err := os.ReadFile(StampPath(g.dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, id, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
+	if err := os.WriteFile(StampPath(g.dir), []byte(strings.Repeat("f", 64)+" "+id+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := g.run(); code != ExitUnknownArch || out != "" {
+		t.Errorf("stamp of another hash: exit %d, %q; want exit %d and the agent not run", code, out, ExitUnknownArch)
+	}
+}

@@ -62,6 +62,9 @@ func Expect(ctx context.Context, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if ib, ok := b.(*iptBackend); ok {
+		ib.scratch = true
+	}
 	defer holdReads(b)() // nothing else changes a scratch namespace
 	if s, err := b.State(ctx); err != nil {
 		return err

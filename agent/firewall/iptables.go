@@ -20,6 +20,11 @@ type iptBackend struct {
 	o       Options
 	variant string
 	fams    []*iptFamily // ipv4, then ipv6: the order parts run in
+	// scratch is set by firewall-expect, whose namespace is thrown away:
+	// Apply skips the --test runs that keep a live host's families all or
+	// nothing (two programs less per expectation; a refused input fails
+	// the expectation either way).
+	scratch bool
 }
 
 var _ Backend = (*iptBackend)(nil)
@@ -32,14 +37,18 @@ type iptFamily struct {
 	save    string
 	restore string
 
-	// ipt is go-iptables for the checks of a batch's jump lines, made on
-	// first use (handle): creating it runs iptables --version, and a
-	// no-drift run, which only reads with iptables-save, needs neither.
+	// ipt is go-iptables for the checks of a jump line other than the
+	// plain jump, made on first use (handle): creating it runs iptables
+	// --version, which the usual runs never need (see jumpExists and
+	// restoreArgv).
 	mu  sync.Mutex
 	ipt *iptables.IPTables
 	// held, while not nil, keeps each table's listing until this backend
 	// runs a restore of the family (see hold).
 	held map[iptHook]iptChainState
+	// version is the one the last iptables-save printed in its header,
+	// zero before any listing (see iptSaveVersion).
+	version [3]int
 }
 
 // NewIPTables returns the iptables backend. o.Path is the iptables binary
@@ -109,13 +118,21 @@ func (b *iptBackend) Variant() string { return b.variant }
 // touches the chains its input names, never the rest of the table; and -w
 // (wait for the xtables lock) where the restore knows it (iptables >=
 // 1.6.2).
+// The version comes from the family's last iptables-save header (every
+// batch is built from a listing), else from iptables --version.
 func (f *iptFamily) restoreArgv() ([]string, error) {
-	ipt, err := f.handle()
-	if err != nil {
-		return nil, err
+	f.mu.Lock()
+	v1, v2, v3 := f.version[0], f.version[1], f.version[2]
+	f.mu.Unlock()
+	if v1 == 0 && v2 == 0 && v3 == 0 {
+		ipt, err := f.handle()
+		if err != nil {
+			return nil, err
+		}
+		v1, v2, v3 = ipt.GetIptablesVersion()
 	}
 	argv := []string{f.restore, "--noflush"}
-	if v1, v2, v3 := ipt.GetIptablesVersion(); v1 > 1 || (v1 == 1 && (v2 > 6 || (v2 == 6 && v3 >= 2))) {
+	if v1 > 1 || (v1 == 1 && (v2 > 6 || (v2 == 6 && v3 >= 2))) {
 		argv = append(argv, "-w")
 	}
 	return argv, nil

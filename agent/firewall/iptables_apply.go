@@ -35,6 +35,9 @@ func (b *iptBackend) Apply(ctx context.Context, bt Batch) error {
 		return err
 	}
 	for _, r := range runs {
+		if b.scratch {
+			break
+		}
 		if _, err := iptExec(ctx, r.input, append(slices.Clone(r.argv), "--test")); err != nil {
 			return fmt.Errorf("checking the %s rules before applying them (nothing was changed): %w", r.f.name, err)
 		}

@@ -58,6 +58,32 @@ func (f *iptFamily) wantJump(table string, fields []string) (bool, error) {
 	if _, err := strconv.Atoi(iptFirst(spec)); op == "-I" && err == nil {
 		spec = spec[1:] // the position
 	}
+	exists, err := f.jumpExists(table, chain, target, spec)
+	if err != nil {
+		return false, fmt.Errorf("checking for the %s jump to %s in %s %s: %w", f.name, target, table, chain, err)
+	}
+	if op == "-D" {
+		return exists, nil
+	}
+	return !exists, nil
+}
+
+// jumpExists reports whether the rule "chain spec" jumping to target is in
+// table. The plain jump of an owned hook ("-j CK8S-INPUT" in filter INPUT,
+// the only jump the backend writes) is looked up in the table's listing,
+// held under the lock or taken now: one iptables-save the step mostly has
+// already, instead of an iptables -S and an iptables -C. iptables -C
+// matches a rule by its parsed spec, and iptables-save prints a rule
+// without matches exactly as "-A INPUT -j CK8S-INPUT", so for that spec
+// the listing gives the same answer (a jump with matches, such as
+// "-i lo -j CK8S-INPUT", is neither). Any other jump is asked of iptables.
+func (f *iptFamily) jumpExists(table, chain, target string, spec []string) (bool, error) {
+	for _, h := range iptHooks {
+		if h.table == table && h.hook == chain && h.chain == target && len(spec) == 2 && spec[0] == "-j" && spec[1] == target {
+			s, err := f.read(h)
+			return s.plainJump, err
+		}
+	}
 	ipt, err := f.handle()
 	if err != nil {
 		return false, err
@@ -68,13 +94,7 @@ func (f *iptFamily) wantJump(table string, fields []string) (bool, error) {
 		// target is an error, not "no such rule".
 		exists, err = ipt.Exists(table, chain, spec...)
 	}
-	if err != nil {
-		return false, fmt.Errorf("checking for the %s jump to %s in %s %s: %w", f.name, target, table, chain, err)
-	}
-	if op == "-D" {
-		return exists, nil
-	}
-	return !exists, nil
+	return exists, err
 }
 
 func iptFirst(s []string) string {

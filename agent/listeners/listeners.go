@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ck8s/ck8sctl/agent/step"
 	"github.com/ck8s/ck8sctl/internal/event"
@@ -29,10 +30,16 @@ func (Step) Name() string { return "listeners" }
 // CheckSafe implements step.Checker: it only reads /proc.
 func (Step) CheckSafe() bool { return true }
 
+// reuseScan is how old a scan of this run (the firewall step's, which
+// runs just before) may be to stand for this step's: a listing of
+// listeners is a snapshot either way, and a firewall change that waited
+// for its confirmation is older than this, so the step scans again.
+const reuseScan = 2 * time.Second
+
 // Run implements step.Step. Only the socket tables are required; owners
 // are best effort (a process may exit, or hide its fds, mid-scan).
 func (Step) Run(ctx context.Context, env *step.Env) error {
-	ls, err := Collect(env.Path)
+	ls, err := Recent(env.Path, reuseScan)
 	if err != nil {
 		return err
 	}

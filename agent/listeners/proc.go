@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/ck8s/ck8sctl/internal/facts"
 )
@@ -33,7 +35,7 @@ type socket struct {
 func Collect(path func(string) string) ([]facts.Listener, error) {
 	var socks []socket
 	for _, proto := range []string{"tcp", "tcp6"} {
-		s, err := readTable(path("/proc/net/"+proto), proto)
+		s, err := listTable(path("/proc/net/"+proto), proto)
 		if err != nil {
 			return nil, err
 		}
@@ -56,7 +58,57 @@ func Collect(path func(string) string) ([]facts.Listener, error) {
 	slices.SortFunc(out, func(a, b facts.Listener) int {
 		return cmp.Or(cmp.Compare(a.Port, b.Port), cmp.Compare(a.Proto, b.Proto), a.Addr.Compare(b.Addr))
 	})
+	last.remember(path("/"), out)
 	return out, nil
+}
+
+// Recent returns the listeners of path's root as a Collect of this
+// process found them at most maxAge ago, or else collects them now. The
+// owners scan reads a link per open file of every process (8-15 ms of
+// host CPU on a lab host, more with many processes), and a harden runs
+// the firewall step, which needs the sshd ports, right before this one.
+func Recent(path func(string) string, maxAge time.Duration) ([]facts.Listener, error) {
+	if ls, ok := last.get(path("/"), maxAge); ok {
+		return ls, nil
+	}
+	return Collect(path)
+}
+
+// lastScan is the last Collect of this process.
+type lastScan struct {
+	mu   sync.Mutex
+	root string
+	at   time.Time
+	ls   []facts.Listener
+}
+
+var last lastScan
+
+func (c *lastScan) remember(root string, ls []facts.Listener) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.root, c.at, c.ls = root, time.Now(), slices.Clone(ls)
+}
+
+func (c *lastScan) get(root string, maxAge time.Duration) ([]facts.Listener, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ls == nil || c.root != root || time.Since(c.at) > maxAge {
+		return nil, false
+	}
+	return slices.Clone(c.ls), true
+}
+
+// listTable lists one table's LISTEN sockets: the host's own (the root is
+// "/") through sock_diag, a fixture's (and, should sock_diag be missing,
+// the host's) from the file.
+func listTable(file, proto string) ([]socket, error) {
+	if file == "/proc/net/"+proto {
+		if s, err := diagListeners(proto); err == nil {
+			return s, nil
+		}
+	}
+	return readTable(file, proto)
 }
 
 // readTable parses the LISTEN rows of one /proc/net/tcp{,6}. A missing
@@ -129,13 +181,15 @@ func owners(proc string, socks []socket) map[uint64]owner {
 		want[s.inode] = true
 	}
 	out := map[uint64]owner{}
-	entries, _ := os.ReadDir(proc)
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid <= 0 {
-			continue
+	for _, pid := range pids(proc) {
+		if len(out) == len(want) {
+			// Every socket has its lowest-pid owner: the pids are in
+			// ascending order, so no later process can change that. sshd
+			// and most daemons start early; a host's thousands of later
+			// processes (containers, sessions) are not read at all.
+			break
 		}
-		dir := filepath.Join(proc, e.Name())
+		dir := filepath.Join(proc, strconv.Itoa(pid))
 		fds, _ := os.ReadDir(filepath.Join(dir, "fd"))
 		var comm string
 		for _, fd := range fds {
@@ -158,5 +212,19 @@ func owners(proc string, socks []socket) map[uint64]owner {
 			out[inode] = owner{pid, comm}
 		}
 	}
+	return out
+}
+
+// pids lists the numeric entries of proc in ascending order (ReadDir
+// sorts them as strings).
+func pids(proc string) []int {
+	entries, _ := os.ReadDir(proc)
+	out := make([]int, 0, len(entries))
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil && pid > 0 {
+			out = append(out, pid)
+		}
+	}
+	slices.Sort(out)
 	return out
 }

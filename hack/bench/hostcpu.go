@@ -143,7 +143,12 @@ func sshdReaped(l *lab.Lab) (time.Duration, error) {
 		if err != nil {
 			return 0, err
 		}
-		stat, err := os.ReadFile("/proc/" + strings.TrimSpace(string(b)) + "/stat")
+		// The lab's record is "PID STARTTIME" (orchestrator/lab/proc.go).
+		rec := strings.Fields(string(b))
+		if len(rec) == 0 {
+			return 0, fmt.Errorf("sshd of %s: empty %s", h.Name, pf)
+		}
+		stat, err := os.ReadFile("/proc/" + rec[0] + "/stat")
 		if err != nil {
 			return 0, fmt.Errorf("sshd of %s: %w", h.Name, err)
 		}
