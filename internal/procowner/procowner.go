@@ -39,8 +39,10 @@ func Alive(owner string) bool {
 	if err != nil {
 		return true
 	}
-	start := StartTime(pid)
-	return start != 0 && strconv.FormatUint(start, 10) == f[3]
+	start, state := stat(pid)
+	// A zombie has died: it only waits to be reaped, and an orphan (a
+	// ck8sctl whose supervisor was killed) waits on whatever init does.
+	return start != 0 && state != 'Z' && state != 'X' && strconv.FormatUint(start, 10) == f[3]
 }
 
 func bootID() string {
@@ -57,19 +59,25 @@ func bootID() string {
 // empty mid-exec. The command name (field 2) may hold spaces and
 // parentheses: fields are counted after its last ')'.
 func StartTime(pid int) uint64 {
+	start, _ := stat(pid)
+	return start
+}
+
+// stat is PID's start time and state (field 3: R, S, Z...).
+func stat(pid int) (uint64, byte) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0
+		return 0, 0
 	}
 	f := strings.Fields(s[i+1:])
-	if len(f) < 20 {
-		return 0
+	if len(f) < 20 || len(f[0]) != 1 {
+		return 0, 0
 	}
 	v, _ := strconv.ParseUint(f[19], 10, 64)
-	return v
+	return v, f[0][0]
 }

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAlive(t *testing.T) {
@@ -31,5 +32,30 @@ func TestAlive(t *testing.T) {
 		if got := Alive(owner); got != want {
 			t.Errorf("Alive(%q) = %t, want %t", owner, got, want)
 		}
+	}
+}
+
+// A dead process not yet reaped (a zombie) is dead: the ck8sctl child of
+// a killed supervisor waits for init to reap it, and its runs must not
+// stay "running" meanwhile.
+func TestZombieIsDead(t *testing.T) {
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	pid := cmd.Process.Pid
+	start, state := stat(pid)
+	for i := 0; state != 'Z' && i < 500; i++ {
+		time.Sleep(10 * time.Millisecond)
+		start, state = stat(pid)
+	}
+	if state != 'Z' || start == 0 {
+		t.Fatalf("process %d: state %q start %d, want an unreaped zombie", pid, state, start)
+	}
+	f := strings.Split(Self(), "/")
+	owner := fmt.Sprintf("%s/%s/%d/%d", f[0], f[1], pid, start)
+	if Alive(owner) {
+		t.Errorf("Alive(%q) of a zombie = true, want false", owner)
 	}
 }
