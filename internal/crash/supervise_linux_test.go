@@ -1,14 +1,10 @@
 package crash
 
 import (
-	"os"
-	"os/signal"
 	"syscall"
 	"testing"
 	"time"
 )
-
-func signalNotify(c chan os.Signal) { signal.Notify(c, syscall.SIGTERM) }
 
 // `kill -9` of ck8sctl ends the work too, as it did with one process:
 // the child dies with its supervisor.

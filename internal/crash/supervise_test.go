@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -78,6 +79,8 @@ func child(mode string) {
 	}
 	os.Exit(94)
 }
+
+func signalNotify(c chan os.Signal) { signal.Notify(c, syscall.SIGTERM) }
 
 // supervise runs the test binary as a supervised child in mode.
 func supervise(t *testing.T, mode string) Outcome {
