@@ -7,9 +7,6 @@ import (
 	"os"
 )
 
-// Supported reports whether Supervise works here.
-const Supported = false
-
 // Supervise is not available on this system.
 func Supervise([]string) (Outcome, error) { return Outcome{}, ErrNotStarted }
 

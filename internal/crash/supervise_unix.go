@@ -16,9 +16,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Supported reports whether Supervise works here.
-const Supported = true
-
 // Supervise runs this same program with args as its child, with the
 // process's standard streams, and waits for it. Signals sent to the
 // supervisor reach the child once: SIGTERM and SIGHUP always, SIGINT and
