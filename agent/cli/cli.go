@@ -57,11 +57,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		"run":     cmdRun,
 		"journal": cmdJournal,
 		"version": cmdVersion,
-		// firewall-watchdog and firewall-expect: the firewall step's own
-		// helpers, not in the usage text (see firewall.go).
+		// firewall-watchdog: the firewall step's own helper, not in the
+		// usage text (see firewall.go).
 		"firewall-confirm":  cmdFirewallConfirm,
 		"firewall-watchdog": cmdFirewallWatchdog,
-		"firewall-expect":   cmdFirewallExpect,
 		"http01-verdict":    cmdHTTP01Verdict,
 	}
 	cmd, ok := cmds[args[1]]

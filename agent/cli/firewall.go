@@ -15,8 +15,8 @@ import (
 )
 
 // The firewall step's commands. Only firewall-confirm is for the
-// orchestrator (and people); the other two are the step's own helpers,
-// left out of the usage text:
+// orchestrator (and people); the watchdog is the step's own helper, left
+// out of the usage text:
 //
 //	firewall-confirm --state-dir DIR --id ID
 //	    confirms change ID over the connection it runs on; prints the
@@ -26,9 +26,6 @@ import (
 //	    the dead-man switch the step starts (a systemd unit of its own, or
 //	    detached): rolls change ID back at its deadline unless it was
 //	    confirmed, retrying until the rollback succeeds.
-//	firewall-expect < request.json
-//	    started by the step in a scratch network namespace: applies the
-//	    profile there and prints the owned state it produces.
 
 func cmdFirewallConfirm(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	dir, id, err := changeFlags("firewall-confirm", args, stderr)
@@ -55,15 +52,6 @@ func cmdFirewallWatchdog(args []string, _ io.Reader, _, stderr io.Writer) error 
 	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE, syscall.SIGINT)
 	log := slog.New(slog.NewJSONHandler(stderr, nil)).With("cmd", "firewall-watchdog")
 	return firewall.Watchdog(context.Background(), dir, id, log)
-}
-
-func cmdFirewallExpect(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if err := parse(newFlags("firewall-expect", stderr), args); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	return firewall.Expect(ctx, stdin, stdout)
 }
 
 // changeFlags parses --state-dir and the required --id.

@@ -19,9 +19,9 @@ var ErrNoFirewall = errors.New("neither iptables nor nft found on the host; noth
 // binDirs are where Choose looks for the front ends, in order.
 var binDirs = []string{"/usr/sbin", "/sbin", "/usr/bin", "/bin"}
 
-// choice is a chosen backend and where its programs are: all another
-// process (firewall-expect, the watchdog, firewall-confirm) needs to open
-// the same backend again.
+// choice is a chosen backend and where its programs are: all the scratch
+// namespace and another process (the watchdog, firewall-confirm) need to
+// open the same backend again.
 type choice struct {
 	Backend string `json:"backend"`
 	Path    string `json:"path"`

@@ -107,7 +107,14 @@ func confirmLocked(ctx context.Context, dir string, p *pending, now func() time.
 			r.PersistError = err.Error()
 		}
 	}
-	state, err := b.State(ctx)
+	// A change that is confirmed restored p.Want (an apply that failed
+	// was undone at once and never reaches a confirm), so listing the
+	// rules again would only read it back: four programs less on the
+	// confirm's connection. The next run compares the live rules anyway.
+	state, err := p.Want, error(nil)
+	if state == "" {
+		state, err = b.State(ctx)
+	}
 	if err == nil {
 		err = writeJSON(filepath.Join(dir, appliedFile), Applied{
 			ID: p.ID, Backend: p.Backend, State: state, ProfileHash: p.ProfileHash, At: now().UTC(),

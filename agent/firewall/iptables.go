@@ -20,10 +20,10 @@ type iptBackend struct {
 	o       Options
 	variant string
 	fams    []*iptFamily // ipv4, then ipv6: the order parts run in
-	// scratch is set by firewall-expect, whose namespace is thrown away:
-	// Apply skips the --test runs that keep a live host's families all or
-	// nothing (two programs less per expectation; a refused input fails
-	// the expectation either way).
+	// scratch is set for the expectation's namespace, which is thrown
+	// away (see fresh): Apply skips the --test runs that keep a live
+	// host's families all or nothing (two programs less per expectation; a
+	// refused input fails the expectation either way).
 	scratch bool
 }
 
@@ -90,6 +90,35 @@ func NewIPTables(o Options) (Backend, error) {
 		{name: "ipv6", v6: true, bin: paths.ip6, save: paths.save6, restore: paths.restore6},
 	}
 	return b, nil
+}
+
+// fresh readies b for a network namespace created a moment ago, where
+// no owned chain can exist yet: every table reads as empty without an
+// iptables-save run (four programs less per expectation), restores skip
+// --test, and the restore's -w comes from the version live's own listing
+// printed (the same programs), or from iptables --version when live has
+// not listed yet. Only the expectation's scratch namespace calls it.
+func (b *iptBackend) fresh(live Backend) {
+	b.scratch = true
+	from, _ := live.(*iptBackend)
+	for i, f := range b.fams {
+		f.mu.Lock()
+		if f.held != nil {
+			for _, h := range iptHooks {
+				f.held[h] = iptChainState{}
+			}
+		}
+		f.mu.Unlock()
+		if from == nil || i >= len(from.fams) || from.fams[i].bin != f.bin {
+			continue
+		}
+		from.fams[i].mu.Lock()
+		v := from.fams[i].version
+		from.fams[i].mu.Unlock()
+		f.mu.Lock()
+		f.version = v
+		f.mu.Unlock()
+	}
 }
 
 // handle returns the family's go-iptables, made on first use.

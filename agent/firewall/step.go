@@ -29,8 +29,8 @@ import (
 // counts the host as non-compliant (exit 1); on a real run drift is info,
 // since the run repairs it.
 type Step struct {
-	// Self is the agent binary the step re-executes (firewall-expect,
-	// firewall-watchdog); os.Executable() when empty.
+	// Self is the agent binary the step re-executes (firewall-watchdog);
+	// os.Executable() when empty.
 	Self string
 	// Grace is how long past the deadline the step waits for the
 	// watchdog's verdict before rolling back itself; 15s when zero.
@@ -74,29 +74,63 @@ func (s Step) Run(ctx context.Context, env *step.Env) error {
 	if err := t.settleEarlier(ctx, env); err != nil {
 		return err
 	}
-	live, want, err := t.states(ctx)
+	unlock, err := t.lock(ctx, env)
 	if err != nil {
 		return err
 	}
-	if live == want {
-		env.Emit(event.TypeFirewallCompliant, event.StatusOK,
-			fmt.Sprintf("the owned firewall rules (%s) match the profile; nothing changed", t.b.Name()), t.rep)
-		return nil
-	}
-	t.rep.Diff = Diff(live, want, t.b.Name())
-	t.reportDrift(env, live)
-	var p *pending
-	err = env.Wet(fmt.Sprintf("apply firewall profile (%s)", t.b.Name()), func() (err error) {
-		p, err = t.apply(ctx, env)
-		return err
-	})
-	if err != nil || p == nil { // failed, or check mode
+	p, err := t.reconcile(ctx, env)
+	unlock()
+	if err != nil || p == nil { // compliant, failed, or check mode
 		return err
 	}
 	env.Emit(event.TypeFirewallApplied, event.StatusChanged, fmt.Sprintf(
 		"applied the firewall profile (%s) as change %s; it is rolled back at %s unless confirmed over a new connection",
 		t.b.Name(), p.ID, p.Deadline.Format(time.RFC3339)), t.rep.withChange(p))
 	return t.await(ctx, env, p)
+}
+
+// lock takes the firewall lock for a real run, from its first listing
+// through the apply, and holds the backend's listings meanwhile: the
+// rules the comparison read are the ones the apply renders against and
+// snapshots for the rollback (one listing per table instead of two),
+// and no confirm or rollback can come between. Check mode changes
+// nothing and takes no lock.
+func (t *txn) lock(ctx context.Context, env *step.Env) (unlock func(), err error) {
+	if env.Check() {
+		return func() {}, nil
+	}
+	lk, err := acquire(ctx, t.dir, t.runID)
+	if err != nil {
+		return nil, err
+	}
+	release := holdReads(t.b)
+	return func() {
+		release()
+		lk.Release()
+	}, nil
+}
+
+// reconcile compares the owned rules with the profile and, when they
+// differ, applies it (under the lock on a real run). It returns the
+// change made, nil when none was.
+func (t *txn) reconcile(ctx context.Context, env *step.Env) (*pending, error) {
+	live, want, err := t.states(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if live == want {
+		env.Emit(event.TypeFirewallCompliant, event.StatusOK,
+			fmt.Sprintf("the owned firewall rules (%s) match the profile; nothing changed", t.b.Name()), t.rep)
+		return nil, nil
+	}
+	t.rep.Diff = Diff(live, want, t.b.Name())
+	t.reportDrift(env, live)
+	var p *pending
+	err = env.Wet(fmt.Sprintf("apply firewall profile (%s)", t.b.Name()), func() (err error) {
+		p, err = t.apply(ctx, env, want)
+		return err
+	})
+	return p, err
 }
 
 func (s Step) prepare(ctx context.Context, env *step.Env) (*txn, error) {
@@ -194,7 +228,7 @@ func (t *txn) states(ctx context.Context) (live, want string, err error) {
 	if want, ok := t.cachedExpect(key); ok && want == live {
 		return live, want, nil
 	}
-	if want, err = expected(ctx, t.self, t.c, t.prof); err != nil {
+	if want, err = expected(ctx, t.c, t.prof, t.b); err != nil {
 		return "", "", err
 	}
 	t.storeExpect(key, want)

@@ -26,7 +26,7 @@ const agentEnv = "CK8S_FIREWALL_TEST_AGENT"
 
 // isolate runs the calling top-level test in its own network namespace
 // (testenv.Isolated) with the real agent: the step re-executes
-// the agent (firewall-expect, firewall-watchdog), never the test binary.
+// the agent (firewall-watchdog), never the test binary.
 // It returns the agent's path in the isolated child and false in the
 // parent, which only reports.
 func isolate(t *testing.T) (string, bool) {

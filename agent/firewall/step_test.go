@@ -155,7 +155,7 @@ func checkLiveIsExpected(t *testing.T, h *host) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := expected(t.Context(), h.agent, c, p)
+	want, err := expected(t.Context(), c, p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

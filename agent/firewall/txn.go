@@ -46,6 +46,11 @@ type pending struct {
 	Rollback    Batch  `json:"rollback"`
 	Persist     bool   `json:"persist"`
 	ProfileHash string `json:"profileHash"`
+	// Want is the owned state the change restores: the expectation the
+	// scratch namespace printed, which every later run compares the live
+	// rules with. The confirm records it as the baseline without listing
+	// the rules again; empty in an older agent's file (then it lists).
+	Want        string `json:"want,omitempty"`
 	WatchdogPID int    `json:"watchdogPid"`
 	// Watchdog tells the watchdog process apart from any other that gets
 	// its pid (proc.go); nil in a pending.json of an agent before it.
@@ -77,7 +82,7 @@ type Result struct {
 }
 
 // Applied records the last confirmed change (applied.json): the owned
-// state it left and the profile it came from. A record for people and
+// state it restored and the profile it came from. A record for people and
 // audits: drift is measured against the profile rendered in a scratch
 // namespace, so a missing or stale file changes nothing.
 type Applied struct {

@@ -106,6 +106,16 @@ func fakeTxn(t *testing.T, rules string) (*txn, *step.Env, *steptest.Sink) {
 	}, env, sink
 }
 
+// applyLocked applies as Run does: under the firewall lock.
+func applyLocked(tx *txn, env *step.Env, want string) (*pending, error) {
+	unlock, err := tx.lock(context.Background(), env)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return tx.apply(context.Background(), env, want)
+}
+
 // waitWatchdog waits until the watchdog of p is up (alive is true) or
 // gone, bounded by a hang guard.
 func waitWatchdog(t *testing.T, p *pending, alive bool) {
@@ -122,7 +132,7 @@ func TestApplyFailureRestoresAtOnce(t *testing.T) {
 	tx, env, sink := fakeTxn(t, "old\n")
 	tx.prof.AllowTCP = nil
 	tx.b = failingRender{tx.b}
-	p, err := tx.apply(context.Background(), env)
+	p, err := applyLocked(tx, env, "")
 	if p != nil || !errors.Is(err, step.ErrAbort) || !strings.Contains(err.Error(), "kernel says no; the previous rules are back") {
 		t.Fatalf("apply = %v, %v", p, err)
 	}
@@ -173,7 +183,7 @@ func TestFailedRollbackIsRetried(t *testing.T) {
 	rollbackPause = time.Millisecond
 	t.Cleanup(func() { rollbackPause = old })
 	tx, env, _ := fakeTxn(t, "fail: this snapshot cannot be restored\n")
-	p, err := tx.apply(context.Background(), env)
+	p, err := applyLocked(tx, env, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,25 +211,30 @@ func TestFailedRollbackIsRetried(t *testing.T) {
 	waitWatchdog(t, p, false) // pending.json is gone
 }
 
+// TestConfirmPersistsAndRecords: the confirm records the state the change
+// restored, from pending.json, or by listing the rules when an older
+// agent's pending.json does not say.
 func TestConfirmPersistsAndRecords(t *testing.T) {
-	tx, env, _ := fakeTxn(t, "")
-	p, err := tx.apply(context.Background(), env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitWatchdog(t, p, true)
-	r, err := Confirm(context.Background(), tx.stateDir, p.ID, time.Now)
-	if err != nil || r.State != StateConfirmed || len(r.Persisted) != 1 || len(r.Warnings) > 0 {
-		t.Fatalf("confirm: %+v, %v", r, err)
-	}
-	if watchdogAlive(p) {
-		t.Error("the watchdog outlived the confirm")
-	}
-	var a Applied
-	if err := readJSON(filepath.Join(tx.dir, appliedFile), &a); err != nil || a.State != "allow tcp [443] ssh [22]\n" || a.ProfileHash != tx.prof.hash() {
-		t.Errorf("applied.json: %+v, %v", a, err)
-	}
-	if err := tx.await(context.Background(), env, p); err != nil {
-		t.Errorf("await after the confirm: %v", err)
+	for _, want := range []string{"allow tcp [443] ssh [22]\n", ""} {
+		tx, env, _ := fakeTxn(t, "")
+		p, err := applyLocked(tx, env, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitWatchdog(t, p, true)
+		r, err := Confirm(context.Background(), tx.stateDir, p.ID, time.Now)
+		if err != nil || r.State != StateConfirmed || len(r.Persisted) != 1 || len(r.Warnings) > 0 {
+			t.Fatalf("confirm: %+v, %v", r, err)
+		}
+		if watchdogAlive(p) {
+			t.Error("the watchdog outlived the confirm")
+		}
+		var a Applied
+		if err := readJSON(filepath.Join(tx.dir, appliedFile), &a); err != nil || a.State != "allow tcp [443] ssh [22]\n" || a.ProfileHash != tx.prof.hash() {
+			t.Errorf("pending want %q: applied.json: %+v, %v", want, a, err)
+		}
+		if err := tx.await(context.Background(), env, p); err != nil {
+			t.Errorf("await after the confirm: %v", err)
+		}
 	}
 }

@@ -49,15 +49,10 @@ func (t *txn) settleEarlier(ctx context.Context, env *step.Env) error {
 }
 
 // apply makes the change: snapshot, pending.json, watchdog, and only then
-// the new rules, all under the lock so that neither a confirm nor a
-// rollback can come between.
-func (t *txn) apply(ctx context.Context, env *step.Env) (*pending, error) {
-	lk, err := acquire(ctx, t.dir, t.runID)
-	if err != nil {
-		return nil, err
-	}
-	defer lk.Release()
-	defer holdReads(t.b)()
+// the new rules, all under the lock (taken by the caller, see lock) so
+// that neither a confirm nor a rollback can come between. want is the
+// owned state the profile renders to, recorded for the confirm.
+func (t *txn) apply(ctx context.Context, env *step.Env, want string) (*pending, error) {
 	batch, err := t.b.Render(ctx, t.prof)
 	if err != nil {
 		return nil, fmt.Errorf("rendering the firewall profile (%s): %w; nothing changed", t.b.Name(), err)
@@ -69,6 +64,7 @@ func (t *txn) apply(ctx context.Context, env *step.Env) (*pending, error) {
 	p := &pending{
 		ID: newID(), RunID: t.runID, ConfirmTimeout: t.fw.ConfirmTimeout,
 		choice: t.c, Variant: t.b.Variant(), Rollback: rollback, Persist: t.fw.Persist, ProfileHash: t.prof.hash(),
+		Want: want,
 	}
 	t.clk.setDeadline(p, time.Duration(t.fw.ConfirmTimeout))
 	if err := t.arm(env, p); err != nil {

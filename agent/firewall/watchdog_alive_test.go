@@ -1,7 +1,6 @@
 package firewall
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"strconv"
@@ -20,7 +19,7 @@ import (
 // would signal a stranger.
 func TestWatchdogAliveCannotBeSpoofed(t *testing.T) {
 	tx, env, _ := fakeTxn(t, "old\n")
-	p, err := tx.apply(context.Background(), env)
+	p, err := applyLocked(tx, env, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func TestWatchdogGetsItsOwnUnitUnderSystemd(t *testing.T) {
 	args := fakeSystemdRun(t, false)
 	tx, env, _ := fakeTxn(t, "old\n")
 	tx.launch.systemd = func() bool { return true }
-	p, err := tx.apply(context.Background(), env)
+	p, err := applyLocked(tx, env, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestWatchdogDetachedWhenSystemdRunFails(t *testing.T) {
 	args := fakeSystemdRun(t, true)
 	tx, env, _ := fakeTxn(t, "old\n")
 	tx.launch.systemd = func() bool { return true }
-	p, err := tx.apply(context.Background(), env)
+	p, err := applyLocked(tx, env, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestWatchdogDetachedWhenSystemdRunFails(t *testing.T) {
 	// Where systemd does not run, systemd-run is not tried at all.
 	os.Remove(args)
 	tx.launch.systemd = func() bool { return false }
-	if p, err = tx.apply(context.Background(), env); err != nil {
+	if p, err = applyLocked(tx, env, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(args); err == nil || p.WatchdogUnit != "" {
