@@ -65,6 +65,8 @@ type Server struct {
 	running  atomic.Bool
 	// stopping is closed when the HTTP server starts shutting down.
 	stopping chan struct{}
+	// stopCheckpoints ends the store's background checkpointer.
+	stopCheckpoints func()
 }
 
 // New opens the store, runs both migrations (goose's, then River's),
@@ -79,8 +81,14 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 		return nil, fmt.Errorf("opening the store: %w", err)
 	}
 	s.db = db
-	if err := s.setUp(ctx, o); err != nil {
+	// Checkpoints off the write path: a webhook's 202 waits for its
+	// commit, and a commit that checkpoints waits for an fsync.
+	if s.stopCheckpoints, err = db.CheckpointInBackground(ctx, time.Second); err != nil {
 		db.Close()
+		return nil, err
+	}
+	if err := s.setUp(ctx, o); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -187,4 +195,7 @@ func (s *Server) lastBeatAt(ctx context.Context) time.Time {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close closes the store; call it after Run returns.
-func (s *Server) Close() error { return s.db.Close() }
+func (s *Server) Close() error {
+	s.stopCheckpoints()
+	return s.db.Close()
+}
