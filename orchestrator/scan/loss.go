@@ -14,6 +14,9 @@ import "math"
 type lossEstimate struct {
 	a0, a1 int64
 	prior  float64
+	// tolerance is how many missing answers (a fraction of a port) end
+	// the retries; 0 means a hundredth.
+	tolerance float64
 }
 
 func (l *lossEstimate) observe(attempt int, answered int64) {
@@ -39,5 +42,9 @@ func (l *lossEstimate) missing(attempt int) bool {
 		return false
 	}
 	n := float64(l.a0) / (1 - p)
-	return n*math.Pow(p, float64(attempt+1)) >= 0.01
+	tol := l.tolerance
+	if tol == 0 {
+		tol = 0.01
+	}
+	return n*math.Pow(p, float64(attempt+1)) >= tol
 }
