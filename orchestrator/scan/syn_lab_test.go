@@ -204,3 +204,39 @@ func TestEngineBudget(t *testing.T) {
 		t.Errorf("peak in flight %d, now %d: want the budget %d reached, never passed, and none left", st.PeakInFlight, st.InFlight, budget)
 	}
 }
+
+// TestSYNSourcePerRoute: one SYN engine scans hosts of two labs, which
+// this machine reaches through two bridges with two addresses: each
+// host, in turn and then together, answers the SYNs sent from the address
+// its own route gives, and shows its open ports. (A route lookup on a
+// reused socket once gave every target the first one's source: the
+// second lab's hosts looked down.)
+func TestSYNSourcePerRoute(t *testing.T) {
+	a, b := labtest.New(t, 1), labtest.New(t, 1)
+	eng, err := scan.NewEngine(scan.EngineSYN, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	ports := mustPorts(t, "1-100,443,5432,6443,8080,9100,10250")
+	want := func(h lab.Host) []uint16 {
+		return slices.DeleteFunc(decoysAndSSH(h), func(p uint16) bool { return !slices.Contains(ports, p) })
+	}
+	ha, hb := a.Hosts[0], b.Hosts[0]
+	for _, hosts := range [][]lab.Host{{ha}, {hb}, {hb, ha}} {
+		var addrs []netip.Addr
+		for _, h := range hosts {
+			addrs = append(addrs, h.Addr4, h.Addr6)
+		}
+		s := &scan.Scanner{Engine: eng, Guard: scan.Guard{Allow: scan.LabPrefixes}}
+		res, err := s.Scan(context.Background(), addrs, ports)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range res {
+			if w := want(hosts[i/2]); !slices.Equal(r.Open, w) {
+				t.Errorf("%s (scanned with %v): open %s, want %s", r.Target, addrs, scan.FormatPorts(r.Open), scan.FormatPorts(w))
+			}
+		}
+	}
+}

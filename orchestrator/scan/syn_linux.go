@@ -44,9 +44,7 @@ type synEngine struct {
 	e     *Engine
 	key   cookieKey
 	raw   [2]int // by family: IPv4, IPv6
-	route [2]int // UDP sockets for route lookups (connect sends nothing)
-	rmu   sync.Mutex
-	q     queue // passes with SYNs to send; one sender serves them all
+	q     queue  // passes with SYNs to send; one sender serves them all
 	block atomic.Uint32
 
 	ignored atomic.Int64 // segments to a run's ports that are no answer to its SYNs
@@ -61,7 +59,7 @@ type synEngine struct {
 // openSYN opens the raw sockets; without the privilege it fails with
 // ErrNoRaw (wrapping the system's error).
 func openSYN(e *Engine) (*synEngine, error) {
-	s := &synEngine{e: e, key: newCookieKey(), raw: [2]int{-1, -1}, route: [2]int{-1, -1}, byAddr: map[netip.Addr][]*run{}}
+	s := &synEngine{e: e, key: newCookieKey(), raw: [2]int{-1, -1}, byAddr: map[netip.Addr][]*run{}}
 	for fam, domain := range [2]int{unix.AF_INET, unix.AF_INET6} {
 		fd, err := rawSocket(domain)
 		if err != nil {
@@ -75,10 +73,6 @@ func openSYN(e *Engine) (*synEngine, error) {
 		if err := setupRaw(fd, fam); err != nil {
 			s.close()
 			return nil, fmt.Errorf("%w: %w", ErrNoRaw, err)
-		}
-		if s.route[fam], err = unix.Socket(domain, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err != nil {
-			s.close()
-			return nil, fmt.Errorf("scan engine syn: route lookup socket: %w", err)
 		}
 	}
 	s.block.Store(uint32(time.Now().UnixNano()) % synBlocks)
@@ -111,11 +105,9 @@ func (s *synEngine) close() {
 	s.q.failAll(errEngineClosed)
 	s.readers.Wait()
 	s.senders.Wait()
-	for _, fds := range [][2]int{s.raw, s.route} {
-		for _, fd := range fds {
-			if fd >= 0 {
-				unix.Close(fd)
-			}
+	for _, fd := range s.raw {
+		if fd >= 0 {
+			unix.Close(fd)
 		}
 	}
 }

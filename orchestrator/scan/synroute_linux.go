@@ -52,21 +52,29 @@ func (s *synEngine) unregister(r *run) {
 
 func (s *synEngine) ignoredCount() int64 { return s.ignored.Load() }
 
-// source is this machine's address toward a (invalid: no route).
+// source is this machine's address toward a (invalid: no route). Each
+// lookup connects a fresh UDP socket: a socket connected once keeps the
+// source address of its first destination through every later connect,
+// so one reused socket would give every target the first one's source
+// (a host behind another interface then gets SYNs with a wrong source,
+// which it drops or answers elsewhere, and looks down).
 func (s *synEngine) source(a netip.Addr) netip.Addr {
-	var fam int
+	var domain int
 	var sa unix.Sockaddr
 	if a.Is4() {
-		sa = &unix.SockaddrInet4{Port: 9, Addr: a.As4()}
+		domain, sa = unix.AF_INET, &unix.SockaddrInet4{Port: 9, Addr: a.As4()}
 	} else {
-		fam, sa = 1, &unix.SockaddrInet6{Port: 9, Addr: a.As16()}
+		domain, sa = unix.AF_INET6, &unix.SockaddrInet6{Port: 9, Addr: a.As16()}
 	}
-	s.rmu.Lock()
-	defer s.rmu.Unlock()
-	if unix.Connect(s.route[fam], sa) != nil {
+	fd, err := unix.Socket(domain, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
 		return netip.Addr{}
 	}
-	switch la, _ := unix.Getsockname(s.route[fam]); la := la.(type) {
+	defer unix.Close(fd)
+	if unix.Connect(fd, sa) != nil {
+		return netip.Addr{}
+	}
+	switch la, _ := unix.Getsockname(fd); la := la.(type) {
 	case *unix.SockaddrInet4:
 		return netip.AddrFrom4(la.Addr)
 	case *unix.SockaddrInet6:
