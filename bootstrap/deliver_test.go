@@ -106,14 +106,19 @@ func (h *fakeHost) handle(ctx context.Context, cmd string, stdin io.Reader, stdo
 		}
 		return h.run(ctx, sc.Args, stdin, stdout, stderr)
 	case "ck8s-install":
-		return h.install(ctx, sc, stdout, stderr)
+		return h.install(ctx, sc, stdin, stdout, stderr)
 	}
 	return fmt.Errorf("unexpected command %q", cmd)
 }
 
 // install notes the mode the copied file has, then runs the real install
-// script on it.
-func (h *fakeHost) install(ctx context.Context, sc remotetest.ShC, stdout, stderr io.Writer) error {
+// script on it; an install that also runs the agent (installRunTail) gets
+// the script without its exec, and then the scripted agent.
+func (h *fakeHost) install(ctx context.Context, sc remotetest.ShC, stdin io.Reader, stdout, stderr io.Writer) error {
+	script, agentArgs := sc.Script, []string(nil)
+	if s, ok := strings.CutSuffix(script, installRunTail); ok {
+		script, agentArgs = s, sc.Args[4:]
+	}
 	copied := sc.Args[0] // the .gz; empty when the raw agent was copied
 	if copied == "" {
 		copied = sc.Args[1]
@@ -125,7 +130,7 @@ func (h *fakeHost) install(ctx context.Context, sc remotetest.ShC, stdout, stder
 	h.mu.Lock()
 	h.tmpModes = append(h.tmpModes, fi.Mode())
 	h.mu.Unlock()
-	cmd := exec.CommandContext(ctx, "sh", append([]string{"-c", sc.Script, sc.Name}, sc.Args...)...)
+	cmd := exec.CommandContext(ctx, "sh", append([]string{"-c", script, sc.Name}, sc.Args[:4]...)...)
 	var errBuf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = stdout, io.MultiWriter(stderr, &errBuf)
 	if h.noGzip {
@@ -136,6 +141,9 @@ func (h *fakeHost) install(ctx context.Context, sc remotetest.ShC, stdout, stder
 		return &remote.ExitError{Code: ee.ExitCode(), Stderr: errBuf.String()}
 	} else if err != nil {
 		return err
+	}
+	if agentArgs != nil {
+		return h.run(ctx, agentArgs, stdin, stdout, stderr)
 	}
 	return nil
 }
@@ -289,9 +297,12 @@ func TestRunUploadsTheAgentWhenTheGuardAsks(t *testing.T) {
 		t.Errorf("bin dir holds %q, want only the agent", names)
 	}
 	cmds := commandNames(t, c)
-	if len(cmds) != 3 || cmds[0] != "ck8s-agent run" || cmds[2] != "ck8s-agent run" ||
+	if len(cmds) != 2 || cmds[0] != "ck8s-agent run" ||
 		!strings.HasPrefix(cmds[1], "ck8s-install "+filepath.Dir(p)+"/.ck8s-agent.") || !strings.HasSuffix(cmds[1], ".tmp.gz") {
-		t.Errorf("commands %q, want the launch, the install of a temp .gz, the launch", cmds)
+		t.Errorf("commands %q, want the launch, then the install of a temp .gz", cmds)
+	}
+	if sc, err := remotetest.ParseShC(c.Commands()[1]); err != nil || !strings.HasSuffix(sc.Script, installRunTail) || !slices.Equal(sc.Args[4:], []string{"run"}) {
+		t.Errorf("install command %q: want it to run the agent with `run` once installed", c.Commands()[1])
 	}
 	if h.dials.Load() != 0 {
 		t.Errorf("%d redials on a run that never dropped", h.dials.Load())
@@ -341,6 +352,34 @@ func TestUploadRefusesACorruptedCopy(t *testing.T) {
 	}
 	if names := dirNames(t, filepath.Dir(AgentPath(h.dir))); len(names) != 0 {
 		t.Errorf("bin dir holds %q after a refused upload", names)
+	}
+}
+
+// A run whose copy does not hash right on the host runs no agent: the
+// install command stops before its exec, and the run fails naming the
+// install, with nothing left in the agent's directory.
+func TestRunNeverStartsACorruptedCopy(t *testing.T) {
+	h := newFakeHost(t)
+	var ran bool
+	h.run = func(context.Context, []string, io.Reader, io.Writer, io.Writer) error {
+		ran = true
+		return nil
+	}
+	r := h.runner()
+	bad := h.agent
+	bad.SHA256 = strings.Repeat("0", 64)
+	r.Agents = map[string]Binary{"amd64": bad}
+	var got sinkLog
+	out, err := r.Run(t.Context(), h.conn(), h.redial, h.plan("r1"), got.sink)
+	var ee *remote.ExitError
+	if !errors.As(err, &ee) || ee.Code != exitBadHash || !strings.Contains(err.Error(), "installing agent") {
+		t.Fatalf("err = %v, want the install's exit %d", err, exitBadHash)
+	}
+	if ran || out.Uploaded || len(got.evs) != 0 || h.dials.Load() != 0 {
+		t.Errorf("agent ran %v, uploaded %v, %d events, %d redials: want none", ran, out.Uploaded, len(got.evs), h.dials.Load())
+	}
+	if names := dirNames(t, filepath.Dir(AgentPath(h.dir))); len(names) != 0 {
+		t.Errorf("bin dir holds %q after a refused install", names)
 	}
 }
 

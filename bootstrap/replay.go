@@ -35,7 +35,7 @@ func (r *Runner) Replay(ctx context.Context, c remote.Runner, stateDir, runID, h
 	read := func(extra ...string) error {
 		var out Outcome
 		args := append([]string{"journal", "--state-dir", stateDir, "--run", runID, "--after", strconv.FormatInt(st.last, 10)}, extra...)
-		return r.session(ctx, c, st, stateDir, nil, &out, args...)
+		return r.session(ctx, c, st, Command(stateDir, r.Agents, args...), nil, &out)
 	}
 	err := read()
 	if err == nil && st.final == nil && wait > 0 {

@@ -66,16 +66,18 @@ func (r *Runner) Run(ctx context.Context, c Host, redial remote.Dialer, p *plan.
 		out.Events, out.LastSeq, out.Final, out.Invalid = st.seen, st.last, st.final, st.invalid
 	}()
 
-	err = r.session(ctx, c, st, p.Dir(), bytes.NewReader(body), &out, "run")
-	if code, arch, need := needAgent(err); need && st.seen == 0 {
-		if err := r.upload(ctx, c, p.Dir(), arch); err != nil {
-			return out, err
+	err = r.session(ctx, c, st, Command(p.Dir(), r.Agents, "run"), bytes.NewReader(body), &out)
+	if _, arch, need := needAgent(err); need && st.seen == 0 {
+		// Copied, then installed and run in one command: the guard would
+		// only hash the bytes the install has just checked.
+		err = r.install(ctx, c, p.Dir(), arch, func(cmd string) error {
+			return r.session(ctx, c, st, cmd, bytes.NewReader(body), &out)
+		}, "run")
+		var ie installError
+		if errors.As(err, &ie) {
+			return out, ie.error
 		}
 		out.Uploaded = true
-		err = r.session(ctx, c, st, p.Dir(), bytes.NewReader(body), &out, "run")
-		if _, _, need := needAgent(err); need {
-			return out, fmt.Errorf("agent on %s still missing after upload (guard exit %d)", c, code)
-		}
 	}
 	for st.final == nil && resumable(err) && out.Reconnects < r.Reconnects && ctx.Err() == nil {
 		out.Reconnects++
@@ -84,8 +86,8 @@ func (r *Runner) Run(ctx context.Context, c Host, redial remote.Dialer, p *plan.
 		if rc, err = redialBackoff(ctx, redial, out.Reconnects); err != nil {
 			break
 		}
-		err = r.session(ctx, rc, st, p.Dir(), nil, &out, "journal", "--state-dir", p.Dir(), "--run", p.RunID,
-			"--after", strconv.FormatInt(st.last, 10), "--follow", "--timeout", r.FollowTimeout.String())
+		err = r.session(ctx, rc, st, Command(p.Dir(), r.Agents, "journal", "--state-dir", p.Dir(), "--run", p.RunID,
+			"--after", strconv.FormatInt(st.last, 10), "--follow", "--timeout", r.FollowTimeout.String()), nil, &out)
 		rc.Close()
 	}
 	if st.final != nil {
@@ -97,8 +99,9 @@ func (r *Runner) Run(ctx context.Context, c Host, redial remote.Dialer, p *plan.
 	return out, fmt.Errorf("agent run on %s: %w", p.Host, err)
 }
 
-// session runs the agent once with args and feeds its stdout to st.
-func (r *Runner) session(ctx context.Context, c remote.Runner, st *stream, stateDir string, stdin io.Reader, out *Outcome, args ...string) error {
+// session runs cmd (the agent behind its launch guard, or its install)
+// once and feeds its stdout to st.
+func (r *Runner) session(ctx context.Context, c remote.Runner, st *stream, cmd string, stdin io.Reader, out *Outcome) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -112,7 +115,7 @@ func (r *Runner) session(ctx context.Context, c remote.Runner, st *stream, state
 		consumed <- err
 	}()
 	var stderr bytes.Buffer
-	runErr := c.Run(ctx, Command(stateDir, r.Agents, args...), stdin, pw, &stderr)
+	runErr := c.Run(ctx, cmd, stdin, pw, &stderr)
 	pw.Close()
 	cerr := <-consumed
 	out.Stderr = r.Redact.String(tail(stderr.String(), 2048))
@@ -150,21 +153,23 @@ func resumable(err error) bool {
 	return errors.Is(err, remote.ErrConnectionLost) || errors.Is(err, errDropped) || errors.Is(err, errGap)
 }
 
-func (r *Runner) upload(ctx context.Context, c Host, stateDir, uname string) error {
+// install delivers the agent for the host's uname -m and has run execute
+// the install command, which also runs the agent with args (none: only
+// installs). A failure before the agent could start is an installError.
+func (r *Runner) install(ctx context.Context, c Host, stateDir, uname string, run func(cmd string) error, args ...string) error {
 	arch, err := Arch(uname)
 	if err != nil {
-		return fmt.Errorf("%s: %w", c, err)
+		return installError{fmt.Errorf("%s: %w", c, err)}
 	}
 	b, ok := r.Agents[arch]
 	if !ok {
-		return fmt.Errorf("%s needs the linux/%s agent: %w", c, arch, ErrNoAgent)
+		return installError{fmt.Errorf("%s needs the linux/%s agent: %w", c, arch, ErrNoAgent)}
 	}
 	start := time.Now()
-	if err := Upload(ctx, c, stateDir, b); err != nil {
-		return err
-	}
-	r.Log.Info("agent uploaded", "host", c.String(), "bytes", len(b.Gz), "duration", time.Since(start))
-	return nil
+	return install(ctx, c, stateDir, b, args, func(cmd string) error {
+		r.Log.Info("agent copied", "host", c.String(), "bytes", len(b.Gz), "duration", time.Since(start))
+		return run(cmd)
+	})
 }
 
 func redialBackoff(ctx context.Context, redial remote.Dialer, attempt int) (remote.Conn, error) {

@@ -116,7 +116,7 @@ func TestGuardAndUpload(t *testing.T) {
 	if code, arch, need := needAgent(err); !need || code != ExitNeedAgent || arch != "x86_64" || strings.Contains(stdout.String(), "ran") {
 		t.Fatalf("guard: err %v, stdout %q", err, stdout.String())
 	}
-	if err := r.upload(ctx, c, plan.DefaultStateDir, "x86_64"); err != nil {
+	if err := Upload(ctx, c, plan.DefaultStateDir, r.Agents["amd64"]); err != nil {
 		t.Fatal(err)
 	}
 	stdout.Reset()

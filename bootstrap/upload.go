@@ -29,6 +29,17 @@ got=$(sha256sum "$tmp" | cut -d' ' -f1)
 [ "$got" = "$want" ] || { echo "sha256 on host is $got, want $want" >&2; exit 99; }
 chmod 0755 "$tmp"
 mv -f "$tmp" "$final"`
+	// installRunTail runs the agent just installed, with the arguments
+	// after the install's four. The hash was checked on these very bytes
+	// a moment ago: the launch guard would only hash them again (60 ms of
+	// host CPU for the 19 MB agent), and could not stamp them yet (its
+	// stamp waits for a ctime two seconds old). exec skips the EXIT trap,
+	// so the .gz goes first.
+	installRunTail = `
+trap - EXIT
+rm -f "$gz"
+shift 4
+exec "$final" "$@"`
 )
 
 // Upload puts b at AgentPath(stateDir) on the host: copied compressed over
@@ -39,43 +50,84 @@ mv -f "$tmp" "$final"`
 // and no temporary file. A host without gzip gets the uncompressed agent.
 // The launch guard has created the directory, root-only.
 func Upload(ctx context.Context, c Host, stateDir string, b Binary) error {
+	return install(ctx, c, stateDir, b, nil, func(cmd string) error {
+		_, err := remote.Output(ctx, c, cmd)
+		return err
+	})
+}
+
+// install copies b as Upload does and has run execute the install
+// command, which with args also runs the installed agent with them (see
+// installRunTail). Failures of the copy and of the install are reported
+// as such (an installError); with args, anything else is the agent
+// run's and passes through unchanged.
+func install(ctx context.Context, c Host, stateDir string, b Binary, args []string, run func(cmd string) error) error {
 	final := AgentPath(stateDir)
 	tmp := path.Join(path.Dir(final), ".ck8s-agent."+randHex()+".tmp")
-	sc, err := c.SFTP(ctx)
-	if err != nil {
-		return fmt.Errorf("opening SFTP to %s: %w", c, err)
-	}
-	defer sc.Close()
-
-	err = copyAndInstall(ctx, c, sc, b.Gz, tmp+".gz", tmp, final, b.SHA256)
+	err := copyAndInstall(ctx, c, b.Gz, tmp+".gz", tmp, final, b.SHA256, args, run)
 	var ee *remote.ExitError
 	if errors.As(err, &ee) && ee.Code == exitNoGzip {
 		raw, rerr := b.Raw()
 		if rerr != nil {
 			return rerr
 		}
-		err = copyAndInstall(ctx, c, sc, raw, tmp, "", final, b.SHA256)
+		err = copyAndInstall(ctx, c, raw, tmp, "", final, b.SHA256, args, run)
 	}
-	if err != nil {
-		return fmt.Errorf("installing agent at %s on %s: %w", final, c, err)
+	if err == nil {
+		return nil
 	}
-	return nil
+	if args != nil && !installFailed(err) {
+		return err // the agent's run: its exit, or the connection lost while it ran
+	}
+	return installError{fmt.Errorf("installing agent at %s on %s: %w", final, c, err)}
 }
 
-// copyAndInstall writes data to name and runs the install command on it;
-// with tmp empty, name is the uncompressed agent itself.
-func copyAndInstall(ctx context.Context, c remote.Runner, sc *sftp.Client, data []byte, name, tmp, final, sum string) error {
-	if err := write(sc, name, data); err != nil {
+// installFailed tells the copy's and the install command's own failures
+// from an agent run's.
+func installFailed(err error) bool {
+	var ce copyError
+	var ee *remote.ExitError
+	return errors.As(err, &ce) || errors.As(err, &ee) && (ee.Code == exitNoGzip || ee.Code == exitBadHash)
+}
+
+// installError is an agent that could not be installed (and did not run).
+type installError struct{ error }
+
+func (e installError) Unwrap() error { return e.error }
+
+// copyError is a failure to copy the agent over SFTP.
+type copyError struct{ error }
+
+func (e copyError) Unwrap() error { return e.error }
+
+// copyAndInstall writes data to name over SFTP and runs the install
+// command on it; with tmp empty, name is the uncompressed agent itself.
+func copyAndInstall(ctx context.Context, c Host, data []byte, name, tmp, final, sum string, args []string, run func(cmd string) error) error {
+	sc, err := c.SFTP(ctx)
+	if err != nil {
+		return copyError{fmt.Errorf("opening SFTP to %s: %w", c, err)}
+	}
+	err = write(sc, name, data)
+	if err != nil {
 		_ = sc.Remove(name)
-		return fmt.Errorf("copying %s: %w", name, err)
+	}
+	sc.Close() // not held open while the agent runs
+	if err != nil {
+		return copyError{fmt.Errorf("copying %s: %w", name, err)}
 	}
 	gz := name
 	if tmp == "" {
 		gz, tmp = "", name
 	}
-	cmd := "sh -c " + remote.Quote(installShell) + " ck8s-install " + remote.Quote(gz) + " " + remote.Quote(tmp) + " " + remote.Quote(final) + " " + sum
-	_, err := remote.Output(ctx, c, cmd)
-	return err
+	script := installShell
+	if args != nil {
+		script += installRunTail
+	}
+	cmd := "sh -c " + remote.Quote(script) + " ck8s-install " + remote.Quote(gz) + " " + remote.Quote(tmp) + " " + remote.Quote(final) + " " + sum
+	for _, a := range args {
+		cmd += " " + remote.Quote(a)
+	}
+	return run(cmd)
 }
 
 // write creates name exclusively with mode 0600 and writes data to it.
