@@ -106,7 +106,12 @@ func (p *Prepared) manager(ctx context.Context, agents map[string]bootstrap.Bina
 	sc := p.scan
 	if p.Spec.SharedScan && sc.Addrs != nil {
 		// One socket budget (Concurrency 0: the default) for the fleet.
-		tmpl := &scan.Scanner{Kind: o.Scan.Engine, Concurrency: o.Scan.Concurrency, Rate: o.Scan.Rate, Timeout: sc.Timeout, First: sc.Expect, UDP: sc.UDP}
+		var ssh []int
+		for _, h := range o.Hosts {
+			ssh = append(ssh, h.Port)
+		}
+		tmpl := &scan.Scanner{Kind: o.Scan.Engine, Concurrency: o.Scan.Concurrency, Rate: o.Scan.Rate, Timeout: sc.Timeout, First: sc.Expect, UDP: sc.UDP,
+			SSHPorts: scan.SSHPortsOf(ssh...)}
 		sc.Shared = scan.NewShared(ctx, tmpl, sc.Ports)
 	}
 	m := &phase.Manager{

@@ -45,8 +45,9 @@ func scanCommand() *ucli.Command {
 
 // scanTarget is one address to scan and the playbook host it belongs to.
 type scanTarget struct {
-	host string
-	addr netip.Addr
+	host    string
+	addr    netip.Addr
+	sshPort int // the playbook host's (0: an address given as such)
 }
 
 type scanOpts struct {
@@ -91,14 +92,16 @@ func parseScanFlags(c *ucli.Context) (*scanOpts, error) {
 		return nil, err
 	}
 	var addrs []netip.Addr
+	var ssh []int
 	for _, t := range o.targets {
 		addrs = append(addrs, t.addr)
+		ssh = append(ssh, t.sshPort)
 	}
 	// The scope guard: exactly the addresses the user named or the
 	// playbook lists, nothing a typo or a resolver could add.
 	o.scanner = &scan.Scanner{
 		Guard: scan.Hosts(addrs...), Concurrency: c.Int("concurrency"), Rate: c.Float64("rate"),
-		Timeout: c.Duration("timeout"), First: o.expect, UDP: udp, Kind: kind,
+		Timeout: c.Duration("timeout"), First: o.expect, UDP: udp, Kind: kind, SSHPorts: scan.SSHPortsOf(ssh...),
 	}
 	return o, nil
 }
@@ -124,10 +127,10 @@ func scanTargets(args []string, pbPath string) ([]scanTarget, error) {
 	}
 	var out []scanTarget
 	seen := map[netip.Addr]bool{}
-	add := func(host string, a netip.Addr) {
+	add := func(host string, a netip.Addr, sshPort int) {
 		if a = a.Unmap().WithZone(""); !seen[a] {
 			seen[a] = true
-			out = append(out, scanTarget{host, a})
+			out = append(out, scanTarget{host, a, sshPort})
 		}
 	}
 	for _, arg := range args {
@@ -135,7 +138,7 @@ func scanTargets(args []string, pbPath string) ([]scanTarget, error) {
 			return nil, badInputf("%q after a target: flags go before the targets (ck8sctl scan [flags] TARGET...)", arg)
 		}
 		if a, err := netip.ParseAddr(arg); err == nil {
-			add("", a)
+			add("", a, 0)
 			continue
 		}
 		if pb == nil {
@@ -150,7 +153,7 @@ func scanTargets(args []string, pbPath string) ([]scanTarget, error) {
 			return nil, badInputf("target %q: the playbook gives no IP address for it (address is a name and no expectIPs)", arg)
 		}
 		for _, a := range addrs {
-			add(h.Name, a)
+			add(h.Name, a, h.Port)
 		}
 	}
 	for _, t := range out {

@@ -130,6 +130,9 @@ type EngineStats struct {
 	PeakInFlight int // the most connects ever in flight at once
 	Budget       int // the in-flight budget
 	Ignored      int // SYN-ACKs and resets whose acknowledgment is not a cookie of ours
+	// LossSamples sent with first passes (sample.go) and the answers
+	// they got.
+	LossSamples, LossSamplesAnswered int
 }
 
 // Stats returns the engine's counters.
@@ -139,6 +142,8 @@ func (e *Engine) Stats() EngineStats {
 		InFlight: int(e.inflight.Load()), PeakInFlight: int(e.peak.Load()), Budget: e.conc}
 	if e.syn != nil {
 		st.Ignored = int(e.syn.ignoredCount())
+		sent, answered := e.syn.sampleCounts()
+		st.LossSamples, st.LossSamplesAnswered = int(sent), int(answered)
 	}
 	return st
 }

@@ -40,6 +40,9 @@ func (pw *passWork) fail(err error) {
 type task struct {
 	pw *passWork
 	it item
+	// smp is set on a loss sample (the SYN engine's), which is no item
+	// of the pass: pw is then only where it came from.
+	smp *samples
 }
 
 // queue holds the passes with items left to start, served round robin so
@@ -68,7 +71,7 @@ func (q *queue) take(buf []task, n int, leave bool) (_ []task, left bool) {
 		q.rr %= len(q.work)
 		pw := q.work[q.rr]
 		for k := 0; k < 16 && len(buf) < n && pw.next < len(pw.items); k++ {
-			buf = append(buf, task{pw, pw.items[pw.next]})
+			buf = append(buf, task{pw: pw, it: pw.items[pw.next]})
 			pw.next++
 		}
 		if pw.next >= len(pw.items) {

@@ -134,9 +134,10 @@ func (r *run) scanTCP(ctx context.Context, retries int) error {
 }
 
 // passes probes every item once, then the silent ones again: the first
-// retry always, later ones while the previous retry found answers or the
-// loss measured so far (or known before: its prior) says answers may
-// still be missing. It returns the loss rate it measured.
+// retry always (unless the SYN engine's loss samples measured the loss
+// already, see sample.go), later ones while the previous retry found
+// answers or the loss measured so far (or known before: its prior) says
+// answers may still be missing. It returns the loss rate it measured.
 func (r *run) passes(ctx context.Context, pending []item, retries int, loss lossEstimate) (float64, error) {
 	for attempt := 0; len(pending) > 0; attempt++ {
 		answered, err := r.pass(ctx, pending, attempt)
@@ -150,15 +151,67 @@ func (r *run) passes(ctx context.Context, pending []item, retries int, loss loss
 				quiet = append(quiet, it)
 			}
 		}
+		if attempt == 0 && r.syn != nil && !r.confirming {
+			quiet = r.sampled(pending, quiet, loss.tolerance)
+		}
 		if len(quiet) == 0 || attempt >= retries || (attempt >= 1 && answered == 0 && !loss.missing(attempt)) {
+			if attempt == 0 && r.syn != nil && !r.confirming {
+				if p, lossless := r.syn.smp.bound(); lossless {
+					return max(p, loss.rate()), nil
+				}
+			}
 			return loss.rate(), nil
 		}
-		for _, t := range r.targets {
+		for _, it := range quiet {
+			t := r.targets[it.target]
 			t.retries = max(t.retries, attempt+1)
 		}
 		pending = quiet
 	}
 	return loss.rate(), nil
+}
+
+// sampled drops from a first pass's silent items those of the targets the
+// loss samples (sample.go) say need no retry. If no sample was lost, the
+// answers a target's silent ports may still owe are about its answered
+// ports times the loss bound; the targets with the fewest answered ports
+// (a host that drops: tens of thousands of silent ports, a handful
+// answered) are spared their retry while the run's total stays under the
+// tolerance, and the others (a host that resets: few silent ports left, a
+// cheap retry) keep theirs.
+func (r *run) sampled(pending, quiet []item, tol float64) []item {
+	p, lossless := r.syn.smp.bound()
+	if !lossless {
+		return quiet
+	}
+	if tol == 0 {
+		tol = 0.01
+	}
+	asked := make([]int64, len(r.targets))
+	for _, it := range pending {
+		asked[it.target]++
+	}
+	for _, it := range quiet {
+		asked[it.target]--
+	}
+	order := make([]int, len(r.targets))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return int(asked[a] - asked[b]) })
+	spare := make([]bool, len(r.targets))
+	risk := 0.0
+	for _, ti := range order {
+		if asked[ti] == 0 { // nothing answered: down, or the path is not what the samples measured
+			continue
+		}
+		if risk+float64(asked[ti])*p >= tol {
+			break
+		}
+		risk += float64(asked[ti]) * p
+		spare[ti] = true
+	}
+	return slices.DeleteFunc(quiet, func(it item) bool { return spare[it.target] })
 }
 
 // classify maps a connect's outcome to a class; local reports an error of

@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,9 +68,14 @@ type Scanner struct {
 	// Timeout bounds how long one probe waits for an answer.
 	Timeout time.Duration
 	// Retries is how many more times a silent port is probed. The first
-	// retry always runs; later ones only while retries still find answers
+	// retry runs unless the SYN engine's loss samples showed it needless
+	// (sample.go); later ones only while retries still find answers
 	// (evidence of loss rather than of a dropping firewall).
 	Retries int
+	// SSHPorts are never sent loss samples (22 when empty): a host that
+	// limits new SSH connections per source must not be taught to refuse
+	// the orchestrator's.
+	SSHPorts []uint16
 	// First are ports probed before the others (the expected ones), so the
 	// RTT is known early even on a host that drops all but a few ports.
 	First []uint16
@@ -81,6 +87,18 @@ type Scanner struct {
 
 	probes   atomic.Int64 // every connect or SYN attempted, for tests of the guard
 	portable bool         // the portable engine even where epoll exists (tests)
+}
+
+// SSHPortsOf lists the distinct SSH ports of hosts (a playbook's), for
+// Scanner.SSHPorts; 22 is always among them.
+func SSHPortsOf(ports ...int) []uint16 {
+	out := []uint16{22}
+	for _, p := range ports {
+		if p > 0 && p <= 65535 && !slices.Contains(out, uint16(p)) {
+			out = append(out, uint16(p))
+		}
+	}
+	return out
 }
 
 // Progress is a running count over all targets of one Scan call.

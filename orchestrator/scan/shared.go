@@ -38,12 +38,12 @@ type future struct {
 }
 
 // NewShared returns a shared scanner of ports with tmpl's settings (Kind,
-// Concurrency, Rate, Timeout, Retries, First, UDP). Its engine runs until
-// ctx ends.
+// Concurrency, Rate, Timeout, Retries, First, UDP, SSHPorts). Its engine
+// runs until ctx ends.
 func NewShared(ctx context.Context, tmpl *Scanner, ports []uint16) *Shared {
-	kind, c, rate, timeout, retries, first, udp, portable := tmpl.Kind, tmpl.Concurrency, tmpl.Rate, tmpl.Timeout, tmpl.Retries, tmpl.First, tmpl.UDP, tmpl.portable
+	kind, c, rate, timeout, retries, first, udp, ssh, portable := tmpl.Kind, tmpl.Concurrency, tmpl.Rate, tmpl.Timeout, tmpl.Retries, tmpl.First, tmpl.UDP, tmpl.SSHPorts, tmpl.portable
 	return &Shared{tmpl: func() *Scanner {
-		return &Scanner{Kind: kind, Concurrency: c, Rate: rate, Timeout: timeout, Retries: retries, First: first, UDP: udp, portable: portable}
+		return &Scanner{Kind: kind, Concurrency: c, Rate: rate, Timeout: timeout, Retries: retries, First: first, UDP: udp, SSHPorts: ssh, portable: portable}
 	}, ports: ports, ctx: ctx, running: map[netip.Addr]*future{}}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -11,9 +12,14 @@ import (
 )
 
 // synPorts is the block of source ports one run's SYNs use: the first
-// for the first pass, the next ones for retries, so an answer on another
-// than the first shows that a first probe or its answer was lost.
-const synPorts = 4
+// for the first pass, the next ones for retries (the later retries share
+// the last of them), so an answer on another than the first shows that a
+// first probe or its answer was lost; the block's last port sends the
+// loss samples (sample.go).
+const (
+	synPorts   = 8
+	sampleSlot = synPorts - 1
+)
 
 // synRun is one run's state in the SYN engine.
 type synRun struct {
@@ -24,6 +30,17 @@ type synRun struct {
 
 	want, got atomic.Int64  // the pass's items and those answered
 	all       chan struct{} // every item of the pass answered
+	smp       samples       // the first pass's loss samples
+	ssh       []uint16      // ports never sampled (Scanner.SSHPorts)
+}
+
+// noSample reports whether port is one of the SSH ports, which get no
+// loss samples.
+func (sr *synRun) noSample(port uint16) bool {
+	if len(sr.ssh) == 0 {
+		return port == 22
+	}
+	return slices.Contains(sr.ssh, port)
 }
 
 // inScope is the guard of every packet, checked before it is crafted:
@@ -86,7 +103,7 @@ func (r *run) register() error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrOutOfScope, err)
 	}
-	sr := &synRun{fence: fs, all: make(chan struct{}, 1), stamp: make([][256]atomic.Uint64, len(r.targets))}
+	sr := &synRun{fence: fs, all: make(chan struct{}, 1), stamp: make([][256]atomic.Uint64, len(r.targets)), ssh: r.s.SSHPorts}
 	for _, t := range r.targets {
 		if err := sr.inScope(r.s.Guard, t.addr); err != nil {
 			return fmt.Errorf("scanning %s: %w", t.addr, err)

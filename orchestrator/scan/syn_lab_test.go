@@ -5,9 +5,12 @@ package scan_test
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"regexp"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -167,6 +170,9 @@ func TestSYNAdaptsToLoss(t *testing.T) {
 	if st.MinRate >= ceiling {
 		t.Errorf("lowest rate %0.f: the loss did not lower it below the ceiling %d", st.MinRate, ceiling)
 	}
+	if st.LossSamplesAnswered >= st.LossSamples || r.Retries == 0 {
+		t.Errorf("%d of %d loss samples answered, %d retry passes: want samples lost and the retries made", st.LossSamplesAnswered, st.LossSamples, r.Retries)
+	}
 }
 
 // TestEngineBudget: scans of a DROP host started side by side on one
@@ -238,5 +244,68 @@ func TestSYNSourcePerRoute(t *testing.T) {
 				t.Errorf("%s (scanned with %v): open %s, want %s", r.Target, addrs, scan.FormatPorts(r.Open), scan.FormatPorts(w))
 			}
 		}
+	}
+}
+
+// TestSYNLossSamples: a full-range scan of a DROP host learns the path's
+// loss from the samples its first pass carries; when none is lost it
+// makes no retry pass (half the probes of a drop host) and still finds
+// exactly the open ports; a lost sample means the retry runs as before.
+// (TestSYNAdaptsToLoss has the lossy path.) The rate is kept low, so
+// that this lab path drops nothing and the pass lasts long enough for the
+// samples (at most 100 a second to a port) to add up. The host counts the engine's SYNs
+// per port: sshd's port gets none of the samples, only its probes.
+func TestSYNLossSamples(t *testing.T) {
+	l := labtest.New(t, 1)
+	h := l.Hosts[0]
+	firewall(t, l, h, false)
+	testenv.RequireCommand(t, "nft")
+	for _, rule := range []string{
+		"add table inet count",
+		"add chain inet count in { type filter hook input priority -300 ; }",
+		fmt.Sprintf("add rule inet count in tcp sport >= 61440 tcp dport %d tcp flags & (syn | ack) == syn counter", h.Port),
+		"add rule inet count in tcp sport >= 61440 tcp dport 80 tcp flags & (syn | ack) == syn counter",
+	} {
+		if out, err := l.Exec(context.Background(), h, "nft", rule); err != nil {
+			t.Fatalf("nft %s: %v\n%s", rule, err, out)
+		}
+	}
+	eng, err := scan.NewEngine(scan.EngineSYN, 0, 20000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	res := scanAll(t, &scan.Scanner{Engine: eng, First: []uint16{22, 80, 443}}, h.Addr4, h.Addr6)
+	st := eng.Stats()
+	t.Logf("%d loss samples, %d answered", st.LossSamples, st.LossSamplesAnswered)
+	if st.LossSamples < 1000 {
+		t.Fatalf("%d loss samples in a 6 s first pass: want over a thousand", st.LossSamples)
+	}
+	lossless := st.LossSamplesAnswered >= st.LossSamples
+	for _, r := range res {
+		wantOpen(t, r, slices.Sorted(slices.Values([]uint16{uint16(h.Port), 80, 443})))
+		switch {
+		case lossless && (r.Retries != 0 || r.Probes >= 2*65535):
+			t.Errorf("%s: no sample lost, yet %d retry pass(es) and %d probes", r.Target, r.Retries, r.Probes)
+		case !lossless && r.Retries == 0:
+			t.Errorf("%s: %d of %d samples lost, yet no retry pass", r.Target, st.LossSamples-st.LossSamplesAnswered, st.LossSamples)
+		}
+	}
+	out, err := l.Exec(context.Background(), h, "nft", "list", "table", "inet", "count")
+	if err != nil {
+		t.Fatalf("nft list: %v\n%s", err, out)
+	}
+	counts := regexp.MustCompile(`dport (\d+) .*packets (\d+)`).FindAllStringSubmatch(string(out), -1)
+	if len(counts) != 2 {
+		t.Fatalf("counters:\n%s", out)
+	}
+	ssh, web := counts[0][2], counts[1][2]
+	t.Logf("SYNs from the engine's ports: %s to sshd's port, %s to port 80", ssh, web)
+	// One probe per family, and as many more as retry passes ran.
+	if want := fmt.Sprint(2 + res[0].Retries + res[1].Retries); ssh != want {
+		t.Errorf("sshd's port got %s SYNs, want %s: loss samples went to the SSH port", ssh, want)
+	}
+	if n, _ := strconv.Atoi(web); n < 100 {
+		t.Errorf("port 80 got %d SYNs: want the loss samples there", n)
 	}
 }

@@ -49,6 +49,8 @@ type synEngine struct {
 
 	ignored atomic.Int64 // segments to a run's ports that are no answer to its SYNs
 
+	samplesSent, samplesAnswered atomic.Int64 // loss samples of every run
+
 	mu      sync.RWMutex
 	byAddr  map[netip.Addr][]*run
 	readers sync.WaitGroup

@@ -11,6 +11,7 @@ func openSYN(*Engine) (*synEngine, error) { return nil, ErrNoRaw }
 
 func (*synEngine) close()                       {}
 func (*synEngine) ignoredCount() int64          { return 0 }
+func (*synEngine) sampleCounts() (int64, int64) { return 0, 0 }
 func (*synEngine) register(*run, *synRun) error { return ErrNoRaw }
 func (*synEngine) unregister(*run)              {}
 

@@ -158,6 +158,11 @@ func (s *synEngine) answer(addr netip.Addr, tcp []byte, now time.Time) {
 		s.ignored.Add(1)
 		return
 	}
+	if ours == r.syn.base+sampleSlot {
+		r.syn.smp.answered.Add(1)
+		s.samplesAnswered.Add(1)
+		return
+	}
 	t := r.targets[ti]
 	t.mu.Lock()
 	fresh := t.class[port] == unprobed || t.class[port] == silent
@@ -167,6 +172,9 @@ func (s *synEngine) answer(addr netip.Addr, tcp []byte, now time.Time) {
 	t.mu.Unlock()
 	if !fresh {
 		return
+	}
+	if ours == r.syn.base && !r.syn.noSample(port) {
+		r.syn.smp.add(item{int32(ti), port})
 	}
 	if d := r.syn.rttOf(int32(ti), port, now.Sub(r.start)); d > 0 {
 		t.est.observe(d)

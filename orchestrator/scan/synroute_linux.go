@@ -52,6 +52,10 @@ func (s *synEngine) unregister(r *run) {
 
 func (s *synEngine) ignoredCount() int64 { return s.ignored.Load() }
 
+func (s *synEngine) sampleCounts() (sent, answered int64) {
+	return s.samplesSent.Load(), s.samplesAnswered.Load()
+}
+
 // source is this machine's address toward a (invalid: no route). Each
 // lookup connects a fresh UDP socket: a socket connected once keeps the
 // source address of its first destination through every later connect,

@@ -81,8 +81,9 @@ func (s *synEngine) send() {
 	}
 }
 
-// sendSome crafts and sends a SYN per task; each destination passes the
-// scope guard and the fence first, or nothing is crafted for it.
+// sendSome crafts and sends a SYN per task (and the loss samples due
+// with them); each destination passes the scope guard and the fence
+// first, or nothing is crafted for it.
 func (s *synEngine) sendSome(pk [2]*packets, tasks []task) {
 	for _, tk := range tasks {
 		r, t := tk.pw.r, tk.pw.r.targets[tk.it.target]
@@ -97,28 +98,45 @@ func (s *synEngine) sendSome(pk [2]*packets, tasks []task) {
 			tk.pw.finish(1)
 			continue
 		}
-		fam := 0
-		if t.addr.Is6() {
-			fam = 1
+		s.add(pk, tk, src, t.addr, r.syn.base+uint16(min(tk.pw.attempt, sampleSlot-1)))
+		now := time.Since(r.start)
+		r.syn.stampSent(tk.it.target, tk.it.port, now)
+		if tk.pw.attempt != 0 {
+			continue
 		}
-		p := pk[fam]
-		sport := r.syn.base + uint16(min(tk.pw.attempt, synPorts-1))
-		craft(&p.hdr[p.n], s.key.cookie(src, t.addr, sport, tk.it.port), src, t.addr, sport, tk.it.port)
-		if fam == 0 {
-			p.sa4[p.n].Addr = t.addr.As4()
-		} else {
-			// The source given saves the kernel choosing one per packet
-			// (a tenth of the CPU of an IPv6 scan).
-			p.sa6[p.n].Addr = t.addr.As16()
-			(*unix.Inet6Pktinfo)(unsafe.Pointer(&p.ctl[p.n][unix.SizeofCmsghdr])).Addr = src.As16()
+		if it, ok := r.syn.smp.due(1, now); ok {
+			to := r.targets[it.target].addr
+			if r.syn.inScope(r.s.Guard, to) == nil {
+				s.add(pk, task{pw: tk.pw, it: it, smp: &r.syn.smp}, r.syn.src[it.target], to, r.syn.base+sampleSlot)
+			}
 		}
-		p.tasks[p.n] = tk
-		p.n++
-		r.syn.stampSent(tk.it.target, tk.it.port, time.Since(r.start))
 	}
 	for fam, p := range pk {
 		s.flush(fam, p)
 	}
+}
+
+// add crafts one SYN into its family's batch, sending a full batch first.
+func (s *synEngine) add(pk [2]*packets, tk task, src, dst netip.Addr, sport uint16) {
+	fam := 0
+	if dst.Is6() {
+		fam = 1
+	}
+	p := pk[fam]
+	if p.n == sendBatch {
+		s.flush(fam, p)
+	}
+	craft(&p.hdr[p.n], s.key.cookie(src, dst, sport, tk.it.port), src, dst, sport, tk.it.port)
+	if fam == 0 {
+		p.sa4[p.n].Addr = dst.As4()
+	} else {
+		// The source given saves the kernel choosing one per packet
+		// (a tenth of the CPU of an IPv6 scan).
+		p.sa6[p.n].Addr = dst.As16()
+		(*unix.Inet6Pktinfo)(unsafe.Pointer(&p.ctl[p.n][unix.SizeofCmsghdr])).Addr = src.As16()
+	}
+	p.tasks[p.n] = tk
+	p.n++
 }
 
 // flush sends p's SYNs. A SYN the kernel refuses at once (no route, a
@@ -142,6 +160,10 @@ func (s *synEngine) flush(fam int, p *packets) {
 			break
 		}
 		tk := p.tasks[i]
+		if tk.smp != nil { // a sample refused here tells nothing of the path
+			i++
+			continue
+		}
 		s.sent(p.tasks[i : i+1])
 		c, _ := classify(errno)
 		if c == silent {
@@ -157,6 +179,11 @@ func (s *synEngine) flush(fam int, p *packets) {
 // sent counts SYNs that left.
 func (s *synEngine) sent(tasks []task) {
 	for _, tk := range tasks {
+		if tk.smp != nil {
+			tk.smp.sent.Add(1)
+			s.samplesSent.Add(1)
+			continue
+		}
 		r := tk.pw.r
 		r.s.probes.Add(1)
 		r.targets[tk.it.target].probes.Add(1)
