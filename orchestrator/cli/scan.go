@@ -261,6 +261,9 @@ func writeScan(w io.Writer, format string, fs []scan.Finding, code int) error {
 		switch {
 		case !f.Reachable:
 			verdict = "unreachable: no port answered"
+			if why := f.Silence(); why != "" {
+				verdict += " (" + why + ")"
+			}
 		case !f.Compliant:
 			verdict = "NON-COMPLIANT"
 		}

@@ -109,7 +109,11 @@ func problems(f scan.Finding, src string) []Finding {
 		out = append(out, newFinding("ports", code, SeverityCritical, ErrPortsNonCompliant, format, a...))
 	}
 	if !f.Reachable && src == SourcePlaybook {
-		add(CodePortNoAnswer, "%s: no port answered", f.Target)
+		if why := f.Silence(); why != "" {
+			add(CodePortNoAnswer, "%s: no port answered (%s)", f.Target, why)
+		} else {
+			add(CodePortNoAnswer, "%s: no port answered", f.Target)
+		}
 	}
 	if len(f.Unexpected) > 0 {
 		add(CodePortUnexpectedOpen, "%s: unexpected open %s", f.Target, scan.FormatPorts(f.Unexpected))

@@ -22,7 +22,20 @@ type Finding struct {
 	Probes          int         `json:"probes"`
 	DurationSeconds float64     `json:"durationSeconds"`
 	Engine          EngineKind  `json:"engine,omitempty"` // syn or connect
+	Heard           *int        `json:"heard,omitempty"`  // SYN engine: see Result.Heard
 	UDP             *UDPFinding `json:"udp,omitempty"`    // only when UDP ports were probed
+}
+
+// Silence says what a target where no port answered sent back, if the
+// engine knows: "" for the connect engine.
+func (f Finding) Silence() string {
+	switch {
+	case f.Heard == nil:
+		return ""
+	case *f.Heard == 0:
+		return fmt.Sprintf("%d SYNs sent, nothing came back", f.Probes)
+	}
+	return fmt.Sprintf("%d SYNs sent; %d segments came back, none an answer to them", f.Probes, *f.Heard)
 }
 
 // UDPFinding is the best-effort UDP part of a Finding. Open ports not
@@ -83,6 +96,6 @@ func Judged(host string, r *Result, ports string, expected []uint16) Finding {
 		Host: host, Target: r.Target.String(), Ports: ports,
 		Open: r.Open, Closed: r.Closed, Filtered: r.Filtered,
 		Reachable: r.Reachable(), Compliant: r.Reachable() && v.Compliant(), Verdict: v,
-		Probes: r.Probes, DurationSeconds: r.Duration.Round(time.Millisecond).Seconds(), Engine: r.Engine,
+		Probes: r.Probes, DurationSeconds: r.Duration.Round(time.Millisecond).Seconds(), Engine: r.Engine, Heard: r.Heard,
 	}
 }

@@ -20,6 +20,10 @@ type target struct {
 	est     *rtt
 	probes  atomic.Int64
 	retries int
+	// heard counts, for the SYN engine, every SYN-ACK and reset the
+	// target sent to the engine's source ports while this run scanned it,
+	// answers or not (see Result.Heard).
+	heard atomic.Int64
 
 	udp       *UDPResult
 	udpProbes atomic.Int64
@@ -242,6 +246,10 @@ func (r *run) results() []*Result {
 	out := make([]*Result, len(r.targets))
 	for i, t := range r.targets {
 		res := &Result{Target: t.addr, Open: []uint16{}, Probes: int(t.probes.Load()), Retries: t.retries, Duration: time.Since(r.start), UDP: t.udp, Engine: r.eng.kind}
+		if r.syn != nil {
+			heard := int(t.heard.Load())
+			res.Heard = &heard
+		}
 		res.SRTT, _ = t.est.stats()
 		t.mu.Lock()
 		defer t.mu.Unlock()

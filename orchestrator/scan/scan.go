@@ -118,6 +118,12 @@ type Result struct {
 	Duration time.Duration `json:"durationNs"`
 	UDP      *UDPResult    `json:"udp,omitempty"` // with Scanner.UDP only
 	Engine   EngineKind    `json:"engine"`        // syn or connect
+	// Heard (SYN engine only) counts the SYN-ACKs and resets the target
+	// sent to the engine's source ports during the scan, whether or not
+	// they answered its SYNs. A target where no port answered tells with
+	// it whether nothing came back (Heard 0: down, unrouted, or dropping
+	// everything) or segments did that matched no probe.
+	Heard *int `json:"heard,omitempty"`
 }
 
 // Reachable reports whether any port answered with a handshake or a reset.

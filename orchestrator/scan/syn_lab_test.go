@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -55,6 +56,9 @@ func TestSYNMatchesConnect(t *testing.T) {
 		s, c := syn[i], conn[i]
 		if s.Engine != scan.EngineSYN || c.Engine != scan.EngineConnect {
 			t.Errorf("%s: engines %q and %q, want syn and connect", s.Target, s.Engine, c.Engine)
+		}
+		if s.Heard == nil || *s.Heard < len(s.Open) || c.Heard != nil {
+			t.Errorf("%s: heard %v (syn) and %v (connect): want the SYN engine to count what came back", s.Target, s.Heard, c.Heard)
 		}
 		if !slices.Equal(s.Open, c.Open) || s.Closed != c.Closed || s.Filtered != c.Filtered {
 			t.Errorf("%s: syn open %s closed %d filtered %d; connect open %s closed %d filtered %d", s.Target,
@@ -307,5 +311,18 @@ func TestSYNLossSamples(t *testing.T) {
 	}
 	if n, _ := strconv.Atoi(web); n < 100 {
 		t.Errorf("port 80 got %d SYNs: want the loss samples there", n)
+	}
+
+	// An address of the lab's subnet where no host lives: nothing comes
+	// back, and the result says so.
+	gone := netip.AddrFrom4([4]byte{h.Addr4.As4()[0], h.Addr4.As4()[1], h.Addr4.As4()[2], 250})
+	s := &scan.Scanner{Engine: eng, Guard: scan.Guard{Allow: scan.LabPrefixes}, Retries: -1}
+	res, err = s.Scan(context.Background(), []netip.Addr{gone}, mustPorts(t, "22,80,443"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := scan.Judged("", res[0], "22,80,443", nil)
+	if f.Reachable || !strings.Contains(f.Silence(), "nothing came back") {
+		t.Errorf("%s (no host): reachable %v, %q: want nothing heard", gone, f.Reachable, f.Silence())
 	}
 }

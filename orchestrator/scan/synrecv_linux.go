@@ -144,9 +144,11 @@ func (s *synEngine) answer(addr netip.Addr, tcp []byte, now time.Time) {
 	s.mu.RLock()
 	var r *run
 	for _, x := range s.byAddr[addr] {
-		if ours >= x.syn.base && ours < x.syn.base+synPorts {
+		if ti := x.targetIndex(addr); ti >= 0 {
+			x.targets[ti].heard.Add(1)
+		}
+		if r == nil && ours >= x.syn.base && ours < x.syn.base+synPorts {
 			r = x
-			break
 		}
 	}
 	s.mu.RUnlock()
