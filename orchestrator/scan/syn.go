@@ -109,10 +109,13 @@ func (r *run) register() error {
 			return fmt.Errorf("scanning %s: %w", t.addr, err)
 		}
 	}
+	// r.syn is set before the engine publishes r to its readers, which
+	// read it as soon as an answer from one of r's targets comes in.
+	r.syn = sr
 	if err := r.eng.syn.register(r, sr); err != nil {
+		r.syn = nil
 		return err
 	}
-	r.syn = sr
 	return nil
 }
 
