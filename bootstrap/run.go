@@ -70,7 +70,7 @@ func (r *Runner) Run(ctx context.Context, c Host, redial remote.Dialer, p *plan.
 	if _, arch, need := needAgent(err); need && st.seen == 0 {
 		// Copied, then installed and run in one command: the guard would
 		// only hash the bytes the install has just checked.
-		err = r.install(ctx, c, p.Dir(), arch, func(cmd string) error {
+		err = r.deliver(ctx, c, p.Dir(), arch, func(cmd string) error {
 			return r.session(ctx, c, st, cmd, bytes.NewReader(body), &out)
 		}, "run")
 		var ie installError
@@ -153,10 +153,10 @@ func resumable(err error) bool {
 	return errors.Is(err, remote.ErrConnectionLost) || errors.Is(err, errDropped) || errors.Is(err, errGap)
 }
 
-// install delivers the agent for the host's uname -m and has run execute
+// deliver copies the agent for the host's uname -m and has run execute
 // the install command, which also runs the agent with args (none: only
 // installs). A failure before the agent could start is an installError.
-func (r *Runner) install(ctx context.Context, c Host, stateDir, uname string, run func(cmd string) error, args ...string) error {
+func (r *Runner) deliver(ctx context.Context, c Host, stateDir, uname string, run func(cmd string) error, args ...string) error {
 	arch, err := Arch(uname)
 	if err != nil {
 		return installError{fmt.Errorf("%s: %w", c, err)}
@@ -166,8 +166,8 @@ func (r *Runner) install(ctx context.Context, c Host, stateDir, uname string, ru
 		return installError{fmt.Errorf("%s needs the linux/%s agent: %w", c, arch, ErrNoAgent)}
 	}
 	start := time.Now()
-	return install(ctx, c, stateDir, b, args, func(cmd string) error {
-		r.Log.Info("agent copied", "host", c.String(), "bytes", len(b.Gz), "duration", time.Since(start))
+	return install(ctx, c, stateDir, b, args, func(cmd string, copied int) error {
+		r.Log.Info("agent copied", "host", c.String(), "bytes", copied, "duration", time.Since(start))
 		return run(cmd)
 	})
 }

@@ -50,18 +50,18 @@ exec "$final" "$@"`
 // and no temporary file. A host without gzip gets the uncompressed agent.
 // The launch guard has created the directory, root-only.
 func Upload(ctx context.Context, c Host, stateDir string, b Binary) error {
-	return install(ctx, c, stateDir, b, nil, func(cmd string) error {
+	return install(ctx, c, stateDir, b, nil, func(cmd string, _ int) error {
 		_, err := remote.Output(ctx, c, cmd)
 		return err
 	})
 }
 
 // install copies b as Upload does and has run execute the install
-// command, which with args also runs the installed agent with them (see
-// installRunTail). Failures of the copy and of the install are reported
+// command (told how many bytes were copied), which with args also runs
+// the installed agent with them (see installRunTail). Failures of the copy and of the install are reported
 // as such (an installError); with args, anything else is the agent
 // run's and passes through unchanged.
-func install(ctx context.Context, c Host, stateDir string, b Binary, args []string, run func(cmd string) error) error {
+func install(ctx context.Context, c Host, stateDir string, b Binary, args []string, run func(cmd string, copied int) error) error {
 	final := AgentPath(stateDir)
 	tmp := path.Join(path.Dir(final), ".ck8s-agent."+randHex()+".tmp")
 	err := copyAndInstall(ctx, c, b.Gz, tmp+".gz", tmp, final, b.SHA256, args, run)
@@ -102,7 +102,7 @@ func (e copyError) Unwrap() error { return e.error }
 
 // copyAndInstall writes data to name over SFTP and runs the install
 // command on it; with tmp empty, name is the uncompressed agent itself.
-func copyAndInstall(ctx context.Context, c Host, data []byte, name, tmp, final, sum string, args []string, run func(cmd string) error) error {
+func copyAndInstall(ctx context.Context, c Host, data []byte, name, tmp, final, sum string, args []string, run func(cmd string, copied int) error) error {
 	sc, err := c.SFTP(ctx)
 	if err != nil {
 		return copyError{fmt.Errorf("opening SFTP to %s: %w", c, err)}
@@ -127,7 +127,7 @@ func copyAndInstall(ctx context.Context, c Host, data []byte, name, tmp, final, 
 	for _, a := range args {
 		cmd += " " + remote.Quote(a)
 	}
-	return run(cmd)
+	return run(cmd, len(data))
 }
 
 // write creates name exclusively with mode 0600 and writes data to it.
