@@ -149,22 +149,29 @@ func (r *run) passes(ctx context.Context, pending []item, retries int, loss loss
 			return loss.rate(), err
 		}
 		loss.observe(attempt, answered)
-		quiet := pending[:0]
+		sampling := attempt == 0 && r.syn != nil && !r.confirming
+		var answeredBy []int64 // by target, for the loss samples
+		if sampling {
+			answeredBy = make([]int64, len(r.targets))
+		}
+		quiet := pending[:0] // filtered in place: pending is not read after
 		for _, it := range pending {
 			if r.targets[it.target].get(it.port) == silent {
 				quiet = append(quiet, it)
+			} else if sampling {
+				answeredBy[it.target]++
 			}
 		}
-		if attempt == 0 && r.syn != nil && !r.confirming {
-			quiet = r.sampled(pending, quiet, loss.tolerance)
+		rate := loss.rate()
+		if sampling {
+			var p float64
+			var lossless bool
+			if quiet, p, lossless = r.sampled(quiet, answeredBy, loss.tolerance); lossless {
+				rate = max(rate, p) // the prior of the confirming connects
+			}
 		}
 		if len(quiet) == 0 || attempt >= retries || (attempt >= 1 && answered == 0 && !loss.missing(attempt)) {
-			if attempt == 0 && r.syn != nil && !r.confirming {
-				if p, lossless := r.syn.smp.bound(); lossless {
-					return max(p, loss.rate()), nil
-				}
-			}
-			return loss.rate(), nil
+			return rate, nil
 		}
 		for _, it := range quiet {
 			t := r.targets[it.target]
@@ -176,46 +183,40 @@ func (r *run) passes(ctx context.Context, pending []item, retries int, loss loss
 }
 
 // sampled drops from a first pass's silent items those of the targets the
-// loss samples (sample.go) say need no retry. If no sample was lost, the
-// answers a target's silent ports may still owe are about its answered
-// ports times the loss bound; the targets with the fewest answered ports
+// loss samples (sample.go) say need no retry, and returns the loss bound
+// p they measured and whether none was lost (else quiet is unchanged).
+// The answers a target's silent ports may still owe are about its
+// answered ports times p; the targets with the fewest answered ports
 // (a host that drops: tens of thousands of silent ports, a handful
 // answered) are spared their retry while the run's total stays under the
 // tolerance, and the others (a host that resets: few silent ports left, a
 // cheap retry) keep theirs.
-func (r *run) sampled(pending, quiet []item, tol float64) []item {
+func (r *run) sampled(quiet []item, answeredBy []int64, tol float64) ([]item, float64, bool) {
 	p, lossless := r.syn.smp.bound()
 	if !lossless {
-		return quiet
+		return quiet, p, false
 	}
 	if tol == 0 {
 		tol = 0.01
-	}
-	asked := make([]int64, len(r.targets))
-	for _, it := range pending {
-		asked[it.target]++
-	}
-	for _, it := range quiet {
-		asked[it.target]--
 	}
 	order := make([]int, len(r.targets))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return int(asked[a] - asked[b]) })
+	slices.SortStableFunc(order, func(a, b int) int { return int(answeredBy[a] - answeredBy[b]) })
 	spare := make([]bool, len(r.targets))
 	risk := 0.0
 	for _, ti := range order {
-		if asked[ti] == 0 { // nothing answered: down, or the path is not what the samples measured
+		if answeredBy[ti] == 0 { // nothing answered: down, or the path is not what the samples measured
 			continue
 		}
-		if risk+float64(asked[ti])*p >= tol {
+		if risk+float64(answeredBy[ti])*p >= tol {
 			break
 		}
-		risk += float64(asked[ti]) * p
+		risk += float64(answeredBy[ti]) * p
 		spare[ti] = true
 	}
-	return slices.DeleteFunc(quiet, func(it item) bool { return spare[it.target] })
+	return slices.DeleteFunc(quiet, func(it item) bool { return spare[it.target] }), p, true
 }
 
 // classify maps a connect's outcome to a class; local reports an error of

@@ -71,12 +71,11 @@ func (s *samples) add(it item) {
 	}
 }
 
-// due counts n first-pass SYNs about to be sent (now: since the run's
-// start) and says whether a sample goes with them, and to which port: the
+// due counts a first-pass SYN about to be sent (now: since the run's
+// start) and says whether a sample goes with it, and to which port: the
 // pool's ports in turn, each at most once per sampleGap.
-func (s *samples) due(n int, now time.Duration) (item, bool) {
-	after := s.count.Add(int64(n))
-	if (after-int64(n))/sampleEvery == after/sampleEvery {
+func (s *samples) due(now time.Duration) (item, bool) {
+	if s.count.Add(1)%sampleEvery != 0 {
 		return item{}, false
 	}
 	p := s.pool.Load()

@@ -31,18 +31,16 @@ func TestSampledRetries(t *testing.T) {
 		r := &run{syn: &synRun{}}
 		r.syn.smp.sent.Store(c.sent)
 		r.syn.smp.answered.Store(c.answered)
-		var pending, quiet []item
+		var quiet []item
+		var answeredBy []int64
 		for ti, tg := range c.targets {
 			r.targets = append(r.targets, &target{})
-			for p := range tg.answered {
-				pending = append(pending, item{int32(ti), uint16(p)})
-			}
+			answeredBy = append(answeredBy, int64(tg.answered))
 			for p := range tg.silent {
-				it := item{int32(ti), uint16(10000 + p)}
-				pending, quiet = append(pending, it), append(quiet, it)
+				quiet = append(quiet, item{int32(ti), uint16(10000 + p)})
 			}
 		}
-		left := r.sampled(pending, quiet, 0)
+		left, _, _ := r.sampled(quiet, answeredBy, 0)
 		for ti, tg := range c.targets {
 			n := 0
 			for _, it := range left {
@@ -64,7 +62,7 @@ func TestSamplesDue(t *testing.T) {
 	var s samples
 	now := time.Second
 	for range 3 * sampleEvery {
-		if _, ok := s.due(1, now); ok {
+		if _, ok := s.due(now); ok {
 			t.Fatal("a sample with no answered port to send it to")
 		}
 	}
@@ -73,7 +71,7 @@ func TestSamplesDue(t *testing.T) {
 	var got []item
 	for range 4 * sampleEvery {
 		now += sampleGap * 2 / 5
-		if it, ok := s.due(1, now); ok {
+		if it, ok := s.due(now); ok {
 			got = append(got, it)
 		}
 	}
@@ -84,7 +82,7 @@ func TestSamplesDue(t *testing.T) {
 	// more, and then neither gets another within sampleGap.
 	got = nil
 	for range 4 * sampleEvery {
-		if it, ok := s.due(1, now); ok {
+		if it, ok := s.due(now); ok {
 			got = append(got, it)
 		}
 	}

@@ -72,9 +72,9 @@ type Scanner struct {
 	// (sample.go); later ones only while retries still find answers
 	// (evidence of loss rather than of a dropping firewall).
 	Retries int
-	// SSHPorts are never sent loss samples (22 when empty): a host that
-	// limits new SSH connections per source must not be taught to refuse
-	// the orchestrator's.
+	// SSHPorts are never sent loss samples, nor is 22: a host that limits
+	// new SSH connections per source must not be taught to refuse the
+	// orchestrator's.
 	SSHPorts []uint16
 	// First are ports probed before the others (the expected ones), so the
 	// RTT is known early even on a host that drops all but a few ports.
@@ -90,9 +90,9 @@ type Scanner struct {
 }
 
 // SSHPortsOf lists the distinct SSH ports of hosts (a playbook's), for
-// Scanner.SSHPorts; 22 is always among them.
+// Scanner.SSHPorts; 0 (an address without a host) adds none.
 func SSHPortsOf(ports ...int) []uint16 {
-	out := []uint16{22}
+	var out []uint16
 	for _, p := range ports {
 		if p > 0 && p <= 65535 && !slices.Contains(out, uint16(p)) {
 			out = append(out, uint16(p))

@@ -34,13 +34,10 @@ type synRun struct {
 	ssh       []uint16      // ports never sampled (Scanner.SSHPorts)
 }
 
-// noSample reports whether port is one of the SSH ports, which get no
-// loss samples.
+// noSample reports whether port is an SSH port (22, or one of
+// Scanner.SSHPorts), which gets no loss samples.
 func (sr *synRun) noSample(port uint16) bool {
-	if len(sr.ssh) == 0 {
-		return port == 22
-	}
-	return slices.Contains(sr.ssh, port)
+	return port == 22 || slices.Contains(sr.ssh, port)
 }
 
 // inScope is the guard of every packet, checked before it is crafted:

@@ -143,20 +143,22 @@ func (s *synEngine) answer(addr netip.Addr, tcp []byte, now time.Time) {
 	}
 	s.mu.RLock()
 	var r *run
+	ti := -1
 	for _, x := range s.byAddr[addr] {
-		if ti := x.targetIndex(addr); ti >= 0 {
-			x.targets[ti].heard.Add(1)
+		xi := x.targetIndex(addr)
+		if xi < 0 {
+			continue
 		}
+		x.targets[xi].heard.Add(1)
 		if r == nil && ours >= x.syn.base && ours < x.syn.base+synPorts {
-			r = x
+			r, ti = x, xi
 		}
 	}
 	s.mu.RUnlock()
 	if r == nil {
 		return
 	}
-	ti := r.targetIndex(addr)
-	if ti < 0 || ack-1 != s.key.cookie(r.syn.src[ti], addr, ours, port) {
+	if ack-1 != s.key.cookie(r.syn.src[ti], addr, ours, port) {
 		s.ignored.Add(1)
 		return
 	}

@@ -104,7 +104,7 @@ func (s *synEngine) sendSome(pk [2]*packets, tasks []task) {
 		if tk.pw.attempt != 0 {
 			continue
 		}
-		if it, ok := r.syn.smp.due(1, now); ok {
+		if it, ok := r.syn.smp.due(now); ok {
 			to := r.targets[it.target].addr
 			if r.syn.inScope(r.s.Guard, to) == nil {
 				s.add(pk, task{pw: tk.pw, it: it, smp: &r.syn.smp}, r.syn.src[it.target], to, r.syn.base+sampleSlot)
