@@ -31,3 +31,7 @@ func testPID() int { return os.Getpid() }
 func stringReader(s string) *strings.Reader { return strings.NewReader(s) }
 
 func fenceNow() ([]netip.Prefix, error) { return fence.Parse(os.Getenv(fence.Env)) }
+
+// PortBlocks is how many blocks of source ports the SYN engine's runs
+// take in turn.
+const PortBlocks = synBlocks

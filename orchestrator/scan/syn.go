@@ -34,6 +34,13 @@ type synRun struct {
 	ssh       []uint16      // ports never sampled (Scanner.SSHPorts)
 }
 
+// owns reports whether port is one of the run's source ports. The
+// difference wraps below base, and base+synPorts would wrap to 0 for the
+// last block (65528..65535): that block once matched no answer at all,
+// and its run's targets looked silent ("no port answered") although
+// their answers came back.
+func (sr *synRun) owns(port uint16) bool { return port-sr.base < synPorts }
+
 // noSample reports whether port is an SSH port (22, or one of
 // Scanner.SSHPorts), which gets no loss samples.
 func (sr *synRun) noSample(port uint16) bool {

@@ -326,3 +326,31 @@ func TestSYNLossSamples(t *testing.T) {
 		t.Errorf("%s (no host): reachable %v, %q: want nothing heard", gone, f.Reachable, f.Silence())
 	}
 }
+
+// TestSYNEveryPortBlock: consecutive runs of one engine take consecutive
+// blocks of source ports, so as many runs as there are blocks use each
+// once; every one of them finds the host's open port and its closed one.
+// The last block (65528-65535) once matched no answer, and its run's
+// host looked silent although every answer came back.
+func TestSYNEveryPortBlock(t *testing.T) {
+	l := labtest.New(t, 1)
+	h := l.Hosts[0]
+	eng, err := scan.NewEngine(scan.EngineSYN, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	s := &scan.Scanner{Engine: eng, Guard: scan.Guard{Allow: scan.LabPrefixes}}
+	ports := mustPorts(t, fmt.Sprintf("1,%d", h.Port))
+	for i := range scan.PortBlocks {
+		res, err := s.Scan(context.Background(), []netip.Addr{h.Addr4}, ports)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := res[0]
+		if !slices.Equal(r.Open, []uint16{uint16(h.Port)}) || r.Closed != 1 {
+			t.Fatalf("run %d of %d: open %s, closed %d, heard %v: want %d open and 1 closed",
+				i+1, scan.PortBlocks, scan.FormatPorts(r.Open), r.Closed, *r.Heard, h.Port)
+		}
+	}
+}

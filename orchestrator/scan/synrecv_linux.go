@@ -150,7 +150,7 @@ func (s *synEngine) answer(addr netip.Addr, tcp []byte, now time.Time) {
 			continue
 		}
 		x.targets[xi].heard.Add(1)
-		if r == nil && ours >= x.syn.base && ours < x.syn.base+synPorts {
+		if r == nil && x.syn.owns(ours) {
 			r, ti = x, xi
 		}
 	}
