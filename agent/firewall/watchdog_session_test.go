@@ -41,13 +41,17 @@ func TestSessionKilledWatchdogRollsBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		id := awaitApplied(t, out)
-		deadline := h.pending().Deadline
+		// The wait is on the monotonic clock, as the watchdog's is (on
+		// CLOCK_BOOTTIME): the wall clock of a loaded VM can be stepped
+		// forward meanwhile, which once ended a wait on the recorded wall
+		// deadline before the watchdog's own had come.
+		end := time.Now().Add(time.Until(h.pending().Deadline) + time.Second)
 		killSession(t, cmd.Process.Pid)
 		cmd.Wait()
 		if h.state() == "" || len(h.watchdogs()) != 1 {
 			t.Fatalf("after the session was killed: watchdogs %v, state empty: %v", h.watchdogs(), h.state() == "")
 		}
-		for time.Now().Before(deadline.Add(time.Second)) && h.result(id) == nil {
+		for time.Now().Before(end) && h.result(id) == nil {
 			time.Sleep(20 * time.Millisecond)
 		}
 		if r := h.result(id); r == nil || r.State != StateRolledBack {
