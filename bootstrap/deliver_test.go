@@ -42,6 +42,9 @@ type fakeHost struct {
 	agent Binary
 	// noGzip hides gzip from the install command, as on a minimal host.
 	noGzip bool
+	// shims are scripts (by program name) first on the install
+	// command's PATH.
+	shims map[string]string
 	// run answers `ck8s-agent ARGS` once the guard lets the agent run.
 	run func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
 
@@ -133,9 +136,20 @@ func (h *fakeHost) install(ctx context.Context, sc remotetest.ShC, stdin io.Read
 	cmd := exec.CommandContext(ctx, "sh", append([]string{"-c", script, sc.Name}, sc.Args[:4]...)...)
 	var errBuf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = stdout, io.MultiWriter(stderr, &errBuf)
+	path := os.Getenv("PATH")
 	if h.noGzip {
-		cmd.Env = append(os.Environ(), "PATH="+h.pathWithout("gzip"))
+		path = h.pathWithout("gzip")
 	}
+	if len(h.shims) > 0 {
+		dir := h.t.TempDir()
+		for name, script := range h.shims {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
+				return err
+			}
+		}
+		path = dir + ":" + path
+	}
+	cmd.Env = append(os.Environ(), "PATH="+path)
 	var ee *exec.ExitError
 	if err := cmd.Run(); errors.As(err, &ee) {
 		return &remote.ExitError{Code: ee.ExitCode(), Stderr: errBuf.String()}
@@ -335,6 +349,43 @@ func TestUploadWithoutGzipCopiesTheRawAgent(t *testing.T) {
 	}
 	if names := dirNames(t, filepath.Dir(AgentPath(h.dir))); !slices.Equal(names, []string{"ck8s-agent"}) {
 		t.Errorf("bin dir holds %q, want only the agent", names)
+	}
+}
+
+// The install hashes with openssl where the host has it (sha256sum then
+// never runs), and with sha256sum where openssl is missing or disagrees:
+// openssl can save the slower hash, never refuse a good copy.
+func TestInstallHashesWithOpensslElseSha256sum(t *testing.T) {
+	testenv.RequireCommand(t, "openssl")
+	for _, c := range []struct {
+		name  string
+		shims map[string]string
+	}{
+		{"openssl, no sha256sum", map[string]string{"sha256sum": "exit 1"}},
+		{"no openssl", map[string]string{"openssl": "exit 127"}},
+		{"openssl disagrees", map[string]string{"openssl": "echo " + strings.Repeat("0", 64) + " '*x'"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newFakeHost(t)
+			h.shims = c.shims
+			h.mkBinDir()
+			if err := Upload(t.Context(), h.conn(), h.dir, h.agent); err != nil {
+				t.Fatal(err)
+			}
+			if !h.installed() {
+				t.Fatal("agent not installed")
+			}
+		})
+	}
+	// Neither hash matches: refused, whichever tool hashed.
+	h := newFakeHost(t)
+	h.shims = map[string]string{"openssl": "echo " + strings.Repeat("0", 64) + " '*x'"}
+	bad := h.agent
+	bad.SHA256 = strings.Repeat("1", 64)
+	h.mkBinDir()
+	var ee *remote.ExitError
+	if err := Upload(t.Context(), h.conn(), h.dir, bad); !errors.As(err, &ee) || ee.Code != exitBadHash {
+		t.Fatalf("err = %v, want the install's exit %d", err, exitBadHash)
 	}
 }
 

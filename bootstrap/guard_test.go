@@ -90,8 +90,41 @@ func TestGuardRemembersTheVerifiedAgent(t *testing.T) {
 		t.Fatalf("no stamp after a verified run: %v", err)
 	}
 	g.shim("sha256sum", "exit 1")
+	g.shim("openssl", "exit 1")
 	if out, code := g.run(); code != 0 || out != "agent one version\n" {
 		t.Fatalf("remembered agent: exit %d, %q", code, out)
+	}
+}
+
+// Without a stamp the guard hashes with openssl where the host has it
+// (sha256sum then never runs), and with sha256sum where openssl is
+// missing or disagrees; a file neither finds right is never run.
+func TestGuardHashesWithOpensslElseSha256sum(t *testing.T) {
+	testenv.RequireCommand(t, "openssl")
+	wrong := "echo " + strings.Repeat("0", 64) + " '*x'"
+	for _, c := range []struct {
+		name  string
+		shims map[string]string
+	}{
+		{"openssl, no sha256sum", map[string]string{"sha256sum": "exit 1"}},
+		{"no openssl", map[string]string{"openssl": "exit 127"}},
+		{"openssl disagrees", map[string]string{"openssl": wrong}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g := newGuardHost(t, guardAgent)
+			for name, script := range c.shims {
+				g.shim(name, script)
+			}
+			if out, code := g.run(); code != 0 || out != "agent one version\n" {
+				t.Fatalf("exit %d, %q: want the verified agent run", code, out)
+			}
+		})
+	}
+	g := newGuardHost(t, guardAgent)
+	g.shim("openssl", wrong)
+	g.install(strings.Replace(guardAgent, "one", "two", 1))
+	if out, code := g.run(); code != ExitNeedAgent || out != "" {
+		t.Fatalf("changed agent: exit %d, %q; want %d and nothing run", code, out, ExitNeedAgent)
 	}
 }
 

@@ -14,7 +14,12 @@ import (
 	"github.com/ck8s/ck8sctl/internal/remote"
 )
 
-// Exit codes of the install command.
+// Exit codes of the install command, and the command. Its hash is
+// OpenSSL's where the host has openssl (ca-certificates depends on it),
+// which uses the CPU's SHA extensions: 57-72 ms of host CPU for the 19 MB
+// agent on the lab's VM, against 160-245 ms for coreutils' sha256sum. A
+// missing openssl, or one whose answer differs, only costs the sha256sum
+// run that then decides.
 const (
 	exitNoGzip   = 98
 	exitBadHash  = 99
@@ -25,7 +30,8 @@ if [ -n "$gz" ]; then
 	gzip -dc "$gz" >"$tmp"
 fi
 sync "$tmp" 2>/dev/null || sync
-got=$(sha256sum "$tmp" | cut -d' ' -f1)
+got=$(openssl dgst -sha256 -r "$tmp" 2>/dev/null); got=${got%% *}
+[ "$got" = "$want" ] || got=$(sha256sum "$tmp" | cut -d' ' -f1)
 [ "$got" = "$want" ] || { echo "sha256 on host is $got, want $want" >&2; exit 99; }
 chmod 0755 "$tmp"
 mv -f "$tmp" "$final"`
