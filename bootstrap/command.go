@@ -57,7 +57,10 @@ func Command(stateDir string, agents map[string]Binary, args ...string) string {
 	// guard already runs as root, so this costs no extra round trip. The
 	// state dir holds the journal, which may carry host details.
 	fmt.Fprintf(&b, `umask 077; mkdir -p "${p%%/*}" && chmod 0700 %s; `, remote.Quote(stateDir))
-	fmt.Fprintf(&b, `echo "ck8s-guard: agent missing or stale, arch $(uname -m)" >&2; exit %d`, ExitNeedAgent)
+	// It says whether the host has zstd: the upload is then zstd-compressed
+	// (upload.go says why).
+	b.WriteString(`z=; command -v zstd >/dev/null 2>&1 && z=' zstd'; `)
+	fmt.Fprintf(&b, `echo "ck8s-guard: agent missing or stale, arch $(uname -m)$z" >&2; exit %d`, ExitNeedAgent)
 	q := make([]string, len(args))
 	for i, a := range args {
 		q[i] = remote.Quote(a)

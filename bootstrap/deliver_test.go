@@ -28,6 +28,7 @@ import (
 	"github.com/ck8s/ck8sctl/internal/remote"
 	"github.com/ck8s/ck8sctl/internal/remote/remotetest"
 	"github.com/ck8s/ck8sctl/internal/testenv"
+	"github.com/klauspost/compress/zstd"
 )
 
 // fakeHost is a host to deliver the agent to, without root or sshd: its
@@ -42,6 +43,9 @@ type fakeHost struct {
 	agent Binary
 	// noGzip hides gzip from the install command, as on a minimal host.
 	noGzip bool
+	// zstd makes the guard report zstd on the host (the install then
+	// runs the real zstd, or a shim of that name).
+	zstd bool
 	// shims are scripts (by program name) first on the install
 	// command's PATH.
 	shims map[string]string
@@ -50,6 +54,7 @@ type fakeHost struct {
 
 	mu       sync.Mutex
 	tmpModes []os.FileMode // of each file the upload copied, before install
+	copies   []string      // the name of each file the upload copied
 	dials    atomic.Int32
 }
 
@@ -105,7 +110,11 @@ func (h *fakeHost) handle(ctx context.Context, cmd string, stdin io.Reader, stdo
 			if err := os.MkdirAll(filepath.Dir(AgentPath(h.dir)), 0o700); err != nil {
 				return err
 			}
-			return &remote.ExitError{Code: ExitNeedAgent, Stderr: "ck8s-guard: agent missing or stale, arch x86_64\n"}
+			msg := "ck8s-guard: agent missing or stale, arch x86_64"
+			if h.zstd {
+				msg += " zstd"
+			}
+			return &remote.ExitError{Code: ExitNeedAgent, Stderr: msg + "\n"}
 		}
 		return h.run(ctx, sc.Args, stdin, stdout, stderr)
 	case "ck8s-install":
@@ -132,6 +141,7 @@ func (h *fakeHost) install(ctx context.Context, sc remotetest.ShC, stdin io.Read
 	}
 	h.mu.Lock()
 	h.tmpModes = append(h.tmpModes, fi.Mode())
+	h.copies = append(h.copies, copied)
 	h.mu.Unlock()
 	cmd := exec.CommandContext(ctx, "sh", append([]string{"-c", script, sc.Name}, sc.Args[:4]...)...)
 	var errBuf bytes.Buffer
@@ -349,6 +359,75 @@ func TestUploadWithoutGzipCopiesTheRawAgent(t *testing.T) {
 	}
 	if names := dirNames(t, filepath.Dir(AgentPath(h.dir))); !slices.Equal(names, []string{"ck8s-agent"}) {
 		t.Errorf("bin dir holds %q, want only the agent", names)
+	}
+}
+
+// A host whose guard reports zstd gets the agent zstd-compressed (one
+// copy, a .zst); one without gets gzip; a zstd that fails, or whose output
+// does not hash right, gets gzip next, and the agent is installed and run.
+func TestRunUploadsZstdWhereTheHostHasIt(t *testing.T) {
+	testenv.RequireCommand(t, "zstd")
+	for _, c := range []struct {
+		name  string
+		zstd  bool
+		shims map[string]string
+		want  []string // suffixes of the copies, in order
+	}{
+		{"zstd", true, nil, []string{".zst"}},
+		{"no zstd", false, nil, []string{".gz"}},
+		{"zstd fails", true, map[string]string{"zstd": "exit 1"}, []string{".zst", ".gz"}},
+		{"zstd garbles", true, map[string]string{"zstd": "echo garbage"}, []string{".zst", ".gz"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newFakeHost(t)
+			h.zstd, h.shims = c.zstd, c.shims
+			var ran int
+			h.run = func(context.Context, []string, io.Reader, io.Writer, io.Writer) error {
+				ran++
+				return nil
+			}
+			r := h.runner()
+			var got sinkLog
+			out, err := r.Run(t.Context(), h.conn(), h.redial, h.plan("z1"), got.sink)
+			if !h.installed() || !out.Uploaded || ran != 1 {
+				t.Fatalf("installed %v, uploaded %v, agent ran %d time(s), err %v: want installed and run once", h.installed(), out.Uploaded, ran, err)
+			}
+			if len(h.copies) != len(c.want) {
+				t.Fatalf("copies %q, want %d ending %q", h.copies, len(c.want), c.want)
+			}
+			for i, suffix := range c.want {
+				if !strings.HasSuffix(h.copies[i], suffix) {
+					t.Errorf("copy %d is %s, want a %s", i+1, h.copies[i], suffix)
+				}
+			}
+			if names := dirNames(t, filepath.Dir(AgentPath(h.dir))); !slices.Equal(names, []string{"ck8s-agent"}) {
+				t.Errorf("bin dir holds %q, want only the agent", names)
+			}
+		})
+	}
+}
+
+// The agent's zstd form is the agent: decompressed, it has its sha256.
+func TestZstdIsTheAgent(t *testing.T) {
+	b := fakeAgent(t)
+	zst, err := b.Zstd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := zstd.NewReader(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	raw, err := dec.DecodeAll(zst, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(raw); hex.EncodeToString(sum[:]) != b.SHA256 {
+		t.Fatal("the zstd form decompresses to another file")
+	}
+	if again, _ := b.Zstd(); &again[0] != &zst[0] {
+		t.Error("the zstd form was made twice")
 	}
 }
 

@@ -54,6 +54,6 @@ func (r *Runner) Replay(ctx context.Context, c remote.Runner, stateDir, runID, h
 // NeedAgent reports whether err is the launch guard's answer that the
 // host lacks the current agent.
 func NeedAgent(err error) bool {
-	_, _, need := needAgent(err)
+	_, need := needAgent(err)
 	return need
 }

@@ -67,10 +67,10 @@ func (r *Runner) Run(ctx context.Context, c Host, redial remote.Dialer, p *plan.
 	}()
 
 	err = r.session(ctx, c, st, Command(p.Dir(), r.Agents, "run"), bytes.NewReader(body), &out)
-	if _, arch, need := needAgent(err); need && st.seen == 0 {
+	if g, need := needAgent(err); need && st.seen == 0 {
 		// Copied, then installed and run in one command: the guard would
 		// only hash the bytes the install has just checked.
-		err = r.deliver(ctx, c, p.Dir(), arch, func(cmd string) error {
+		err = r.deliver(ctx, c, p.Dir(), g, func(cmd string) error {
 			return r.session(ctx, c, st, cmd, bytes.NewReader(body), &out)
 		}, "run")
 		var ie installError
@@ -131,20 +131,26 @@ func (r *Runner) session(ctx context.Context, c remote.Runner, st *stream, cmd s
 	return runErr
 }
 
-var guardArch = regexp.MustCompile(`ck8s-guard: agent missing or stale, arch (\S+)`)
+var guardArch = regexp.MustCompile(`ck8s-guard: agent missing or stale, arch (\S+)( zstd)?`)
 
 // needAgent reports whether err is the launch guard asking for an upload,
-// and the host's uname -m it printed.
-func needAgent(err error) (code int, arch string, need bool) {
+// and what it printed of the host: its uname -m, and whether it has zstd.
+func needAgent(err error) (g guardAsk, need bool) {
 	var ee *remote.ExitError
 	if !errors.As(err, &ee) || ee.Code != ExitNeedAgent {
-		return 0, "", false
+		return guardAsk{}, false
 	}
 	m := guardArch.FindStringSubmatch(ee.Stderr)
 	if m == nil {
-		return ee.Code, "", true
+		return guardAsk{}, true
 	}
-	return ee.Code, m[1], true
+	return guardAsk{uname: m[1], zstd: m[2] != ""}, true
+}
+
+// guardAsk is what the launch guard told of a host that needs the agent.
+type guardAsk struct {
+	uname string
+	zstd  bool
 }
 
 // resumable reports whether the run may still be going on the host, so its
@@ -156,8 +162,8 @@ func resumable(err error) bool {
 // deliver copies the agent for the host's uname -m and has run execute
 // the install command, which also runs the agent with args (none: only
 // installs). A failure before the agent could start is an installError.
-func (r *Runner) deliver(ctx context.Context, c Host, stateDir, uname string, run func(cmd string) error, args ...string) error {
-	arch, err := Arch(uname)
+func (r *Runner) deliver(ctx context.Context, c Host, stateDir string, g guardAsk, run func(cmd string) error, args ...string) error {
+	arch, err := Arch(g.uname)
 	if err != nil {
 		return installError{fmt.Errorf("%s: %w", c, err)}
 	}
@@ -166,7 +172,7 @@ func (r *Runner) deliver(ctx context.Context, c Host, stateDir, uname string, ru
 		return installError{fmt.Errorf("%s needs the linux/%s agent: %w", c, arch, ErrNoAgent)}
 	}
 	start := time.Now()
-	return install(ctx, c, stateDir, b, args, func(cmd string, copied int) error {
+	return install(ctx, c, stateDir, b, g.zstd, args, func(cmd string, copied int) error {
 		r.Log.Info("agent copied", "host", c.String(), "bytes", copied, "duration", time.Since(start))
 		return run(cmd)
 	})

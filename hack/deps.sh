@@ -4,10 +4,12 @@
 # when something is missing.
 set -euo pipefail
 
-pkgs=(openssh-server openssh-client iproute2 iptables nftables sudo util-linux procps psmisc coreutils openssl nmap git ca-certificates etcd-server libxml2-utils ansible-core prometheus chromium-headless-shell postgresql zsh fish)
+pkgs=(openssh-server openssh-client iproute2 iptables nftables sudo util-linux procps psmisc coreutils openssl zstd nmap git ca-certificates etcd-server libxml2-utils ansible-core prometheus chromium-headless-shell postgresql zsh fish)
 # openssl: the agent's install and launch guard hash with it where a host
 # has it (bootstrap/upload.go), and the tests run both that and the
 # sha256sum fallback.
+# zstd: the install decompresses the agent with it where a host has it
+# (bootstrap/upload.go); the lab hosts share this machine's /usr.
 # etcd-server (/usr/bin/etcd, etcd 3.4): the store of the real kube-apiserver
 # of the manifests tests (make k8s-env, hack/k8s-env.sh).
 # libxml2-utils (xmllint): validates -o junit against its schema
