@@ -22,7 +22,7 @@ LDFLAGS    := -s -w -X github.com/ck8s/ck8sctl/agent/cli.version=$(VERSION) -X $
 # ck8sctl runs on operators' laptops and CI machines; the agent only on
 # Linux hosts (amd64, arm64), embedded in every ck8sctl build.
 CROSS      := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
-AGENTS     := $(foreach a,amd64 arm64,bootstrap/bin/ck8s-agent-linux-$(a).gz)
+AGENTS     := $(foreach a,amd64 arm64,bootstrap/bin/ck8s-agent-linux-$(a).gz bootstrap/bin/ck8s-agent-linux-$(a).zst)
 LAB_HOSTS  ?= 3
 DB         ?= .lab/ck8s.db
 
@@ -34,8 +34,8 @@ build: bin/ck8sctl
 
 agent: $(AGENTS)
 
-# The agent is built into bin/, then embedded into ck8sctl gzip-compressed
-# with its sha256 (bootstrap/agent.go says why).
+# The agent is built into bin/, then embedded into ck8sctl gzip- and
+# zstd-compressed with its sha256 (bootstrap/agent.go says why).
 bin/ck8s-agent-linux-%: FORCE
 	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -tags '$(AGENT_TAGS)' -ldflags '$(LDFLAGS)' -o $@ ./agent/cmd/ck8s-agent
 
@@ -43,6 +43,9 @@ bin/ck8s-agent-linux-%: FORCE
 bootstrap/bin/ck8s-agent-linux-%.gz: bin/ck8s-agent-linux-%
 	gzip -n -c $< > $@.tmp && mv $@.tmp $@
 	sha256sum $< | cut -d' ' -f1 > bootstrap/bin/ck8s-agent-linux-$*.sha256
+# Also zstd-compressed, for hosts that have zstd (bootstrap/upload.go).
+bootstrap/bin/ck8s-agent-linux-%.zst: bin/ck8s-agent-linux-%
+	$(GO) run ./hack/zstdpack < $< > $@.tmp && mv $@.tmp $@
 
 bin/ck8sctl: $(AGENTS) FORCE
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./orchestrator/cmd/ck8sctl

@@ -14,9 +14,6 @@ import (
 	"io"
 	"io/fs"
 	"strings"
-	"sync"
-
-	"github.com/klauspost/compress/zstd"
 )
 
 // The Makefile writes each agent here gzip-compressed, with its sha256:
@@ -38,6 +35,7 @@ var Arches = []string{"amd64", "arm64"}
 type Binary struct {
 	Arch   string
 	Gz     []byte // the agent, gzip-compressed
+	Zst    []byte // the agent, zstd-compressed (nil in builds without it)
 	SHA256 string // of the uncompressed agent
 }
 
@@ -55,7 +53,8 @@ func Agent(arch string) (Binary, error) {
 	if err != nil {
 		return Binary{}, fmt.Errorf("agent for linux/%s: no checksum: %w", arch, ErrNoAgent)
 	}
-	return Binary{Arch: arch, Gz: gz, SHA256: strings.TrimSpace(string(sum))}, nil
+	zst, _ := fs.ReadFile(binFS, name+".zst") // optional: gzip serves every host
+	return Binary{Arch: arch, Gz: gz, Zst: zst, SHA256: strings.TrimSpace(string(sum))}, nil
 }
 
 // Raw returns the uncompressed agent, checked against its sha256.
@@ -99,27 +98,16 @@ func Arch(uname string) (string, error) {
 	return "", fmt.Errorf("unsupported host architecture %q (ck8s-agent is built for x86_64 and aarch64)", strings.TrimSpace(uname))
 }
 
-// Zstd returns the agent zstd-compressed, made from the embedded gzip
-// once per process and build (about 0.3 s of the orchestrator's CPU for
-// the 19 MB agent): a host with zstd decompresses it in a fifth of
-// gzip's time, and the 19 MB are decompressed on every first run of
-// every host. It is not embedded as well, which would double ck8sctl's
-// share of agent bytes.
+// Zstd returns the agent zstd-compressed, as the Makefile embeds it next
+// to the gzip (about 7 MB more per arch in ck8sctl): a host with zstd
+// decompresses it in a fifth of gzip's CPU, and the 19 MB are
+// decompressed on every first run of every host. Making it at run time
+// instead cost ck8sctl about a second per process here (Go's gunzip of
+// the embedded agent, then the encoder), which a one-host bootstrap
+// would wait for.
 func (b Binary) Zstd() ([]byte, error) {
-	v, _ := zstdOf.LoadOrStore(b.SHA256, sync.OnceValues(func() ([]byte, error) {
-		raw, err := b.Raw()
-		if err != nil {
-			return nil, err
-		}
-		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
-		if err != nil {
-			return nil, err
-		}
-		defer enc.Close()
-		return enc.EncodeAll(raw, make([]byte, 0, len(b.Gz)+len(b.Gz)/16)), nil
-	}))
-	return v.(func() ([]byte, error))()
+	if len(b.Zst) == 0 {
+		return nil, fmt.Errorf("agent for linux/%s: no zstd form embedded", b.Arch)
+	}
+	return b.Zst, nil
 }
-
-// zstdOf caches Zstd by the agent's sha256.
-var zstdOf sync.Map

@@ -2,6 +2,8 @@ package bootstrap
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"slices"
@@ -18,6 +20,7 @@ import (
 	"github.com/ck8s/ck8sctl/orchestrator/host"
 	"github.com/ck8s/ck8sctl/orchestrator/lab"
 	"github.com/ck8s/ck8sctl/orchestrator/lab/labtest"
+	"github.com/klauspost/compress/zstd"
 )
 
 func TestMain(m *testing.M) { labtest.Main(m) }
@@ -181,6 +184,16 @@ func TestEmbeddedAgentsMatchTheirChecksums(t *testing.T) {
 		}
 		if len(raw) < 1<<20 || len(b.Gz) >= len(raw) {
 			t.Errorf("%s: %d bytes raw, %d compressed", arch, len(raw), len(b.Gz))
+		}
+		// The zstd form is the same agent.
+		dec, err := zstd.NewReader(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unz, err := dec.DecodeAll(b.Zst, nil)
+		dec.Close()
+		if sum := sha256.Sum256(unz); err != nil || hex.EncodeToString(sum[:]) != b.SHA256 {
+			t.Errorf("%s: the embedded zstd form (%d bytes) is not the agent: %v", arch, len(b.Zst), err)
 		}
 	}
 	bad := agents["amd64"]
