@@ -362,9 +362,7 @@ func TestUploadWithoutGzipCopiesTheRawAgent(t *testing.T) {
 	if len(h.tmpModes) != 2 {
 		t.Fatalf("%d copies, want the .gz refused, then the raw agent", len(h.tmpModes))
 	}
-	if names := dirNames(t, filepath.Dir(AgentPath(h.dir))); !slices.Equal(names, []string{"ck8s-agent"}) {
-		t.Errorf("bin dir holds %q, want only the agent", names)
-	}
+	h.wantOnlyAgent()
 }
 
 // A host whose guard reports zstd gets the agent zstd-compressed (one
@@ -405,9 +403,7 @@ func TestRunUploadsZstdWhereTheHostHasIt(t *testing.T) {
 					t.Errorf("copy %d is %s, want a %s", i+1, h.copies[i], suffix)
 				}
 			}
-			if names := dirNames(t, filepath.Dir(AgentPath(h.dir))); !slices.Equal(names, []string{"ck8s-agent"}) {
-				t.Errorf("bin dir holds %q, want only the agent", names)
-			}
+			h.wantOnlyAgent()
 		})
 	}
 }
@@ -608,6 +604,15 @@ func flagValue(args []string, flag string) string {
 		return args[i+1]
 	}
 	return ""
+}
+
+// wantOnlyAgent fails unless the agent's directory holds the agent and
+// nothing else (no copy left behind).
+func (h *fakeHost) wantOnlyAgent() {
+	h.t.Helper()
+	if names := dirNames(h.t, filepath.Dir(AgentPath(h.dir))); !slices.Equal(names, []string{"ck8s-agent"}) {
+		h.t.Errorf("bin dir holds %q, want only the agent", names)
+	}
 }
 
 func dirNames(t *testing.T, dir string) []string {
