@@ -33,9 +33,15 @@ var Arches = []string{"amd64", "arm64"}
 
 // Binary is one embedded agent build.
 type Binary struct {
-	Arch   string
-	Gz     []byte // the agent, gzip-compressed
-	Zst    []byte // the agent, zstd-compressed (nil in builds without it)
+	Arch string
+	Gz   []byte // the agent, gzip-compressed
+	// Zst is the agent zstd-compressed, for hosts with zstd, which
+	// decompress it in well under half of gzip's CPU (the 19 MB are
+	// decompressed on every first run of every host). It is embedded (7 MB
+	// more per arch in ck8sctl): made at run time, it cost ck8sctl about a
+	// second per process on the lab's VM, which a one-host bootstrap would
+	// wait for. Nil in a build without it: gzip serves every host.
+	Zst    []byte
 	SHA256 string // of the uncompressed agent
 }
 
@@ -53,7 +59,7 @@ func Agent(arch string) (Binary, error) {
 	if err != nil {
 		return Binary{}, fmt.Errorf("agent for linux/%s: no checksum: %w", arch, ErrNoAgent)
 	}
-	zst, _ := fs.ReadFile(binFS, name+".zst") // optional: gzip serves every host
+	zst, _ := fs.ReadFile(binFS, name+".zst") // optional (see Binary.Zst)
 	return Binary{Arch: arch, Gz: gz, Zst: zst, SHA256: strings.TrimSpace(string(sum))}, nil
 }
 
@@ -96,18 +102,4 @@ func Arch(uname string) (string, error) {
 		return "arm64", nil
 	}
 	return "", fmt.Errorf("unsupported host architecture %q (ck8s-agent is built for x86_64 and aarch64)", strings.TrimSpace(uname))
-}
-
-// Zstd returns the agent zstd-compressed, as the Makefile embeds it next
-// to the gzip (about 7 MB more per arch in ck8sctl): a host with zstd
-// decompresses it in a fifth of gzip's CPU, and the 19 MB are
-// decompressed on every first run of every host. Making it at run time
-// instead cost ck8sctl about a second per process here (Go's gunzip of
-// the embedded agent, then the encoder), which a one-host bootstrap
-// would wait for.
-func (b Binary) Zstd() ([]byte, error) {
-	if len(b.Zst) == 0 {
-		return nil, fmt.Errorf("agent for linux/%s: no zstd form embedded", b.Arch)
-	}
-	return b.Zst, nil
 }
