@@ -31,24 +31,24 @@ var ErrNoAgent = errors.New("this ck8sctl was built without the embedded ck8s-ag
 // Arches are the architectures an agent is built for.
 var Arches = []string{"amd64", "arm64"}
 
-// Binary is one embedded agent build.
+// Binary is one embedded agent build. Its compressed forms are read from
+// ck8sctl's embedded files only when an upload needs them (Gz, Zst): most
+// runs upload nothing, and reading every form of both arches up front
+// copied about 28 MB in every run, 40 % of a one-host re-run's CPU in
+// ck8sctl (and of every run serve starts).
 type Binary struct {
-	Arch string
-	Gz   []byte // the agent, gzip-compressed
-	// Zst is the agent zstd-compressed, for hosts with zstd, which
-	// decompress it in well under half of gzip's CPU (the 19 MB are
-	// decompressed on every first run of every host). It is embedded (7 MB
-	// more per arch in ck8sctl): made at run time, it cost ck8sctl about a
-	// second per process on the lab's VM, which a one-host bootstrap would
-	// wait for. Nil in a build without it: gzip serves every host.
-	Zst    []byte
+	Arch   string
 	SHA256 string // of the uncompressed agent
+	// name is the embedded files' base name; without it (in tests) gz and
+	// zst are the forms.
+	name    string
+	gz, zst []byte
 }
 
 // Agent returns the embedded agent for a GOARCH name.
 func Agent(arch string) (Binary, error) {
 	name := "bin/ck8s-agent-linux-" + arch
-	gz, err := fs.ReadFile(binFS, name+".gz")
+	_, err := fs.Stat(binFS, name+".gz")
 	if errors.Is(err, fs.ErrNotExist) {
 		return Binary{}, fmt.Errorf("agent for linux/%s: %w", arch, ErrNoAgent)
 	}
@@ -59,13 +59,42 @@ func Agent(arch string) (Binary, error) {
 	if err != nil {
 		return Binary{}, fmt.Errorf("agent for linux/%s: no checksum: %w", arch, ErrNoAgent)
 	}
-	zst, _ := fs.ReadFile(binFS, name+".zst") // optional (see Binary.Zst)
-	return Binary{Arch: arch, Gz: gz, Zst: zst, SHA256: strings.TrimSpace(string(sum))}, nil
+	return Binary{Arch: arch, SHA256: strings.TrimSpace(string(sum)), name: name}, nil
+}
+
+// Gz returns the agent gzip-compressed.
+func (b Binary) Gz() ([]byte, error) {
+	if b.name == "" {
+		return b.gz, nil
+	}
+	gz, err := fs.ReadFile(binFS, b.name+".gz")
+	if err != nil {
+		return nil, fmt.Errorf("embedded linux/%s agent: %w", b.Arch, err)
+	}
+	return gz, nil
+}
+
+// Zst returns the agent zstd-compressed, for hosts with zstd, which
+// decompress it in well under half of gzip's CPU (the 19 MB are
+// decompressed on every first run of every host). It is embedded (7 MB
+// more per arch in ck8sctl): made at run time, it cost ck8sctl about a
+// second per process on the lab's VM, which a one-host bootstrap would
+// wait for. Nil in a build without it: gzip serves every host.
+func (b Binary) Zst() []byte {
+	if b.name == "" {
+		return b.zst
+	}
+	zst, _ := fs.ReadFile(binFS, b.name+".zst") // optional
+	return zst
 }
 
 // Raw returns the uncompressed agent, checked against its sha256.
 func (b Binary) Raw() ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b.Gz))
+	gz, err := b.Gz()
+	if err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
 		return nil, fmt.Errorf("embedded linux/%s agent: %w", b.Arch, err)
 	}

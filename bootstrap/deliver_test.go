@@ -81,7 +81,7 @@ func fakeAgent(t *testing.T) Binary {
 	}
 	defer enc.Close()
 	sum := sha256.Sum256(raw)
-	return Binary{Arch: "amd64", Gz: gz.Bytes(), Zst: enc.EncodeAll(raw, nil), SHA256: hex.EncodeToString(sum[:])}
+	return Binary{Arch: "amd64", gz: gz.Bytes(), zst: enc.EncodeAll(raw, nil), SHA256: hex.EncodeToString(sum[:])}
 }
 
 func (h *fakeHost) runner() *Runner {

@@ -182,18 +182,19 @@ func TestEmbeddedAgentsMatchTheirChecksums(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(raw) < 1<<20 || len(b.Gz) >= len(raw) {
-			t.Errorf("%s: %d bytes raw, %d compressed", arch, len(raw), len(b.Gz))
+		gz, err := b.Gz()
+		if err != nil || len(raw) < 1<<20 || len(gz) >= len(raw) {
+			t.Errorf("%s: %d bytes raw, %d compressed (%v)", arch, len(raw), len(gz), err)
 		}
 		// The zstd form is the same agent.
 		dec, err := zstd.NewReader(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		unz, err := dec.DecodeAll(b.Zst, nil)
+		unz, err := dec.DecodeAll(b.Zst(), nil)
 		dec.Close()
 		if sum := sha256.Sum256(unz); err != nil || hex.EncodeToString(sum[:]) != b.SHA256 {
-			t.Errorf("%s: the embedded zstd form (%d bytes) is not the agent: %v", arch, len(b.Zst), err)
+			t.Errorf("%s: the embedded zstd form (%d bytes) is not the agent: %v", arch, len(b.Zst()), err)
 		}
 	}
 	bad := agents["amd64"]

@@ -83,14 +83,22 @@ func install(ctx context.Context, c Host, stateDir string, b Binary, zstd bool, 
 	var ee *remote.ExitError
 	var err error
 	gz := true
-	if zstd && len(b.Zst) > 0 {
-		err = copyAndInstall(ctx, c, b.Zst, tmp+".zst", tmp, final, b.SHA256, args, run)
+	var zst []byte
+	if zstd {
+		zst = b.Zst()
+	}
+	if len(zst) > 0 {
+		err = copyAndInstall(ctx, c, zst, tmp+".zst", tmp, final, b.SHA256, args, run)
 		// zstd failing, or its output not hashing right (which gzip's
 		// may still do): gzip next.
 		gz = errors.As(err, &ee) && (ee.Code == exitNoZstd || ee.Code == exitBadHash)
 	}
 	if gz {
-		err = copyAndInstall(ctx, c, b.Gz, tmp+".gz", tmp, final, b.SHA256, args, run)
+		data, gerr := b.Gz()
+		if gerr != nil {
+			return gerr
+		}
+		err = copyAndInstall(ctx, c, data, tmp+".gz", tmp, final, b.SHA256, args, run)
 	}
 	if errors.As(err, &ee) && ee.Code == exitNoGzip {
 		raw, rerr := b.Raw()
