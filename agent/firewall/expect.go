@@ -31,17 +31,21 @@ func expected(ctx context.Context, c choice, p Profile, live Backend) (string, e
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	r := inScratchNamespace(func() scratchResult {
-		s, err := renderScratch(ctx, c, p, live)
-		return scratchResult{s, err}
+		s, bt, err := renderScratch(ctx, c, p, live)
+		return scratchResult{s, bt, err}
 	})
 	if r.err != nil {
 		return "", fmt.Errorf("rendering the profile in a scratch network namespace: %w", r.err)
+	}
+	if ib, ok := live.(*iptBackend); ok {
+		ib.prove(r.batch)
 	}
 	return r.state, nil
 }
 
 type scratchResult struct {
 	state string
+	batch Batch // what was applied
 	err   error
 }
 
@@ -74,13 +78,13 @@ func inScratchNamespace(fn func() scratchResult) scratchResult {
 // renderScratch applies p in the calling thread's network namespace and
 // returns the owned state that results. It refuses to run anywhere but in
 // a fresh network namespace, so a wrong caller can never change a host.
-func renderScratch(ctx context.Context, c choice, p Profile, live Backend) (string, error) {
+func renderScratch(ctx context.Context, c choice, p Profile, live Backend) (string, Batch, error) {
 	if err := scratchNamespace(); err != nil {
-		return "", err
+		return "", Batch{}, err
 	}
 	b, err := c.open()
 	if err != nil {
-		return "", err
+		return "", Batch{}, err
 	}
 	defer holdReads(b)() // nothing else changes a scratch namespace
 	if ib, ok := b.(*iptBackend); ok {
@@ -88,12 +92,13 @@ func renderScratch(ctx context.Context, c choice, p Profile, live Backend) (stri
 	}
 	batch, err := b.Render(ctx, p)
 	if err != nil {
-		return "", err
+		return "", Batch{}, err
 	}
 	if err := b.Apply(ctx, batch); err != nil {
-		return "", err
+		return "", Batch{}, err
 	}
-	return b.State(ctx)
+	s, err := b.State(ctx)
+	return s, batch, err
 }
 
 // scratchNamespace checks that no interface is up, loopback included: a

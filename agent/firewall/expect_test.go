@@ -20,7 +20,7 @@ func TestExpectRefusesOutsideAScratchNamespace(t *testing.T) {
 	for _, backend := range []string{NameNFTables, NameIPTables} {
 		h := newHost(t, "", backend)
 		c, _ := h.backendOf()
-		out, err := renderScratch(t.Context(), c, Profile{SSHPorts: []int{22}}, nil)
+		out, _, err := renderScratch(t.Context(), c, Profile{SSHPorts: []int{22}}, nil)
 		if err == nil || !strings.Contains(err.Error(), " is up") {
 			t.Errorf("%s: renderScratch = %v, want a refusal naming an interface that is up", backend, err)
 		}

@@ -25,6 +25,10 @@ type iptBackend struct {
 	// host's families all or nothing (two programs less per expectation; a
 	// refused input fails the expectation either way).
 	scratch bool
+	// proven holds per family the restore the kernel committed in this
+	// process's scratch namespace a moment ago (expected, prove): Apply
+	// skips the --test runs for a batch of those inputs.
+	proven map[string]iptRun
 }
 
 var _ Backend = (*iptBackend)(nil)
