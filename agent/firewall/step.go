@@ -48,8 +48,10 @@ func (Step) Name() string { return "firewall" }
 // CheckSafe implements step.Checker: every change goes through env.Wet.
 func (Step) CheckSafe() bool { return true }
 
-// pollResult is how often the step looks for the change's result.
-const pollResult = 100 * time.Millisecond
+// pollResult is how often the step looks for the change's result when no
+// write to its directory wakes it first (see watchDir). A variable for
+// tests.
+var pollResult = 100 * time.Millisecond
 
 // txn is one run of the step: what it chose and found.
 type txn struct {

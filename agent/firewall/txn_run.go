@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
+
 	"github.com/ck8s/ck8sctl/agent/step"
 	"github.com/ck8s/ck8sctl/internal/event"
 )
@@ -125,6 +127,8 @@ func (t *txn) undo(ctx context.Context, env *step.Env, p *pending, applyErr erro
 func (t *txn) await(ctx context.Context, env *step.Env, p *pending) error {
 	tick := time.NewTicker(pollResult)
 	defer tick.Stop()
+	changed, stop := watchDir(t.dir, env)
+	defer stop()
 	for {
 		r, err := readResult(t.dir, p.ID)
 		if err != nil {
@@ -141,8 +145,49 @@ func (t *txn) await(ctx context.Context, env *step.Env, p *pending) error {
 			return step.Abort(fmt.Errorf("interrupted waiting for the confirmation of firewall change %s; its watchdog rolls it back at %s unless it is confirmed: %w",
 				p.ID, p.Deadline.Format(time.RFC3339), ctx.Err()))
 		case <-tick.C:
+		case <-changed:
 		}
 	}
+}
+
+// watchDir returns a channel that receives when an entry of dir is
+// created, written or renamed into it, and the function that ends the
+// watch. The result of a change appears there (renamed into place by the
+// confirm or the watchdog): await wakes at once instead of at its next
+// tick, 50 ms on average, which every apply used to wait for. Without a
+// watch (inotify unavailable, out of watches) the channel never receives
+// and the ticker alone does the work, as before.
+func watchDir(dir string, env *step.Env) (<-chan struct{}, func()) {
+	w, err := fsnotify.NewWatcher()
+	if err == nil {
+		if err = w.Add(dir); err != nil {
+			w.Close()
+		}
+	}
+	if err != nil {
+		env.Log.Debug("no watch on the change's directory; polling it", "dir", dir, "err", err)
+		return nil, func() {}
+	}
+	changed := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case _, ok := <-w.Events:
+				if !ok {
+					return
+				}
+				select {
+				case changed <- struct{}{}:
+				default: // a wake-up is pending already
+				}
+			case <-w.Errors: // an overflow: the ticker catches up
+			case <-done:
+				return
+			}
+		}
+	}()
+	return changed, func() { close(done); w.Close() }
 }
 
 func (t *txn) takeOver(ctx context.Context, env *step.Env, p *pending) error {

@@ -125,21 +125,17 @@ func watchdogAlive(p *pending) bool {
 // left to guard). Only the recorded process is signalled, never another
 // that got its pid.
 func stopWatchdog(p *pending, wait time.Duration) error {
+	w := openPidWait(p.WatchdogPID, func() bool { return watchdogAlive(p) })
+	defer w.close()
 	if !watchdogAlive(p) {
 		return nil
 	}
-	pid := p.WatchdogPID
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("stopping the watchdog (pid %d): %w", pid, err)
+	if err := w.signal(syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("stopping the watchdog (pid %d): %w", p.WatchdogPID, err)
 	}
-	for end := time.Now().Add(wait); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		if !watchdogAlive(p) {
-			return nil
-		}
+	if w.exited(wait) || !watchdogAlive(p) {
+		return nil
 	}
-	if watchdogAlive(p) {
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-		return fmt.Errorf("the watchdog (pid %d) did not exit within %s; killed", pid, wait)
-	}
-	return nil
+	_ = w.signal(syscall.SIGKILL)
+	return fmt.Errorf("the watchdog (pid %d) did not exit within %s; killed", p.WatchdogPID, wait)
 }
