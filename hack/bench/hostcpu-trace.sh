@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # hostcpu-trace.sh: host-side CPU of one harden, per program, counted
-# exactly as processes exit (bpftrace on sched_process_exit: utime+stime
-# of every thread that ends), on a quiet machine, one lab host, runs in
-# sequence. It complements the hostcpu section (hack/bench/hostcpu.go),
+# exactly as processes exit (bpftrace on sched_process_exit: the
+# scheduler's runtime of every thread that ends; its utime+stime are tick
+# samples, 4 ms each, which put a 2 ms iptables-save at 4 or 0), with
+# the floor's key exchange (curve25519), on a quiet machine, one lab host,
+# runs in sequence. It complements the hostcpu section (hack/bench/hostcpu.go),
 # whose sshd-reaped figure leaves out the detached watchdog and, with ten
 # hosts in parallel, includes what contention adds. Needs root, bpftrace
 # (apt-get install bpftrace) and a lab host (ck8sctl lab up).
@@ -15,12 +17,13 @@
 # orchestrator's own processes are not counted.
 set -euo pipefail
 bin=$1 a=$2 b=$3 n=$4
+self=$(basename "$bin" | cut -c1-15) # its comm, which the trace leaves out
 db=$(mktemp -d)/trace.db
-run() { "$bin" --log-level error harden -p "$1" --db "$db" --ssh-config none -o json >/dev/null; }
+run() { "$bin" --log-level error harden -p "$1" --db "$db" --ssh-config none --ssh-kex curve25519-sha256 -o json >/dev/null; }
 trace() { # trace NAME CMD...: per-run CPU of everything but the orchestrator
 	local out; out=$(mktemp)
-	bpftrace -e 'tracepoint:sched:sched_process_exit /comm != "ck8sctl" && comm != "exe" && comm != "bpftrace" && comm != "sleep" && comm != "seq"/ {
-		@cpu_us[comm] = sum((curtask->utime + curtask->stime) / 1000); @total_us = sum((curtask->utime + curtask->stime) / 1000); }' >"$out" 2>&1 &
+	bpftrace -e 'tracepoint:sched:sched_process_exit /comm != "ck8sctl" && comm != "'"$self"'" && comm != "exe" && comm != "bpftrace" && comm != "sleep" && comm != "seq"/ {
+		@cpu_us[comm] = sum(curtask->se.sum_exec_runtime / 1000); @total_us = sum(curtask->se.sum_exec_runtime / 1000); }' >"$out" 2>&1 &
 	local bt=$!
 	sleep 5 # bpftrace attaches
 	"${@:2}"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,9 +16,13 @@ import (
 
 // hostCPU is one measured kind of work: the host side's CPU per host
 // (every lab host's sshd and what it started: the logins, the agent and
-// its programs) and the wall time, medians over the reps.
+// its programs) and the wall time, medians over the reps, and the median
+// of each rep's wall over the floor's measured just before it: the
+// machine's speed drifts by 15 % between minutes, which a floor measured
+// once at the start put into every ratio.
 type hostCPU struct {
 	cpu, wall time.Duration
+	ratio     float64
 }
 
 // hostCPUBench measures the host-side CPU of one run per host (issue 15):
@@ -37,7 +42,8 @@ func hostCPUBench(self, baseline string, hosts, index, reps int, backend string)
 		return err
 	}
 	defer lab.Down(ctx, dir)
-	floor, err := hostCPUOf(l, reps, func() error { _, err := sshTrue(l, l.Hosts); return err })
+	sshFloor := func() (time.Duration, error) { return sshTrue(l, l.Hosts) }
+	floor, err := hostCPUOf(l, reps, nil, sshFloor)
 	if err != nil {
 		return err
 	}
@@ -47,7 +53,7 @@ func hostCPUBench(self, baseline string, hosts, index, reps int, backend string)
 	}
 	res := map[string][3]hostCPU{}
 	for _, b := range builds {
-		if res[b], err = hostCPUBuild(ctx, l, b, backend, reps); err != nil {
+		if res[b], err = hostCPUBuild(ctx, l, b, backend, reps, sshFloor); err != nil {
 			return fmt.Errorf("%s: %w", b, err)
 		}
 	}
@@ -61,7 +67,7 @@ func hostCPUBench(self, baseline string, hosts, index, reps int, backend string)
 // hostCPUBuild measures one build: first bootstrap (agent and firewall
 // state wiped before each), apply+confirm (firewall reset before each),
 // re-run (after one untimed re-run, so the guard has its stamp).
-func hostCPUBuild(ctx context.Context, l *lab.Lab, self, backend string, reps int) ([3]hostCPU, error) {
+func hostCPUBuild(ctx context.Context, l *lab.Lab, self, backend string, reps int, floor func() (time.Duration, error)) ([3]hostCPU, error) {
 	var out [3]hostCPU
 	r := &hardenRunner{self: self, lab: l, backend: backend}
 	pb, err := r.playbookFor(l.Hosts)
@@ -71,13 +77,13 @@ func hostCPUBuild(ctx context.Context, l *lab.Lab, self, backend string, reps in
 	n := len(l.Hosts)
 	steps := []struct {
 		reset func() error
-		run   func() error
+		run   func() (time.Duration, error)
 	}{
 		{func() error { return errors.Join(wipeAgents(ctx, l, l.Hosts), fwReset(ctx, l, l.Hosts)) },
-			func() error { _, _, err := bootstrap(self, pb, n); return err }},
+			func() (time.Duration, error) { d, _, err := bootstrap(self, pb, n); return d, err }},
 		{func() error { return fwReset(ctx, l, l.Hosts) },
-			func() error { _, _, err := r.run(ctx, pb, n, true); return err }},
-		{nil, func() error { _, _, err := r.run(ctx, pb, n, false); return err }},
+			func() (time.Duration, error) { d, _, err := r.run(ctx, pb, n, true); return d, err }},
+		{nil, func() (time.Duration, error) { d, _, err := r.run(ctx, pb, n, false); return d, err }},
 	}
 	// The agent of this build in place, from hosts without the rules.
 	if err := fwReset(ctx, l, l.Hosts); err != nil {
@@ -89,12 +95,12 @@ func hostCPUBuild(ctx context.Context, l *lab.Lab, self, backend string, reps in
 	for i, s := range steps {
 		if s.reset == nil {
 			time.Sleep(2500 * time.Millisecond) // the agent file two seconds old: the guard stamps it
-			if err := s.run(); err != nil {
+			if _, err := s.run(); err != nil {
 				return out, err
 			}
 		}
 		var err error
-		out[i], err = hostCPUOf(l, reps, s.run, s.reset)
+		out[i], err = hostCPUOf(l, reps, floor, s.run, s.reset)
 		if err != nil {
 			return out, err
 		}
@@ -102,10 +108,15 @@ func hostCPUBuild(ctx context.Context, l *lab.Lab, self, backend string, reps in
 	return out, nil
 }
 
-// hostCPUOf runs f reps times (reset first, untimed) and returns the
-// medians of the host-side CPU per host and of the wall time.
-func hostCPUOf(l *lab.Lab, reps int, f func() error, reset ...func() error) (hostCPU, error) {
+// hostCPUOf runs f reps times (reset first, then floor, both untimed
+// here) and returns the medians of the host-side CPU per host, of the
+// wall time f reports (the run's own, without the checks of its outcome
+// that follow it: until session 13 it included them, four `ck8sctl
+// events` processes, about 120 ms of a 10-host re-run's 500) and of its
+// ratio to floor's wall. A nil floor measures f against itself.
+func hostCPUOf(l *lab.Lab, reps int, floor, f func() (time.Duration, error), reset ...func() error) (hostCPU, error) {
 	var cpus, walls []time.Duration
+	var ratios []float64
 	for range reps {
 		for _, r := range reset {
 			if r != nil {
@@ -114,15 +125,27 @@ func hostCPUOf(l *lab.Lab, reps int, f func() error, reset ...func() error) (hos
 				}
 			}
 		}
+		ref := time.Duration(0)
+		if floor != nil {
+			var err error
+			if ref, err = floor(); err != nil {
+				return hostCPU{}, err
+			}
+			time.Sleep(300 * time.Millisecond) // its sessions reaped before the count starts
+		}
 		before, err := sshdReaped(l)
 		if err != nil {
 			return hostCPU{}, err
 		}
-		start := time.Now()
-		if err := f(); err != nil {
+		wall, err := f()
+		if err != nil {
 			return hostCPU{}, err
 		}
-		walls = append(walls, time.Since(start))
+		walls = append(walls, wall)
+		if ref == 0 {
+			ref = wall
+		}
+		ratios = append(ratios, float64(wall)/float64(ref))
 		time.Sleep(300 * time.Millisecond) // the listener reaps the last sessions
 		after, err := sshdReaped(l)
 		if err != nil {
@@ -130,7 +153,8 @@ func hostCPUOf(l *lab.Lab, reps int, f func() error, reset ...func() error) (hos
 		}
 		cpus = append(cpus, (after-before)/time.Duration(len(l.Hosts)))
 	}
-	return hostCPU{cpu: medianOf(cpus), wall: medianOf(walls)}, nil
+	slices.Sort(ratios)
+	return hostCPU{cpu: medianOf(cpus), wall: medianOf(walls), ratio: ratios[len(ratios)/2]}, nil
 }
 
 // sshdReaped sums cutime+cstime (fields 16 and 17 of /proc/PID/stat, in

@@ -9,7 +9,8 @@ import (
 )
 
 // printHostCPU prints the hostcpu section's table: per build the CPU per
-// host, the wall time and its ratio to the floor, with the targets.
+// host, the wall time and its ratio to the floor measured next to it (see
+// hostCPU), with the targets.
 func printHostCPU(floor hostCPU, builds []string, res map[string][3]hostCPU, hosts, reps int) {
 	names := []string{"first bootstrap (upload)", "harden apply+confirm", "harden re-run"}
 	targets := []string{"", "≤ 500 ms", "≤ 250 ms"}
@@ -34,7 +35,7 @@ func printHostCPU(floor hostCPU, builds []string, res map[string][3]hostCPU, hos
 		fmt.Fprintf(tw, "%s\t", name)
 		for _, b := range builds {
 			m := res[b][i]
-			fmt.Fprintf(tw, "%s\t%s\t%.2fx\t", m.cpu.Round(time.Millisecond), m.wall.Round(time.Millisecond), float64(m.wall)/float64(floor.wall))
+			fmt.Fprintf(tw, "%s\t%s\t%.2fx\t", m.cpu.Round(time.Millisecond), m.wall.Round(time.Millisecond), m.ratio)
 		}
 		fmt.Fprintf(tw, "%s\t≤ %.1fx\t\n", targets[i], walls[i])
 	}
