@@ -41,8 +41,10 @@ func (s *DB) AppendEvents(ctx context.Context, evs ...event.Event) error {
 	if err := s.lockRuns(ctx, tx, evs); err != nil {
 		return fmt.Errorf("storing %d events: %w", len(evs), err)
 	}
-	stmt, err := tx.PrepareContext(ctx, s.d.bind(insertEvent))
-	if err != nil {
+	var stmt *sql.Stmt
+	if st := s.stmts[insertEvent]; st != nil {
+		stmt = tx.StmtContext(ctx, st) // prepared when the store opened (stmts.go)
+	} else if stmt, err = tx.PrepareContext(ctx, s.d.bind(insertEvent)); err != nil {
 		return fmt.Errorf("storing %d events: %w", len(evs), err)
 	}
 	defer stmt.Close()
