@@ -40,7 +40,7 @@ func New(extra []string) (*Redactor, error) {
 		if err != nil {
 			return nil, fmt.Errorf("mask[%d]: %q: %w", i, p, err)
 		}
-		r.rules = append(r.rules, rule{re: re, groups: valueGroups(re)})
+		r.rules = append(r.rules, rule{re: compiled(re)})
 	}
 	return r, nil
 }

@@ -135,3 +135,21 @@ func FuzzString(f *testing.F) {
 		}
 	})
 }
+
+// TestBuiltinPatternsCompile: the built-in patterns compile on first use
+// (rules.go); every one of them must, or a process would panic at the first
+// text holding its trigger.
+func TestBuiltinPatternsCompile(t *testing.T) {
+	for i := range builtin {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("built-in rule %d (%s): %v", i, builtin[i].re.src, r)
+				}
+			}()
+			if p := builtin[i].re.get(); p.re == nil || p.re.String() != p.src {
+				t.Errorf("built-in rule %d: compiled %v from %q", i, p.re, p.src)
+			}
+		}()
+	}
+}

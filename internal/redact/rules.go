@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // A rule finds secrets by their shape. Where its pattern has capture
@@ -14,7 +15,7 @@ import (
 // lower-cased copy): most text holds none, and a line-sized regexp scan
 // is what the redactor's cost is made of.
 type rule struct {
-	re       *regexp.Regexp
+	re       *pattern
 	triggers []string
 	// lines is how many lines the pattern spans (an env entry's name and
 	// value lines): the window around a trigger grows by lines-1 lines.
@@ -24,14 +25,33 @@ type rule struct {
 	anchored bool
 	// keep, if set, vetoes a match (a base64 certificate is no secret).
 	keep func(match string) bool
-	// groups are the indexes of the value groups (see valueGroups).
-	groups []int
 }
 
-func init() {
-	for i := range builtin {
-		builtin[i].groups = valueGroups(builtin[i].re)
-	}
+// pattern is a rule's regular expression, compiled on its first use: most
+// built-in rules wait behind triggers that most text never holds, and
+// compiling them all was the largest package init of both ck8sctl and the
+// agent (0.7 ms of every process start; an apply starts three agents).
+type pattern struct {
+	src    string
+	once   sync.Once
+	re     *regexp.Regexp
+	groups []int // the indexes of the value groups (valueGroups)
+}
+
+func lazy(src string) *pattern { return &pattern{src: src} }
+
+// compiled is a pattern of an expression compiled already.
+func compiled(re *regexp.Regexp) *pattern {
+	p := &pattern{src: re.String()}
+	p.once.Do(func() { p.re, p.groups = re, valueGroups(re) })
+	return p
+}
+
+// get compiles p once; the built-in sources are constants, which
+// TestBuiltinPatternsCompile compiles all.
+func (p *pattern) get() *pattern {
+	p.once.Do(func() { p.re = regexp.MustCompile(p.src); p.groups = valueGroups(p.re) })
+	return p
 }
 
 // secretWords is the regexp of a key's last word naming a secret (see
@@ -59,37 +79,37 @@ var builtin = []rule{
 	// PEM private keys of any kind (RSA, EC, OPENSSH, ENCRYPTED, PKCS#8),
 	// also when cut off before the END line. The literal prefix keeps the
 	// scan fast without triggers.
-	{re: regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?s:.*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`)},
+	{re: lazy(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?s:.*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`)},
 	// The same, base64-encoded (kubeconfig client-key-data, a Secret's
 	// data): "LS0tLS1CRUdJTi" is "-----BEGIN". Certificates and public
 	// keys encoded the same way are kept.
-	{re: regexp.MustCompile(`LS0tLS1CRUdJTi[A-Za-z0-9+/_-]*={0,2}`), keep: publicPEM},
+	{re: lazy(`LS0tLS1CRUdJTi[A-Za-z0-9+/_-]*={0,2}`), keep: publicPEM},
 	// k3s join tokens: K10<CA hash>::<user>:<password> or K10<hash>::<password>.
-	{re: regexp.MustCompile(`K10[0-9a-fA-F]{16,}::[^\s"',;]+`)},
+	{re: lazy(`K10[0-9a-fA-F]{16,}::[^\s"',;]+`)},
 	// JSON Web Tokens (Kubernetes service-account tokens are JWTs).
-	{re: regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}`)},
+	{re: lazy(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}`)},
 	// A YAML line whose key names a secret, its plain value running to the
 	// end of the line: passphrase: correct horse battery staple.
-	{re: regexp.MustCompile(`(?im)^[ \t]*(?:-[ \t]+)?[\w.-]*` + secretWords + `[ \t]*:[ \t]+(?P<v1>[^\s"'|>{\[][^\n]*?)[ \t]*$`),
+	{re: lazy(`(?im)^[ \t]*(?:-[ \t]+)?[\w.-]*` + secretWords + `[ \t]*:[ \t]+(?P<v1>[^\s"'|>{\[][^\n]*?)[ \t]*$`),
 		triggers: keyTriggers, anchored: true},
 	// key=value, key: value and key "value" whose key ends in a secret
 	// word, as in URLs, env dumps, YAML, JSON text and command lines.
-	{re: regexp.MustCompile(`(?i)` + secretWords + `(?:\\?["'])?(?:\s*[:=]\s*(?:` + quoted(1) +
+	{re: lazy(`(?i)` + secretWords + `(?:\\?["'])?(?:\s*[:=]\s*(?:` + quoted(1) +
 		`|(?P<v4>[^\s"',;&}]+))|[ \t]+` + quoted(5) + `)`), triggers: keyTriggers},
 	// Command-line flags: --token abc, --db-password=abc.
-	{re: regexp.MustCompile(`(?i)--[\w-]*` + secretWords + `[ \t]+(?P<v1>[^\s"'-][^\s"']*)`), triggers: keyTriggers},
+	{re: lazy(`(?i)--[\w-]*` + secretWords + `[ \t]+(?P<v1>[^\s"'-][^\s"']*)`), triggers: keyTriggers},
 	// Name/value pairs whose name is a secret: Kubernetes env entries and
 	// their like, as JSON text or YAML.
-	{re: regexp.MustCompile(`(?i)"(?:name|key)"\s*:\s*"[^"\n]*` + secretWords + `"\s*,\s*"value"\s*:\s*(?:"(?P<v1>(?:[^"\\\n]|\\.)*)"|(?P<v2>[^\s,}]+))`),
+	{re: lazy(`(?i)"(?:name|key)"\s*:\s*"[^"\n]*` + secretWords + `"\s*,\s*"value"\s*:\s*(?:"(?P<v1>(?:[^"\\\n]|\\.)*)"|(?P<v2>[^\s,}]+))`),
 		triggers: keyTriggers},
-	{re: regexp.MustCompile(`(?i)(?:name|key):[ \t]*["']?[\w.-]*` + secretWords + `["']?[ \t]*\n[ \t]*value:[ \t]*(?P<v1>[^\n]*[^\s])`),
+	{re: lazy(`(?i)(?:name|key):[ \t]*["']?[\w.-]*` + secretWords + `["']?[ \t]*\n[ \t]*value:[ \t]*(?P<v1>[^\n]*[^\s])`),
 		triggers: keyTriggers, lines: 2},
 	// HTTP bearer / basic credentials.
-	{re: regexp.MustCompile(`(?i)\b(?:bearer|basic)\s+(?P<v1>[A-Za-z0-9\-._~+/]{8,}=*)`), triggers: []string{"bearer", "basic"}},
+	{re: lazy(`(?i)\b(?:bearer|basic)\s+(?P<v1>[A-Za-z0-9\-._~+/]{8,}=*)`), triggers: []string{"bearer", "basic"}},
 	// user:password@ in URLs.
-	{re: regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:(?P<v1>[^/\s@]+)@`), triggers: []string{"://"}},
+	{re: lazy(`(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:(?P<v1>[^/\s@]+)@`), triggers: []string{"://"}},
 	// Well-known token formats: GitHub, GitLab, Slack, AWS access key ids.
-	{re: regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})\b`),
+	{re: lazy(`\b(?:gh[pousr]_[A-Za-z0-9]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})\b`),
 		triggers: []string{"gh", "glpat-", "xox", "akia"}},
 }
 

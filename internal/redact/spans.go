@@ -24,16 +24,17 @@ func (ru *rule) find(s, lower string, out []span) []span {
 // findIn appends the spans of matches in w, again up to w.limit when one
 // runs into w's end.
 func (ru *rule) findIn(s string, w window, out []span) []span {
-	ms := ru.re.FindAllStringSubmatchIndex(s[w.start:w.end], -1)
+	p := ru.re.get()
+	ms := p.re.FindAllStringSubmatchIndex(s[w.start:w.end], -1)
 	if w.end < len(s) && w.end != w.limit && len(ms) > 0 && ms[len(ms)-1][1] == w.end-w.start {
 		limit := w.limit
 		if limit < 0 {
 			limit = lineEnd(s, w.end, len(s))
 		}
-		ms = ru.re.FindAllStringSubmatchIndex(s[w.start:limit], -1)
+		ms = p.re.FindAllStringSubmatchIndex(s[w.start:limit], -1)
 	}
 	for _, m := range ms {
-		sp, ok := pick(m, ru.groups)
+		sp, ok := pick(m, p.groups)
 		if !ok || sp[0] == sp[1] {
 			continue
 		}

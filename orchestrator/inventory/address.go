@@ -4,6 +4,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // The regular expressions of ansible/parsing/utils/addresses.py, which
@@ -26,13 +27,20 @@ const (
 	label        = `(?:` + labelEnd + `|` + labelStart + labelInner + `*` + labelEnd + `)`
 )
 
+// The expressions compile on first use: only an Ansible inventory needs
+// them, and compiling them at init took 2.5 ms of every ck8sctl process
+// (two per command: the supervisor and its child).
 var (
-	bracketedHostPort = regexp.MustCompile(`^\[(.+)\]:([0-9]+)$`)
-	hostPort          = regexp.MustCompile(`^((?:[^:\[\]]|\[[^\]]*\])*):([0-9]+)$`)
-	ipv4Re            = regexp.MustCompile(`^(?:` + ipv4Part + `\.){3}` + ipv4Part + `$`)
-	hostnameRe        = regexp.MustCompile(`^` + label + `(?:\.` + label + `)*$`)
-	ipv6Re            = regexp.MustCompile(ipv6Pattern())
+	bracketedHostPort = lazyRegexp(`^\[(.+)\]:([0-9]+)$`)
+	hostPort          = lazyRegexp(`^((?:[^:\[\]]|\[[^\]]*\])*):([0-9]+)$`)
+	ipv4Re            = lazyRegexp(`^(?:` + ipv4Part + `\.){3}` + ipv4Part + `$`)
+	hostnameRe        = lazyRegexp(`^` + label + `(?:\.` + label + `)*$`)
+	ipv6Re            = lazyRegexp(ipv6Pattern())
 )
+
+func lazyRegexp(src string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(src) })
+}
 
 // ipv6Pattern keeps a quirk of Ansible's expression: its alternatives are
 // not grouped, so "^" binds to the first and "$" to the last only, and
@@ -66,12 +74,12 @@ var errNotAddress = errors.New("not a valid network hostname")
 func parseAddress(s string) (host, port string, err error) {
 	// Both forms are tried in turn, as Ansible does: "[a:1]:2" ends up as
 	// host "a", port "1".
-	for _, re := range []*regexp.Regexp{bracketedHostPort, hostPort} {
+	for _, re := range []*regexp.Regexp{bracketedHostPort(), hostPort()} {
 		if m := re.FindStringSubmatch(s); m != nil {
 			s, port = m[1], m[2]
 		}
 	}
-	if ipv4Re.MatchString(s) || ipv6Re.MatchString(s) || hostnameRe.MatchString(s) {
+	if ipv4Re().MatchString(s) || ipv6Re().MatchString(s) || hostnameRe().MatchString(s) {
 		return s, port, nil
 	}
 	return "", "", errNotAddress

@@ -65,7 +65,7 @@ func validHost(h string) bool {
 	if _, err := netip.ParseAddr(h); err == nil || h == "" {
 		return true
 	}
-	return hostRE.MatchString(h)
+	return hostRE().MatchString(h)
 }
 
 // tls reads the certificate and key, which must be set together and parse
