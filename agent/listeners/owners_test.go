@@ -101,3 +101,46 @@ func TestRecentReusesAFreshScan(t *testing.T) {
 		t.Errorf("Recent of another root: %s, want its own (empty) scan", got)
 	}
 }
+
+// TestOwnersInThisNetworkNamespace: processes of another network
+// namespace are not read (a pod's, another lab host's): a socket only they
+// hold keeps no owner, and a lower pid of theirs does not win a socket a
+// process of this namespace holds. A process whose namespace cannot be
+// read is read as before.
+func TestOwnersInThisNetworkNamespace(t *testing.T) {
+	proc := t.TempDir()
+	mkdir := func(dir string) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := func(target, name string) {
+		if err := os.Symlink(target, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mkdir(filepath.Join(proc, "self", "ns"))
+	link("net:[1]", filepath.Join(proc, "self", "ns", "net"))
+	for _, p := range []struct{ pid, ns, sock, comm string }{
+		{"5", "net:[2]", "socket:[100]", "pod-proxy"},
+		{"6", "net:[1]", "socket:[100]", "sshd"},
+		{"7", "", "socket:[200]", "nginx"},
+		{"8", "net:[2]", "socket:[300]", "pod-app"},
+	} {
+		dir := filepath.Join(proc, p.pid)
+		mkdir(filepath.Join(dir, "fd"))
+		link(p.sock, filepath.Join(dir, "fd", "3"))
+		if p.ns != "" {
+			mkdir(filepath.Join(dir, "ns"))
+			link(p.ns, filepath.Join(dir, "ns", "net"))
+		}
+		if err := os.WriteFile(filepath.Join(dir, "comm"), []byte(p.comm+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := owners(proc, []socket{{inode: 100}, {inode: 200}, {inode: 300}})
+	want := map[uint64]owner{100: {6, "sshd"}, 200: {7, "nginx"}}
+	if len(got) != len(want) || got[100] != want[100] || got[200] != want[200] {
+		t.Errorf("owners = %v, want %v", got, want)
+	}
+}

@@ -175,12 +175,22 @@ type owner struct {
 // "socket:[inode]" links in /proc/<pid>/fd. Anything unreadable (a process
 // gone, fds hidden by hidepid) is skipped; the lowest pid wins a shared
 // socket, so the parent of forked workers is named.
+//
+// A process in another network namespace than this one is not read: the
+// sockets listed are this namespace's, which its processes hold. On a
+// Kubernetes host that skips every pod's processes for one readlink each
+// instead of a readlink per open file; on a lab host, which shares its
+// pid namespace with the machine, Collect took 1.4-1.7 ms instead of
+// 2.7-3.6.
+// (A process that opened its socket and then moved to another namespace
+// would go unnamed; sshd's ports come from the plan as well.)
 func owners(proc string, socks []socket) map[uint64]owner {
 	want := map[uint64]bool{}
 	for _, s := range socks {
 		want[s.inode] = true
 	}
 	out := map[uint64]owner{}
+	mine := netns(filepath.Join(proc, "self"))
 	for _, pid := range pids(proc) {
 		if len(out) == len(want) {
 			// Every socket has its lowest-pid owner: the pids are in
@@ -190,6 +200,9 @@ func owners(proc string, socks []socket) map[uint64]owner {
 			break
 		}
 		dir := filepath.Join(proc, strconv.Itoa(pid))
+		if ns := netns(dir); mine != "" && ns != "" && ns != mine {
+			continue
+		}
 		fds, _ := os.ReadDir(filepath.Join(dir, "fd"))
 		var comm string
 		for _, fd := range fds {
@@ -213,6 +226,13 @@ func owners(proc string, socks []socket) map[uint64]owner {
 		}
 	}
 	return out
+}
+
+// netns is the network namespace of the process at dir ("net:[4026531840]"),
+// "" when unreadable (a fixture, a process gone).
+func netns(dir string) string {
+	l, _ := os.Readlink(filepath.Join(dir, "ns", "net"))
+	return l
 }
 
 // pids lists the numeric entries of proc in ascending order (ReadDir
