@@ -34,8 +34,8 @@ var Arches = []string{"amd64", "arm64"}
 // Binary is one embedded agent build. Its compressed forms are read from
 // ck8sctl's embedded files only when an upload needs them (Gz, Zst): most
 // runs upload nothing, and reading every form of both arches up front
-// copied about 28 MB in every run, 40 % of a one-host re-run's CPU in
-// ck8sctl (and of every run serve starts).
+// copied about 28 MB in every run ck8sctl or serve started (40 % of
+// ck8sctl's CPU in a one-host re-run).
 type Binary struct {
 	Arch   string
 	SHA256 string // of the uncompressed agent

@@ -26,7 +26,7 @@ func TestIPTablesApplySkipsTheTestOfAProvenBatch(t *testing.T) {
 		t.Run(v.variant, func(t *testing.T) {
 			testenv.RequireCommand(t, v.path, "nft")
 			iptReset(t)
-			path, restores := restoreLog(t, v.path)
+			path, restores := programLog(t, v.path)
 			c := choice{Backend: NameIPTables, Path: path, Etc: t.TempDir()}
 			live, err := c.open()
 			if err != nil {
@@ -67,11 +67,11 @@ func TestIPTablesApplySkipsTheTestOfAProvenBatch(t *testing.T) {
 	}
 }
 
-// restoreLog puts logging front ends of the variant at path in a
+// programLog puts logging front ends of the variant at path in a
 // directory of their own (the backend finds the other five programs next
 // to the one it is given) and returns that one's path and a function that
-// reads the restores run so far, one argv each.
-func restoreLog(t *testing.T, path string) (string, func() [][]string) {
+// reads the restores and saves run so far, one argv each.
+func programLog(t *testing.T, path string) (string, func() [][]string) {
 	t.Helper()
 	dir, log := t.TempDir(), filepath.Join(t.TempDir(), "restores")
 	suffix := strings.TrimPrefix(filepath.Base(path), "iptables")
@@ -79,8 +79,8 @@ func restoreLog(t *testing.T, path string) (string, func() [][]string) {
 		for _, prog := range []string{"", "-save", "-restore"} {
 			name := fam + suffix + prog
 			script := fmt.Sprintf("#!/bin/sh\nexec %q \"$@\"\n", filepath.Join(filepath.Dir(path), name))
-			if prog == "-restore" {
-				script = fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %q\n", log) + script[len("#!/bin/sh\n"):]
+			if prog != "" {
+				script = fmt.Sprintf("#!/bin/sh\necho \"$0 $*\" >> %q\n", log) + script[len("#!/bin/sh\n"):]
 			}
 			if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
 				t.Fatal(err)

@@ -223,7 +223,7 @@ func (p Profile) hash() string {
 // one listing. A cached expectation that disagrees is recomputed before it
 // counts as drift, so a stale cache can never cause a change.
 func (t *txn) states(ctx context.Context) (live, want string, err error) {
-	if live, err = t.b.State(ctx); err != nil {
+	if live, err = t.liveState(ctx); err != nil {
 		return "", "", fmt.Errorf("listing the owned firewall rules (%s): %w", t.b.Name(), err)
 	}
 	key := t.expectKey()
