@@ -22,47 +22,55 @@ func TestIPTablesApplySkipsTheTestOfAProvenBatch(t *testing.T) {
 	if !testenv.Isolated(t) {
 		return
 	}
+	iptEachLoggedVariant(t, func(t *testing.T, c choice, b *iptBackend, restores func() [][]string) {
+		tests := func(apply func()) int {
+			before := len(restores())
+			apply()
+			n := 0
+			for _, argv := range restores()[before:] {
+				if slices.Contains(argv, "--test") {
+					n++
+				}
+			}
+			return n
+		}
+
+		for _, jumps := range []string{"missing", "in place"} {
+			want, err := expected(t.Context(), c, defaultProfile(), b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := tests(func() { mustApply(t, b, mustRender(t, b, defaultProfile())) }); n != 0 {
+				t.Errorf("jumps %s: %d --test runs for the batch just rendered in a scratch namespace, want none", jumps, n)
+			}
+			if got := mustState(t, b); got != want {
+				t.Errorf("jumps %s: state after the apply:\n%s\nwant:\n%s", jumps, got, want)
+			}
+		}
+
+		other := defaultProfile()
+		other.AllowTCP = append(other.AllowTCP, 8443)
+		if n := tests(func() { mustApply(t, b, mustRender(t, b, other)) }); n != 2 {
+			t.Errorf("%d --test runs for a batch of another profile, want 2 (one per family)", n)
+		}
+	})
+}
+
+// iptEachLoggedVariant runs fn as one subtest per iptables variant, each
+// from empty tables, with a backend on logging front ends (programLog) and
+// its choice. Only call it in an isolated run (testenv.Isolated).
+func iptEachLoggedVariant(t *testing.T, fn func(t *testing.T, c choice, b *iptBackend, programs func() [][]string)) {
 	for _, v := range iptTestVariants {
 		t.Run(v.variant, func(t *testing.T) {
 			testenv.RequireCommand(t, v.path, "nft")
 			iptReset(t)
-			path, restores := programLog(t, v.path)
+			path, programs := programLog(t, v.path)
 			c := choice{Backend: NameIPTables, Path: path, Etc: t.TempDir()}
 			live, err := c.open()
 			if err != nil {
 				t.Fatal(err)
 			}
-			b := live.(*iptBackend)
-			tests := func(apply func()) int {
-				before := len(restores())
-				apply()
-				n := 0
-				for _, argv := range restores()[before:] {
-					if slices.Contains(argv, "--test") {
-						n++
-					}
-				}
-				return n
-			}
-
-			for _, jumps := range []string{"missing", "in place"} {
-				want, err := expected(t.Context(), c, defaultProfile(), b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n := tests(func() { mustApply(t, b, mustRender(t, b, defaultProfile())) }); n != 0 {
-					t.Errorf("jumps %s: %d --test runs for the batch just rendered in a scratch namespace, want none", jumps, n)
-				}
-				if got := mustState(t, b); got != want {
-					t.Errorf("jumps %s: state after the apply:\n%s\nwant:\n%s", jumps, got, want)
-				}
-			}
-
-			other := defaultProfile()
-			other.AllowTCP = append(other.AllowTCP, 8443)
-			if n := tests(func() { mustApply(t, b, mustRender(t, b, other)) }); n != 2 {
-				t.Errorf("%d --test runs for a batch of another profile, want 2 (one per family)", n)
-			}
+			fn(t, c, live.(*iptBackend), programs)
 		})
 	}
 }

@@ -20,59 +20,49 @@ func TestListingKeptWhileTheRulesetIsUnchanged(t *testing.T) {
 	if !testenv.Isolated(t) {
 		return
 	}
-	for _, v := range iptTestVariants {
-		t.Run(v.variant, func(t *testing.T) {
-			testenv.RequireCommand(t, v.path, "nft")
-			iptReset(t)
-			path, programs := programLog(t, v.path)
-			c := choice{Backend: NameIPTables, Path: path, Etc: t.TempDir()}
-			live, err := c.open()
+	iptEachLoggedVariant(t, func(t *testing.T, c choice, live *iptBackend, programs func() [][]string) {
+		tx := &txn{dir: t.TempDir(), c: c, b: live, prof: defaultProfile(), self: "/bin/true"}
+		mustApply(t, live, mustRender(t, live, defaultProfile()))
+		list := func() (string, int) {
+			t.Helper()
+			before := len(programs())
+			s, err := tx.liveState(t.Context())
 			if err != nil {
 				t.Fatal(err)
 			}
-			tx := &txn{dir: t.TempDir(), c: c, b: live, prof: defaultProfile(), self: "/bin/true"}
-			mustApply(t, live, mustRender(t, live, defaultProfile()))
-			list := func() (string, int) {
-				t.Helper()
-				before := len(programs())
-				s, err := tx.liveState(t.Context())
-				if err != nil {
-					t.Fatal(err)
+			saves := 0
+			for _, argv := range programs()[before:] {
+				if strings.HasSuffix(argv[0], "-save") {
+					saves++
 				}
-				saves := 0
-				for _, argv := range programs()[before:] {
-					if strings.HasSuffix(argv[0], "-save") {
-						saves++
-					}
-				}
-				return s, saves
 			}
-			nft := v.variant == iptVariantNFT
+			return s, saves
+		}
+		nft := live.variant == iptVariantNFT
 
-			first, saves := list()
-			if saves == 0 || !strings.Contains(first, "-A CK8S-INPUT") {
-				t.Fatalf("first listing: %d saves, state:\n%s", saves, first)
-			}
-			again, saves := list()
-			if again != first || (saves == 0) != nft {
-				t.Errorf("unchanged ruleset: %d saves (nf_tables: none; legacy: all), state:\n%s", saves, again)
-			}
+		first, saves := list()
+		if saves == 0 || !strings.Contains(first, "-A CK8S-INPUT") {
+			t.Fatalf("first listing: %d saves, state:\n%s", saves, first)
+		}
+		again, saves := list()
+		if again != first || (saves == 0) != nft {
+			t.Errorf("unchanged ruleset: %d saves (nf_tables: none; legacy: all), state:\n%s", saves, again)
+		}
 
-			iptCmd(t, "", v.path, "-w", "-A", ChainInput, "-p", "tcp", "--dport", "9", "-j", "ACCEPT")
-			drifted, saves := list()
-			if saves == 0 || !strings.Contains(drifted, "--dport 9 ") {
-				t.Errorf("after a rule added out of band: %d saves, state:\n%s", saves, drifted)
-			}
-			if s, saves := list(); s != drifted || (saves == 0) != nft {
-				t.Errorf("unchanged again: %d saves, state:\n%s", saves, s)
-			}
+		iptCmd(t, "", live.fams[0].bin, "-w", "-A", ChainInput, "-p", "tcp", "--dport", "9", "-j", "ACCEPT")
+		drifted, saves := list()
+		if saves == 0 || !strings.Contains(drifted, "--dport 9 ") {
+			t.Errorf("after a rule added out of band: %d saves, state:\n%s", saves, drifted)
+		}
+		if s, saves := list(); s != drifted || (saves == 0) != nft {
+			t.Errorf("unchanged again: %d saves, state:\n%s", saves, s)
+		}
 
-			iptCmd(t, "", "nft", "add", "table", "inet", "unrelated")
-			if s, saves := list(); s != drifted || saves == 0 {
-				t.Errorf("after a change elsewhere in the ruleset: %d saves (want a new listing), state:\n%s", saves, s)
-			}
-		})
-	}
+		iptCmd(t, "", "nft", "add", "table", "inet", "unrelated")
+		if s, saves := list(); s != drifted || saves == 0 {
+			t.Errorf("after a change elsewhere in the ruleset: %d saves (want a new listing), state:\n%s", saves, s)
+		}
+	})
 }
 
 // TestNFTListingKeptWhileTheRulesetIsUnchanged: the same with the
