@@ -19,9 +19,10 @@ const listingFile = "listing.txt"
 // this agent or anyone, and that listing is returned. A no-drift re-run on
 // a quiet host then runs no listing program (four iptables-save runs, or
 // one nft). A listing is kept only when the stamp read after it is the one
-// read before, so it shows exactly that generation.
-func (t *txn) liveState(ctx context.Context) (string, error) {
-	key := t.expectKey()
+// read before, so it shows exactly that generation. key is the
+// expectation's (expectKey): a listing is kept for one backend and its
+// programs.
+func (t *txn) liveState(ctx context.Context, key string) (string, error) {
 	stamp := rulesetStamp(t.b)
 	if stamp != "" {
 		stamp = key + " " + stamp

@@ -26,7 +26,7 @@ func TestListingKeptWhileTheRulesetIsUnchanged(t *testing.T) {
 		list := func() (string, int) {
 			t.Helper()
 			before := len(programs())
-			s, err := tx.liveState(t.Context())
+			s, err := tx.liveState(t.Context(), tx.expectKey())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,7 +94,7 @@ func TestNFTListingKeptWhileTheRulesetIsUnchanged(t *testing.T) {
 	list := func() (string, int) {
 		t.Helper()
 		before := runs()
-		s, err := tx.liveState(t.Context())
+		s, err := tx.liveState(t.Context(), tx.expectKey())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -219,14 +219,16 @@ func (p Profile) hash() string {
 }
 
 // states returns the live owned state and the one the profile renders to.
-// The expectation is cached (expect_cache.go): a no-drift re-run then costs
-// one listing. A cached expectation that disagrees is recomputed before it
-// counts as drift, so a stale cache can never cause a change.
+// The expectation is cached (expect_cache.go), and so is the listing while
+// the ruleset's generation stands (listing_cache.go): a no-drift re-run on
+// a quiet host then runs no firewall program at all. A cached expectation
+// that disagrees is recomputed before it counts as drift, so a stale cache
+// can never cause a change.
 func (t *txn) states(ctx context.Context) (live, want string, err error) {
-	if live, err = t.liveState(ctx); err != nil {
+	key := t.expectKey()
+	if live, err = t.liveState(ctx, key); err != nil {
 		return "", "", fmt.Errorf("listing the owned firewall rules (%s): %w", t.b.Name(), err)
 	}
-	key := t.expectKey()
 	if want, ok := t.cachedExpect(key); ok && want == live {
 		return live, want, nil
 	}
