@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -14,6 +15,11 @@ import (
 // the new rules: nobody will ever confirm, and the detached watchdog on the
 // host restores the old rules by itself; the agent finishes its run in the
 // journal; nothing of ours keeps running there.
+//
+// ck8sctl is stopped (SIGSTOP, its whole process group: the supervisor and
+// its child) as soon as the pending file appears, and killed once the rules
+// are in: a sleep instead raced the confirm, which follows the apply within
+// milliseconds.
 func TestHardenKilled(t *testing.T) {
 	l := newLab(t, 1)
 	h := l.Hosts[0]
@@ -22,14 +28,25 @@ func TestHardenKilled(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "harden", "-p", pb, "--db", filepath.Join(t.TempDir(), "ck8s.db"))
 	cmd.Env = append(os.Environ(), asCLIEnv+"=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	group := -cmd.Process.Pid
+	defer syscall.Kill(group, syscall.SIGKILL)
 	if !waitFile(ctx, pendingFile(l, h)) {
 		t.Fatal("the agent never started a firewall change")
 	}
-	time.Sleep(100 * time.Millisecond) // the apply follows the pending file
-	if err := cmd.Process.Kill(); err != nil {
+	if err := syscall.Kill(group, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	for ctx.Err() == nil && !strings.Contains(owned(t, l, h), "CK8S") {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the agent never applied the new rules")
+	}
+	if err := syscall.Kill(group, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
