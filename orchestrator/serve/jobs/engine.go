@@ -53,9 +53,10 @@ func (e *engine[TTx]) UIEndpoints() uiendpoints.Bundle { return riverui.NewEndpo
 // newSQLiteClient is River on the store's single-connection SQLite
 // writer pool: River's writes and ours queue in one place instead of
 // failing with SQLITE_BUSY, and a job commits in the transaction of the
-// rows that go with it.
+// rows that go with it. Its driver inserts a batch row by row
+// (sqliteDriver says why).
 func newSQLiteClient(db *store.DB, cfg *river.Config) (Client, error) {
-	c, err := river.NewClient(riversqlite.New(db.Writer()), cfg)
+	c, err := river.NewClient[*sql.Tx](newSQLiteDriver(db.Writer()), cfg)
 	if err != nil {
 		return nil, err
 	}
