@@ -23,6 +23,10 @@ func AgentPath(stateDir string) string { return path.Join(stateDir, "bin", "ck8s
 // (see guardShell).
 func StampPath(stateDir string) string { return AgentPath(stateDir) + ".verified" }
 
+// InstallRecordPath is where an install that runs the agent right away
+// leaves what it verified for the rest of that run (see CommandInRun).
+func InstallRecordPath(stateDir string) string { return AgentPath(stateDir) + ".installed" }
+
 // Command returns the shell command that runs the agent with args, but only
 // if the file on the host has the exact hash of the embedded build for the
 // host's architecture. A half-written, corrupted or foreign agent is never
@@ -30,6 +34,29 @@ func StampPath(stateDir string) string { return AgentPath(stateDir) + ".verified
 // Checking and running in one session saves a round trip per host on the
 // warm path, which dominates a run's wall time on many hosts.
 func Command(stateDir string, agents map[string]Binary, args ...string) string {
+	return command(stateDir, agents, "", args)
+}
+
+// CommandInRun is Command for a later session of run runID (the
+// firewall's confirm, the http-01 verdict), which also runs the agent the
+// run's own install verified, without hashing it again: on a first
+// bootstrap the confirm came a few hundred milliseconds after the install,
+// when the guard could not use a stamp yet (the two-second rule below) and
+// hashed the 19 MB a second time (30-60 ms of host CPU).
+//
+// The install's record (InstallRecordPath) names the hash it checked, the
+// file's identity right after its rename, and the run; it counts only for
+// that run and that very file. What it does not have is the stamp's
+// two-second margin: a change made in place within the same timestamp
+// tick as the install's rename would keep the identity. Nothing of ours
+// writes the agent in place (an upload renames a new inode over it), so
+// that takes root writing the root-only state directory, which can write
+// the stamp as well.
+func CommandInRun(stateDir, runID string, agents map[string]Binary, args ...string) string {
+	return command(stateDir, agents, runID, args)
+}
+
+func command(stateDir string, agents map[string]Binary, runID string, args []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "p=%s; s=%s; ", remote.Quote(AgentPath(stateDir)), remote.Quote(StampPath(stateDir)))
 	// The stamp first: on a hit the agent runs without uname -m (a program
@@ -44,6 +71,17 @@ func Command(stateDir string, agents map[string]Binary, args ...string) string {
 		}
 	}
 	b.WriteString(`esac; `)
+	if runID != "" {
+		// The install record of this run, read the same way.
+		fmt.Fprintf(&b, `k=; if [ -x "$p" ] && [ -n "$a" ]; then read -r k 2>/dev/null <%s || k=; fi; case "$k" in `,
+			remote.Quote(InstallRecordPath(stateDir)))
+		for _, arch := range []string{"amd64", "arm64"} {
+			if a, ok := agents[arch]; ok {
+				fmt.Fprintf(&b, `%s) exec "$p" "$@";; `, remote.Quote(a.SHA256+" ")+`"$a"`+remote.Quote(" "+runID))
+			}
+		}
+		b.WriteString(`esac; `)
+	}
 	b.WriteString(`case "$(uname -m)" in `)
 	if a, ok := agents["amd64"]; ok {
 		fmt.Fprintf(&b, "x86_64|amd64) h=%s;; ", a.SHA256)
@@ -93,8 +131,12 @@ func Command(stateDir string, agents map[string]Binary, args ...string) string {
 // guardStamp reads the file's identity into $a and, when the agent is
 // executable and $a is known, the stamp into $k; Command execs on a match
 // before it runs uname -m.
-const guardStamp = `st() { stat -L -c '%d:%i:%s:%.9Y:%.9Z' -- "$p" 2>/dev/null; }; ` +
+const guardStamp = `st() { ` + statIdentity + ` "$p" 2>/dev/null; }; ` +
 	`a=$(st); k=; if [ -x "$p" ] && [ -n "$a" ]; then read -r k 2>/dev/null <"$s" || k=; fi; `
+
+// statIdentity prints the identity of the file named after it, as stamps
+// and install records hold it.
+const statIdentity = `stat -L -c '%d:%i:%s:%.9Y:%.9Z' --`
 
 // guardShell hashes the agent at $p when the stamp did not match (see
 // guardStamp), as the install does (openssl, else or on disagreement

@@ -134,7 +134,7 @@ func (h *fakeHost) handle(ctx context.Context, cmd string, stdin io.Reader, stdo
 func (h *fakeHost) install(ctx context.Context, sc remotetest.ShC, stdin io.Reader, stdout, stderr io.Writer) error {
 	script, agentArgs := sc.Script, []string(nil)
 	if s, ok := strings.CutSuffix(script, installRunTail); ok {
-		script, agentArgs = s, sc.Args[4:]
+		script, agentArgs = s, sc.Args[5:] // after the run's ID
 	}
 	copied := sc.Args[0] // the .gz; empty when the raw agent was copied
 	if copied == "" {
@@ -330,8 +330,8 @@ func TestRunUploadsTheAgentWhenTheGuardAsks(t *testing.T) {
 		!strings.HasPrefix(cmds[1], "ck8s-install "+filepath.Dir(p)+"/.ck8s-agent.") || !strings.HasSuffix(cmds[1], ".tmp.gz") {
 		t.Errorf("commands %q, want the launch, then the install of a temp .gz", cmds)
 	}
-	if sc, err := remotetest.ParseShC(c.Commands()[1]); err != nil || !strings.HasSuffix(sc.Script, installRunTail) || !slices.Equal(sc.Args[4:], []string{"run"}) {
-		t.Errorf("install command %q: want it to run the agent with `run` once installed", c.Commands()[1])
+	if sc, err := remotetest.ParseShC(c.Commands()[1]); err != nil || !strings.HasSuffix(sc.Script, installRunTail) || !slices.Equal(sc.Args[4:], []string{"r1", "run"}) {
+		t.Errorf("install command %q: want it to run the agent with `run` once installed, for run r1", c.Commands()[1])
 	}
 	if h.dials.Load() != 0 {
 		t.Errorf("%d redials on a run that never dropped", h.dials.Load())

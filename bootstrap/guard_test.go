@@ -54,7 +54,11 @@ func (g *guardHost) shim(name, script string) {
 }
 
 // run executes the guard and returns the agent's stdout and the exit code.
-func (g *guardHost) run() (string, int) {
+func (g *guardHost) run() (string, int) { return g.runIn("") }
+
+// runIn executes the guard of a later session of run runID
+// (CommandInRun); "" is Command's.
+func (g *guardHost) runIn(runID string) (string, int) {
 	if g.clockAhead != 0 {
 		date, err := exec.LookPath("date")
 		if err != nil {
@@ -62,7 +66,20 @@ func (g *guardHost) run() (string, int) {
 		}
 		g.shim("date", "echo $(( $("+date+" +%s) + "+strconv.Itoa(g.clockAhead)+" ))")
 	}
-	cmd := exec.Command("sh", "-c", Command(g.dir, g.agents, "version"))
+	cmd := exec.Command("sh", "-c", CommandInRun(g.dir, runID, g.agents, "version"))
+	return g.exec(cmd)
+}
+
+// installIn runs the real tail of an install for run runID on the agent
+// in place, as if the install had just checked it: it leaves the run's
+// install record and execs the agent.
+func (g *guardHost) installIn(runID string) (string, int) {
+	cmd := exec.Command("sh", "-c", `umask 077; gz=$1 tmp=$2 final=$3 want=$4`+installRunTail,
+		"ck8s-install", "", "", AgentPath(g.dir), g.agents["amd64"].SHA256, runID, "version")
+	return g.exec(cmd)
+}
+
+func (g *guardHost) exec(cmd *exec.Cmd) (string, int) {
 	cmd.Env = append(os.Environ(), "PATH="+g.shims+":"+os.Getenv("PATH"))
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
@@ -187,5 +204,48 @@ func TestGuardStampHitNeedsNoUname(t *testing.T) {
 	}
 	if out, code := g.run(); code != ExitUnknownArch || out != "" {
 		t.Errorf("stamp of another hash: exit %d, %q; want exit %d and the agent not run", code, out, ExitUnknownArch)
+	}
+}
+
+// An install that runs the agent leaves a record its run's later sessions
+// (the firewall's confirm) run the agent on without hashing it again,
+// though the file is too fresh to stamp; the record counts for no other
+// run, not for Command, and not once the file changed.
+func TestGuardRunsWhatItsRunInstalled(t *testing.T) {
+	g := newGuardHost(t, guardAgent)
+	if out, code := g.installIn("run-1"); code != 0 || out != "agent one version\n" {
+		t.Fatalf("install tail: exit %d, %q", code, out)
+	}
+	if _, err := os.Stat(InstallRecordPath(g.dir)); err != nil {
+		t.Fatalf("no install record: %v", err)
+	}
+	g.shim("sha256sum", "exit 1")
+	g.shim("openssl", "exit 1")
+	if out, code := g.runIn("run-1"); code != 0 || out != "agent one version\n" {
+		t.Fatalf("the install's own run: exit %d, %q; want the agent run unhashed", code, out)
+	}
+	if out, code := g.runIn("run-2"); code != ExitNeedAgent || out != "" {
+		t.Errorf("another run: exit %d, %q; want it hashed (and failing here)", code, out)
+	}
+	if out, code := g.run(); code != ExitNeedAgent || out != "" {
+		t.Errorf("Command: exit %d, %q; want it hashed (and failing here)", code, out)
+	}
+	if _, err := os.Stat(StampPath(g.dir)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the install record became a stamp: %v", err)
+	}
+	g.install("#!/bin/sh\necho agent two \"$@\"\n") // in place: same inode, other size
+	if out, code := g.runIn("run-1"); code != ExitNeedAgent || out != "" {
+		t.Errorf("changed file in the install's run: exit %d, %q; want it hashed (and failing here)", code, out)
+	}
+}
+
+// Without a run ID (an install that only installs) no record is left.
+func TestInstallWithoutARunLeavesNoRecord(t *testing.T) {
+	g := newGuardHost(t, guardAgent)
+	if out, code := g.installIn(""); code != 0 || out != "agent one version\n" {
+		t.Fatalf("install tail: exit %d, %q", code, out)
+	}
+	if _, err := os.Stat(InstallRecordPath(g.dir)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("install record without a run: %v", err)
 	}
 }

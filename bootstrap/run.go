@@ -70,7 +70,7 @@ func (r *Runner) Run(ctx context.Context, c Host, redial remote.Dialer, p *plan.
 	if g, need := needAgent(err); need && st.seen == 0 {
 		// Copied, then installed and run in one command: the guard would
 		// only hash the bytes the install has just checked.
-		err = r.deliver(ctx, c, p.Dir(), g, func(cmd string) error {
+		err = r.deliver(ctx, c, p.Dir(), p.RunID, g, func(cmd string) error {
 			return r.session(ctx, c, st, cmd, bytes.NewReader(body), &out)
 		}, "run")
 		var ie installError
@@ -86,7 +86,7 @@ func (r *Runner) Run(ctx context.Context, c Host, redial remote.Dialer, p *plan.
 		if rc, err = redialBackoff(ctx, redial, out.Reconnects); err != nil {
 			break
 		}
-		err = r.session(ctx, rc, st, Command(p.Dir(), r.Agents, "journal", "--state-dir", p.Dir(), "--run", p.RunID,
+		err = r.session(ctx, rc, st, CommandInRun(p.Dir(), p.RunID, r.Agents, "journal", "--state-dir", p.Dir(), "--run", p.RunID,
 			"--after", strconv.FormatInt(st.last, 10), "--follow", "--timeout", r.FollowTimeout.String()), nil, &out)
 		rc.Close()
 	}
@@ -162,7 +162,7 @@ func resumable(err error) bool {
 // deliver copies the agent for the host's uname -m and has run execute
 // the install command, which also runs the agent with args (none: only
 // installs). A failure before the agent could start is an installError.
-func (r *Runner) deliver(ctx context.Context, c Host, stateDir string, g guardAsk, run func(cmd string) error, args ...string) error {
+func (r *Runner) deliver(ctx context.Context, c Host, stateDir, runID string, g guardAsk, run func(cmd string) error, args ...string) error {
 	arch, err := Arch(g.uname)
 	if err != nil {
 		return installError{fmt.Errorf("%s: %w", c, err)}
@@ -172,7 +172,7 @@ func (r *Runner) deliver(ctx context.Context, c Host, stateDir string, g guardAs
 		return installError{fmt.Errorf("%s needs the linux/%s agent: %w", c, arch, ErrNoAgent)}
 	}
 	start := time.Now()
-	return install(ctx, c, stateDir, b, g.zstd, args, func(cmd string, copied int) error {
+	return install(ctx, c, stateDir, b, g.zstd, runID, args, func(cmd string, copied int) error {
 		r.Log.Info("agent copied", "host", c.String(), "bytes", copied, "duration", time.Since(start))
 		return run(cmd)
 	})

@@ -163,9 +163,12 @@ func TestUploadWithoutGzipOnHost(t *testing.T) {
 	if err != nil || !out.Uploaded || out.Final == nil {
 		t.Fatalf("run on a host without gzip: uploaded %v, final %v, err %v", out.Uploaded, out.Final, err)
 	}
-	got, _ := l.Exec(ctx, h, "sh", "-c", "sha256sum /var/lib/ck8s/bin/ck8s-agent; ls -A /var/lib/ck8s/bin")
-	if want := r.Agents["amd64"].SHA256; !strings.HasPrefix(string(got), want) || strings.Count(string(got), "\n") != 2 {
-		t.Fatalf("on host:\n%s\nwant the agent with sha256 %s and nothing else", got, want)
+	got, _ := l.Exec(ctx, h, "sh", "-c", "sha256sum /var/lib/ck8s/bin/ck8s-agent; ls -A /var/lib/ck8s/bin; cat /var/lib/ck8s/bin/ck8s-agent.installed")
+	want := r.Agents["amd64"].SHA256
+	lines := strings.Split(strings.TrimSpace(string(got)), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], want+" ") || lines[1] != "ck8s-agent" || lines[2] != "ck8s-agent.installed" ||
+		!strings.HasPrefix(lines[3], want+" ") || !strings.HasSuffix(lines[3], " nogzip") {
+		t.Fatalf("on host:\n%s\nwant the agent with sha256 %s, and nothing else but the run's install record naming it", got, want)
 	}
 }
 

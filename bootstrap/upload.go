@@ -46,15 +46,22 @@ got=$(openssl dgst -sha256 -r "$tmp" 2>/dev/null); got=${got%% *}
 chmod 0755 "$tmp"
 mv -f "$tmp" "$final"`
 	// installRunTail runs the agent just installed, with the arguments
-	// after the install's four. The hash was checked on these very bytes
-	// a moment ago: the launch guard would only hash them again (60 ms of
-	// host CPU for the 19 MB agent), and could not stamp them yet (its
-	// stamp waits for a ctime two seconds old). exec skips the EXIT trap,
-	// so the copy goes first.
+	// after the install's five (the fifth: the run's ID). The hash was
+	// checked on these very bytes a moment ago: the launch guard would
+	// only hash them again (60 ms of host CPU for the 19 MB agent), and
+	// could not stamp them yet (its stamp waits for a ctime two seconds
+	// old). For the same reason it leaves the run an install record (see
+	// CommandInRun): the run's later sessions (the firewall's confirm)
+	// then find the file they were told of and skip that hash too. exec
+	// skips the EXIT trap, so the copy goes first.
 	installRunTail = `
 trap - EXIT
 rm -f "$gz"
-shift 4
+run=$5
+if [ -n "$run" ] && a=$(` + statIdentity + ` "$final" 2>/dev/null) && [ -n "$a" ]; then
+	{ printf '%s %s %s\n' "$want" "$a" "$run" >"$final.installed.$$" && mv -f "$final.installed.$$" "$final.installed"; } 2>/dev/null || rm -f "$final.installed.$$"
+fi
+shift 5
 exec "$final" "$@"`
 )
 
@@ -66,7 +73,7 @@ exec "$final" "$@"`
 // and no temporary file. A host without gzip gets the uncompressed agent.
 // The launch guard has created the directory, root-only.
 func Upload(ctx context.Context, c Host, stateDir string, b Binary) error {
-	return install(ctx, c, stateDir, b, false, nil, func(cmd string, _ int) error {
+	return install(ctx, c, stateDir, b, false, "", nil, func(cmd string, _ int) error {
 		_, err := remote.Output(ctx, c, cmd)
 		return err
 	})
@@ -74,10 +81,10 @@ func Upload(ctx context.Context, c Host, stateDir string, b Binary) error {
 
 // install copies b as Upload does and has run execute the install
 // command (told how many bytes were copied), which with args also runs
-// the installed agent with them (see installRunTail). Failures of the copy and of the install are reported
+// the installed agent with them for run runID (see installRunTail). Failures of the copy and of the install are reported
 // as such (an installError); with args, anything else is the agent
 // run's and passes through unchanged.
-func install(ctx context.Context, c Host, stateDir string, b Binary, zstd bool, args []string, run func(cmd string, copied int) error) error {
+func install(ctx context.Context, c Host, stateDir string, b Binary, zstd bool, runID string, args []string, run func(cmd string, copied int) error) error {
 	final := AgentPath(stateDir)
 	tmp := path.Join(path.Dir(final), ".ck8s-agent."+randHex()+".tmp")
 	var ee *remote.ExitError
@@ -88,7 +95,7 @@ func install(ctx context.Context, c Host, stateDir string, b Binary, zstd bool, 
 		zst = b.Zst()
 	}
 	if len(zst) > 0 {
-		err = copyAndInstall(ctx, c, zst, tmp+".zst", tmp, final, b.SHA256, args, run)
+		err = copyAndInstall(ctx, c, zst, tmp+".zst", tmp, final, b.SHA256, runID, args, run)
 		// zstd failing, or its output not hashing right (which gzip's
 		// may still do): gzip next.
 		gz = errors.As(err, &ee) && (ee.Code == exitNoZstd || ee.Code == exitBadHash)
@@ -98,14 +105,14 @@ func install(ctx context.Context, c Host, stateDir string, b Binary, zstd bool, 
 		if gerr != nil {
 			return gerr
 		}
-		err = copyAndInstall(ctx, c, data, tmp+".gz", tmp, final, b.SHA256, args, run)
+		err = copyAndInstall(ctx, c, data, tmp+".gz", tmp, final, b.SHA256, runID, args, run)
 	}
 	if errors.As(err, &ee) && ee.Code == exitNoGzip {
 		raw, rerr := b.Raw()
 		if rerr != nil {
 			return rerr
 		}
-		err = copyAndInstall(ctx, c, raw, tmp, "", final, b.SHA256, args, run)
+		err = copyAndInstall(ctx, c, raw, tmp, "", final, b.SHA256, runID, args, run)
 	}
 	if err == nil {
 		return nil
@@ -136,7 +143,7 @@ func (e copyError) Unwrap() error { return e.error }
 
 // copyAndInstall writes data to name over SFTP and runs the install
 // command on it; with tmp empty, name is the uncompressed agent itself.
-func copyAndInstall(ctx context.Context, c Host, data []byte, name, tmp, final, sum string, args []string, run func(cmd string, copied int) error) error {
+func copyAndInstall(ctx context.Context, c Host, data []byte, name, tmp, final, sum, runID string, args []string, run func(cmd string, copied int) error) error {
 	sc, err := c.SFTP(ctx)
 	if err != nil {
 		return copyError{fmt.Errorf("opening SFTP to %s: %w", c, err)}
@@ -158,6 +165,9 @@ func copyAndInstall(ctx context.Context, c Host, data []byte, name, tmp, final, 
 		script += installRunTail
 	}
 	cmd := "sh -c " + remote.Quote(script) + " ck8s-install " + remote.Quote(gz) + " " + remote.Quote(tmp) + " " + remote.Quote(final) + " " + sum
+	if args != nil {
+		cmd += " " + remote.Quote(runID)
+	}
 	for _, a := range args {
 		cmd += " " + remote.Quote(a)
 	}

@@ -43,6 +43,10 @@ func hostCPUBench(self, baseline string, hosts, index, reps int, backend string)
 	}
 	defer lab.Down(ctx, dir)
 	sshFloor := func() (time.Duration, error) { return sshTrue(l, l.Hosts) }
+	start, err := readCPUTimes()
+	if err != nil {
+		return err
+	}
 	floor, err := hostCPUOf(l, reps, nil, sshFloor)
 	if err != nil {
 		return err
@@ -57,7 +61,7 @@ func hostCPUBench(self, baseline string, hosts, index, reps int, backend string)
 			return fmt.Errorf("%s: %w", b, err)
 		}
 	}
-	printHostCPU(floor, builds, res, hosts, reps)
+	printHostCPU(floor, builds, res, hosts, reps, stealSince(start))
 	if baseline != "" {
 		fmt.Printf("baseline: %s\n", baseline)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -11,11 +10,12 @@ import (
 // printHostCPU prints the hostcpu section's table: per build the CPU per
 // host, the wall time and its ratio to the floor measured next to it (see
 // hostCPU), with the targets.
-func printHostCPU(floor hostCPU, builds []string, res map[string][3]hostCPU, hosts, reps int) {
+func printHostCPU(floor hostCPU, builds []string, res map[string][3]hostCPU, hosts, reps int, steal string) {
 	names := []string{"first bootstrap (upload)", "harden apply+confirm", "harden re-run"}
 	targets := []string{"", "≤ 500 ms", "≤ 250 ms"}
 	walls := []float64{4, 3, 1.5}
-	fmt.Printf("\nhost-side CPU per host, %d hosts, median of %d (load average %s)\n", hosts, reps, loadAvg())
+	fmt.Printf("\nhost-side CPU per host, %d hosts, median of %d (load average %s; the hypervisor stole %s of the machine's CPU time meanwhile)\n",
+		hosts, reps, loadavg(), steal)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "work\t")
 	for i := range builds {
@@ -40,9 +40,4 @@ func printHostCPU(floor hostCPU, builds []string, res map[string][3]hostCPU, hos
 		fmt.Fprintf(tw, "%s\t≤ %.1fx\t\n", targets[i], walls[i])
 	}
 	tw.Flush()
-}
-
-func loadAvg() string {
-	b, _ := os.ReadFile("/proc/loadavg")
-	return strings.Join(strings.Fields(string(b))[:3], " ")
 }

@@ -102,7 +102,7 @@ func (c Confirmer) attempt(ctx context.Context, t *Target, a applied, timeout ti
 		return err
 	}
 	defer cl.Close()
-	_, err = c.Runner.ConfirmFirewall(ctx, cl, t.Plan.Dir(), a.ID)
+	_, err = c.Runner.ConfirmFirewall(ctx, cl, t.Plan.Dir(), t.Plan.RunID, a.ID)
 	return err
 }
 
