@@ -3,7 +3,6 @@ package jobs_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,15 +13,7 @@ import (
 
 func queue(t *testing.T) (*jobs.Queue, *store.DB) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "serve.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := jobs.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := jobs.MigratedStore(t)
 	// Not started: inserting needs no running client, and nothing may
 	// work the jobs while the test counts them.
 	client, err := jobs.NewClient(db, &jobs.Env{}, jobs.ClientConfig{MaxTimeout: time.Minute})
