@@ -18,7 +18,7 @@ import (
 // jobs encoded as one JSON array, extracting each of a job's twelve
 // columns with json_extract. In modernc's SQLite that costs ~80 µs of CPU
 // per job, and it runs on the one writer every 202 of a webhook burst
-// waits for: about a third of the whole burst's CPU in the profile of
+// waits for: about a quarter of the whole burst's CPU in the profile of
 // BenchmarkWebhookBurst. River's driver also carries the single-job form
 // of that statement (JobInsertFastNoReturning, VALUES with bound
 // parameters) but uses it nowhere; sqliteDriver runs that statement,
