@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,7 +34,11 @@ func TestHardenKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	group := -cmd.Process.Pid
-	defer syscall.Kill(group, syscall.SIGKILL)
+	// Once: a kill after the group was reaped could reach a new group
+	// that got its id; the deferred call only ends a test that failed
+	// before the kill, leaving no stopped ck8sctl behind.
+	killGroup := sync.OnceValue(func() error { return syscall.Kill(group, syscall.SIGKILL) })
+	defer killGroup()
 	if !waitFile(ctx, pendingFile(l, h)) {
 		t.Fatal("the agent never started a firewall change")
 	}
@@ -46,7 +51,7 @@ func TestHardenKilled(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Fatal("the agent never applied the new rules")
 	}
-	if err := syscall.Kill(group, syscall.SIGKILL); err != nil {
+	if err := killGroup(); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
