@@ -22,7 +22,7 @@ LDFLAGS    := -s -w -X github.com/ck8s/ck8sctl/agent/cli.version=$(VERSION) -X $
 # ck8sctl runs on operators' laptops and CI machines; the agent only on
 # Linux hosts (amd64, arm64), embedded in every ck8sctl build.
 CROSS      := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
-AGENTS     := $(foreach a,amd64 arm64,bootstrap/bin/ck8s-agent-linux-$(a).gz bootstrap/bin/ck8s-agent-linux-$(a).zst)
+AGENTS     := $(foreach a,amd64 arm64,bootstrap/bin/ck8s-agent-linux-$(a).gz bootstrap/bin/ck8s-agent-linux-$(a).zst bootstrap/bin/ck8s-agent-light-linux-$(a).zst)
 LAB_HOSTS  ?= 3
 DB         ?= .lab/ck8s.db
 
@@ -46,6 +46,18 @@ bootstrap/bin/ck8s-agent-linux-%.gz: bin/ck8s-agent-linux-%
 # Also zstd-compressed, for hosts that have zstd (bootstrap/upload.go).
 bootstrap/bin/ck8s-agent-linux-%.zst: bin/ck8s-agent-linux-%
 	$(GO) run ./hack/zstdpack < $< > $@.tmp && mv $@.tmp $@
+
+# The light agent: the same without the manifests step (and client-go),
+# for runs whose plan has none (agent/cli/steps_light.go). Only its zstd
+# form is embedded (9 MB in ck8sctl for both arches): a host without zstd
+# gets the full agent's gzip form.
+bin/ck8s-agent-light-linux-%: FORCE
+	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -tags '$(AGENT_TAGS),nomanifests' -ldflags '$(LDFLAGS)' -o $@ ./agent/cmd/ck8s-agent
+
+.PRECIOUS: bin/ck8s-agent-light-linux-%
+bootstrap/bin/ck8s-agent-light-linux-%.zst: bin/ck8s-agent-light-linux-%
+	$(GO) run ./hack/zstdpack < $< > $@.tmp && mv $@.tmp $@
+	sha256sum $< | cut -d' ' -f1 > bootstrap/bin/ck8s-agent-light-linux-$*.sha256
 
 bin/ck8sctl: $(AGENTS) FORCE
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./orchestrator/cmd/ck8sctl

@@ -29,7 +29,8 @@ func InstallRecordPath(stateDir string) string { return AgentPath(stateDir) + ".
 
 // Command returns the shell command that runs the agent with args, but only
 // if the file on the host has the exact hash of the embedded build for the
-// host's architecture. A half-written, corrupted or foreign agent is never
+// host's architecture (either build, full or light: Binary.Light). A
+// half-written, corrupted or foreign agent is never
 // executed: the guard exits ExitNeedAgent instead and the caller uploads.
 // Checking and running in one session saves a round trip per host on the
 // warm path, which dominates a run's wall time on many hosts.
@@ -64,30 +65,34 @@ func command(stateDir string, agents map[string]Binary, runID string, args []str
 	// stamp only ever names the hash the guard verified for this host's
 	// arch, so it may be matched against every build's hash.
 	b.WriteString(guardStamp)
-	b.WriteString(`case "$k" in `)
-	for _, arch := range []string{"amd64", "arm64"} {
-		if a, ok := agents[arch]; ok {
-			fmt.Fprintf(&b, `%s) exec "$p" "$@";; `, remote.Quote(a.SHA256+" ")+`"$a"`)
-		}
-	}
-	b.WriteString(`esac; `)
-	if runID != "" {
-		// The install record of this run, read the same way.
-		fmt.Fprintf(&b, `k=; if [ -x "$p" ] && [ -n "$a" ]; then read -r k 2>/dev/null <%s || k=; fi; case "$k" in `,
-			remote.Quote(InstallRecordPath(stateDir)))
+	// Every build of every arch: the case patterns of a stamp or record
+	// that runs the agent.
+	patterns := func(suffix string) string {
+		var alts []string
 		for _, arch := range []string{"amd64", "arm64"} {
 			if a, ok := agents[arch]; ok {
-				fmt.Fprintf(&b, `%s) exec "$p" "$@";; `, remote.Quote(a.SHA256+" ")+`"$a"`+remote.Quote(" "+runID))
+				for _, v := range a.builds() {
+					alts = append(alts, remote.Quote(v.SHA256+" ")+`"$a"`+suffix)
+				}
 			}
 		}
-		b.WriteString(`esac; `)
+		return strings.Join(alts, "|")
 	}
+	if alts := patterns(""); alts != "" {
+		fmt.Fprintf(&b, `case "$k" in %s) exec "$p" "$@";; esac; `, alts)
+	}
+	if alts := patterns(remote.Quote(" " + runID)); runID != "" && alts != "" {
+		// The install record of this run, read the same way.
+		fmt.Fprintf(&b, `k=; if [ -x "$p" ] && [ -n "$a" ]; then read -r k 2>/dev/null <%s || k=; fi; case "$k" in %s) exec "$p" "$@";; esac; `,
+			remote.Quote(InstallRecordPath(stateDir)), alts)
+	}
+	// $h: the hashes of the builds for the host's arch.
 	b.WriteString(`case "$(uname -m)" in `)
 	if a, ok := agents["amd64"]; ok {
-		fmt.Fprintf(&b, "x86_64|amd64) h=%s;; ", a.SHA256)
+		fmt.Fprintf(&b, "x86_64|amd64) h=\"%s\";; ", hashes(a))
 	}
 	if a, ok := agents["arm64"]; ok {
-		fmt.Fprintf(&b, "aarch64|arm64|armv8l) h=%s;; ", a.SHA256)
+		fmt.Fprintf(&b, "aarch64|arm64|armv8l) h=\"%s\";; ", hashes(a))
 	}
 	fmt.Fprintf(&b, `*) echo "ck8s-guard: no agent for $(uname -m)" >&2; exit %d;; esac; `, ExitUnknownArch)
 	b.WriteString(guardShell)
@@ -138,11 +143,24 @@ const guardStamp = `st() { ` + statIdentity + ` "$p" 2>/dev/null; }; ` +
 // and install records hold it.
 const statIdentity = `stat -L -c '%d:%i:%s:%.9Y:%.9Z' --`
 
+// hashes is the guard's $h: the hashes of a's builds, space-separated
+// (hex: double quotes are all the shell needs).
+func hashes(a Binary) string {
+	var hs []string
+	for _, v := range a.builds() {
+		hs = append(hs, v.SHA256)
+	}
+	return strings.Join(hs, " ")
+}
+
 // guardShell hashes the agent at $p when the stamp did not match (see
 // guardStamp), as the install does (openssl, else or on disagreement
-// sha256sum: see installShell), and stamps it as described above.
-const guardShell = `if [ -x "$p" ] && { x=$(openssl dgst -sha256 -r "$p" 2>/dev/null) && [ "${x%% *}" = "$h" ] || ` +
-	`printf '%s  %s\n' "$h" "$p" | sha256sum -c --status - 2>/dev/null; }; then ` +
+// with every hash in $h, sha256sum once: see installShell), and stamps it
+// as described above with the hash it matched.
+const guardShell = `m=; if [ -x "$p" ]; then x=$(openssl dgst -sha256 -r "$p" 2>/dev/null); x=${x%% *}; ` +
+	`for w in $h; do [ "$x" = "$w" ] && m=$w; done; ` +
+	`if [ -z "$m" ]; then x=$(sha256sum <"$p" 2>/dev/null); x=${x%% *}; for w in $h; do [ "$x" = "$w" ] && m=$w; done; fi; fi; ` +
+	`if [ -n "$m" ]; then h=$m; ` +
 	`c=${a##*:}; c=${c%.*}; n=$(date +%s 2>/dev/null); ` +
 	`if [ -n "$a" ] && [ "$a" = "$(st)" ] && [ -n "$n" ] && [ "$c" -le $((n - 2)) ] 2>/dev/null; then ` +
 	`(umask 077; printf '%s %s\n' "$h" "$a" >"$s.$$" && mv -f "$s.$$" "$s") 2>/dev/null || rm -f "$s.$$"; fi; ` +

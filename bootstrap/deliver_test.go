@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,8 +66,12 @@ func newFakeHost(t *testing.T) *fakeHost {
 
 // fakeAgent is an "agent" binary: what it contains does not matter, only
 // that the upload delivers exactly it.
-func fakeAgent(t *testing.T) Binary {
-	raw := bytes.Repeat([]byte("#!/bin/sh\necho not the real agent\n"), 4096)
+func fakeAgent(t *testing.T) Binary { return fakeAgentOf(t, "not the real agent") }
+
+// fakeAgentOf is a fake agent that says text: builds with other texts
+// have other hashes.
+func fakeAgentOf(t *testing.T, text string) Binary {
+	raw := bytes.Repeat([]byte("#!/bin/sh\necho "+text+"\n"), 4096)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	if _, err := zw.Write(raw); err != nil {
@@ -110,7 +115,7 @@ func (h *fakeHost) handle(ctx context.Context, cmd string, stdin io.Reader, stdo
 	}
 	switch sc.Name {
 	case "ck8s-agent":
-		if !h.installed() {
+		if !h.installedAs(guardHashes(h.t, sc.Script)...) {
 			// What the guard does on a miss: the directory, then exit 97.
 			if err := os.MkdirAll(filepath.Dir(AgentPath(h.dir)), 0o700); err != nil {
 				return err
@@ -197,7 +202,10 @@ func (h *fakeHost) pathWithout(hide string) string {
 
 // installed is the guard's test: the file's sha256 is the agent's and it
 // is executable.
-func (h *fakeHost) installed() bool {
+func (h *fakeHost) installed() bool { return h.installedAs(h.agent.SHA256) }
+
+// installedAs: the agent is executable and has one of the hashes.
+func (h *fakeHost) installedAs(hashes ...string) bool {
 	p := AgentPath(h.dir)
 	fi, err := os.Stat(p)
 	if err != nil || fi.Mode()&0o111 == 0 {
@@ -205,7 +213,17 @@ func (h *fakeHost) installed() bool {
 	}
 	b, err := os.ReadFile(p)
 	sum := sha256.Sum256(b)
-	return err == nil && hex.EncodeToString(sum[:]) == h.agent.SHA256
+	return err == nil && slices.Contains(hashes, hex.EncodeToString(sum[:]))
+}
+
+// guardHashes are the hashes the real launch guard script accepts on an
+// x86_64 host (see command).
+func guardHashes(t *testing.T, script string) []string {
+	m := regexp.MustCompile(`x86_64\|amd64\) h="([0-9a-f ]+)";;`).FindStringSubmatch(script)
+	if m == nil {
+		t.Fatalf("no x86_64 hashes in the guard %q", script)
+	}
+	return strings.Fields(m[1])
 }
 
 // mkBinDir creates the agent's directory, as the guard does on a miss.
@@ -405,6 +423,55 @@ func TestRunUploadsZstdWhereTheHostHasIt(t *testing.T) {
 			}
 			h.wantOnlyAgent()
 		})
+	}
+}
+
+// A run whose plan has no manifests step gets the light build where the
+// host has zstd (its only form), and runs whichever build is there
+// without uploading; a run that needs the full agent replaces a light
+// one, and a host without zstd gets the full agent's gzip form.
+func TestRunUploadsTheLightBuildUnlessThePlanNeedsTheFull(t *testing.T) {
+	testenv.RequireCommand(t, "zstd")
+	h := newFakeHost(t)
+	light := fakeAgentOf(t, "the light agent")
+	light.gz = nil // embedded only as zstd
+	h.agent.Light = &light
+	h.zstd = true
+	h.run = func(context.Context, []string, io.Reader, io.Writer, io.Writer) error { return nil }
+	r := h.runner()
+	full := h.plan("m")
+	full.Steps = []string{"facts", plan.StepManifests}
+	for i, c := range []struct {
+		p        *plan.Plan
+		uploaded bool
+		want     string // the agent on the host after the run
+		copy     string // the copy's suffix, when uploaded
+	}{
+		{h.plan("l1"), true, light.SHA256, ".zst"},
+		{h.plan("l2"), false, light.SHA256, ""},
+		{full, true, h.agent.SHA256, ".zst"},
+		{h.plan("l3"), false, h.agent.SHA256, ""},
+	} {
+		copies := len(h.copies)
+		var got sinkLog
+		out, err := r.Run(t.Context(), h.conn(), h.redial, c.p, got.sink)
+		if err != nil && !strings.Contains(err.Error(), "final event") {
+			t.Fatalf("run %d: %v", i+1, err)
+		}
+		if out.Uploaded != c.uploaded || !h.installedAs(c.want) {
+			t.Errorf("run %d (steps %v): uploaded %v, want %v; host has the wanted build: %v", i+1, c.p.Steps, out.Uploaded, c.uploaded, h.installedAs(c.want))
+		}
+		if c.uploaded && (len(h.copies) != copies+1 || !strings.HasSuffix(h.copies[copies], c.copy)) {
+			t.Errorf("run %d: copies %q, want one more, a %s", i+1, h.copies[copies:], c.copy)
+		}
+	}
+
+	h2 := newFakeHost(t)
+	h2.agent.Light = &light
+	h2.run = h.run
+	if out, err := h2.runner().Run(t.Context(), h2.conn(), h2.redial, h2.plan("n1"), (&sinkLog{}).sink); !out.Uploaded || !h2.installed() ||
+		len(h2.copies) != 1 || !strings.HasSuffix(h2.copies[0], ".gz") {
+		t.Errorf("host without zstd: uploaded %v, full agent installed %v, copies %q (%v); want the full agent's .gz", out.Uploaded, h2.installed(), h2.copies, err)
 	}
 }
 

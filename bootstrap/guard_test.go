@@ -74,8 +74,13 @@ func (g *guardHost) runIn(runID string) (string, int) {
 // in place, as if the install had just checked it: it leaves the run's
 // install record and execs the agent.
 func (g *guardHost) installIn(runID string) (string, int) {
+	b, err := os.ReadFile(AgentPath(g.dir))
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
 	cmd := exec.Command("sh", "-c", `umask 077; gz=$1 tmp=$2 final=$3 want=$4`+installRunTail,
-		"ck8s-install", "", "", AgentPath(g.dir), g.agents["amd64"].SHA256, runID, "version")
+		"ck8s-install", "", "", AgentPath(g.dir), hex.EncodeToString(sum[:]), runID, "version")
 	return g.exec(cmd)
 }
 
@@ -247,5 +252,60 @@ func TestInstallWithoutARunLeavesNoRecord(t *testing.T) {
 	}
 	if _, err := os.Stat(InstallRecordPath(g.dir)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("install record without a run: %v", err)
+	}
+}
+
+const lightAgent = "#!/bin/sh\necho agent light \"$@\"\n"
+
+// withLight gives g's agents a light build, the script lightAgent.
+func (g *guardHost) withLight() {
+	sum := sha256.Sum256([]byte(lightAgent))
+	for arch, b := range g.agents {
+		b.Light = &Binary{Arch: arch, SHA256: hex.EncodeToString(sum[:])}
+		g.agents[arch] = b
+	}
+}
+
+// Either build runs where the light one is accepted, by hash, stamp and
+// install record alike; where the run needs the full agent (Full) a
+// light one on the host is refused by all three, and the full one runs.
+func TestGuardRunsEitherBuildUnlessTheFullIsNeeded(t *testing.T) {
+	g := newGuardHost(t, guardAgent)
+	g.withLight()
+	g.install(lightAgent)
+	g.clockAhead = 5
+	if out, code := g.run(); code != 0 || out != "agent light version\n" {
+		t.Fatalf("light agent on the host: exit %d, %q; want it run", code, out)
+	}
+	stamp, err := os.ReadFile(StampPath(g.dir))
+	if err != nil || !strings.HasPrefix(string(stamp), g.agents["amd64"].Light.SHA256+" ") {
+		t.Fatalf("stamp %q (%v): want the light build's hash", stamp, err)
+	}
+	if out, code := g.installIn("run-1"); code != 0 || out != "agent light version\n" {
+		t.Fatalf("install tail: exit %d, %q", code, out)
+	}
+	light := g.agents
+	g.shim("sha256sum", "exit 1")
+	g.shim("openssl", "exit 1")
+	for _, runID := range []string{"", "run-1"} {
+		if out, code := g.runIn(runID); code != 0 || out != "agent light version\n" {
+			t.Errorf("run %q, stamped light agent: exit %d, %q; want it run unhashed", runID, code, out)
+		}
+	}
+	g.agents = Full(light)
+	for _, runID := range []string{"", "run-1"} {
+		if out, code := g.runIn(runID); code != ExitNeedAgent || out != "" {
+			t.Errorf("run %q needing the full agent, light one on the host: exit %d, %q; want %d and nothing run", runID, code, out, ExitNeedAgent)
+		}
+	}
+
+	g = newGuardHost(t, guardAgent) // the full agent on the host
+	g.withLight()
+	if out, code := g.run(); code != 0 || out != "agent one version\n" {
+		t.Errorf("full agent, light accepted: exit %d, %q; want it run", code, out)
+	}
+	g.agents = Full(g.agents)
+	if out, code := g.run(); code != 0 || out != "agent one version\n" {
+		t.Errorf("full agent, full needed: exit %d, %q; want it run", code, out)
 	}
 }

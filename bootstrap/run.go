@@ -66,11 +66,15 @@ func (r *Runner) Run(ctx context.Context, c Host, redial remote.Dialer, p *plan.
 		out.Events, out.LastSeq, out.Final, out.Invalid = st.seen, st.last, st.final, st.invalid
 	}()
 
-	err = r.session(ctx, c, st, Command(p.Dir(), r.Agents, "run"), bytes.NewReader(body), &out)
+	agents := r.Agents // either build: later sessions (the confirm, the journal) run both
+	if p.NeedsFullAgent() {
+		agents = Full(agents)
+	}
+	err = r.session(ctx, c, st, Command(p.Dir(), agents, "run"), bytes.NewReader(body), &out)
 	if g, need := needAgent(err); need && st.seen == 0 {
 		// Copied, then installed and run in one command: the guard would
 		// only hash the bytes the install has just checked.
-		err = r.deliver(ctx, c, p.Dir(), p.RunID, g, func(cmd string) error {
+		err = r.deliver(ctx, c, agents, p.Dir(), p.RunID, g, func(cmd string) error {
 			return r.session(ctx, c, st, cmd, bytes.NewReader(body), &out)
 		}, "run")
 		var ie installError
@@ -159,15 +163,15 @@ func resumable(err error) bool {
 	return errors.Is(err, remote.ErrConnectionLost) || errors.Is(err, errDropped) || errors.Is(err, errGap)
 }
 
-// deliver copies the agent for the host's uname -m and has run execute
+// deliver copies the agent of agents for the host's uname -m and has run execute
 // the install command, which also runs the agent with args (none: only
 // installs). A failure before the agent could start is an installError.
-func (r *Runner) deliver(ctx context.Context, c Host, stateDir, runID string, g guardAsk, run func(cmd string) error, args ...string) error {
+func (r *Runner) deliver(ctx context.Context, c Host, agents map[string]Binary, stateDir, runID string, g guardAsk, run func(cmd string) error, args ...string) error {
 	arch, err := Arch(g.uname)
 	if err != nil {
 		return installError{fmt.Errorf("%s: %w", c, err)}
 	}
-	b, ok := r.Agents[arch]
+	b, ok := agents[arch]
 	if !ok {
 		return installError{fmt.Errorf("%s needs the linux/%s agent: %w", c, arch, ErrNoAgent)}
 	}

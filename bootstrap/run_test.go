@@ -172,6 +172,69 @@ func TestUploadWithoutGzipOnHost(t *testing.T) {
 	}
 }
 
+// On a lab host: a run without the manifests step installs the light
+// build; the light agent, handed a plan with that step anyway, refuses the
+// whole plan naming it; a run with the step replaces it with the full one.
+func TestLightAgentUnlessThePlanHasManifests(t *testing.T) {
+	testenv.RequireCommand(t, "zstd")
+	l, r, dial := labRunner(t)
+	if r.Agents["amd64"].Light == nil {
+		t.Fatal("no light agent embedded: `make build` builds it")
+	}
+	ctx := t.Context()
+	h := l.Hosts[0]
+	onHost := func() string {
+		out, err := l.Exec(ctx, h, "sha256sum", AgentPath(plan.DefaultStateDir))
+		if err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		return strings.Fields(string(out))[0]
+	}
+	run := func(p *plan.Plan) Outcome {
+		c, err := dial(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var col collector
+		out, err := r.Run(ctx, c, dial, p, col.sink)
+		if err != nil {
+			t.Fatalf("run %s: %v", p.RunID, err)
+		}
+		return out
+	}
+	if out := run(testPlan("light-1")); !out.Uploaded || out.AgentExit != 0 || onHost() != r.Agents["amd64"].Light.SHA256 {
+		t.Fatalf("first run without manifests: uploaded %v, exit %d, host has %s; want the light agent %s uploaded and run",
+			out.Uploaded, out.AgentExit, onHost(), r.Agents["amd64"].Light.SHA256)
+	}
+
+	withManifests := testPlan("full-1")
+	withManifests.Steps = []string{"facts", plan.StepManifests}
+	body, err := withManifests.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var stdout, stderr strings.Builder
+	err = c.Run(ctx, Command(plan.DefaultStateDir, r.Agents, "run"), strings.NewReader(string(body)), &stdout, &stderr)
+	var ee *remote.ExitError
+	if !errors.As(err, &ee) || !strings.Contains(stderr.String(), `unknown step(s) \"manifests\"`) || strings.Contains(stdout.String(), `"facts"`) {
+		t.Fatalf("light agent given a manifests plan: err %v\nstdout %s\nstderr %s\nwant it refused, naming the step, before any step", err, stdout.String(), stderr.String())
+	}
+
+	out := run(withManifests) // its manifests step fails here: no section, no API server
+	if !out.Uploaded || onHost() != r.Agents["amd64"].SHA256 {
+		t.Errorf("run with manifests on the light agent: uploaded %v, host has %s; want the full agent %s", out.Uploaded, onHost(), r.Agents["amd64"].SHA256)
+	}
+	if out := run(testPlan("light-2")); out.Uploaded || out.AgentExit != 0 {
+		t.Errorf("run without manifests on the full agent: uploaded %v, exit %d; want the full agent run as it is", out.Uploaded, out.AgentExit)
+	}
+}
+
 func TestEmbeddedAgentsMatchTheirChecksums(t *testing.T) {
 	agents, err := Agents()
 	if errors.Is(err, ErrNoAgent) {
@@ -195,10 +258,19 @@ func TestEmbeddedAgentsMatchTheirChecksums(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer dec.Close()
 		unz, err := dec.DecodeAll(b.Zst(), nil)
-		dec.Close()
 		if sum := sha256.Sum256(unz); err != nil || hex.EncodeToString(sum[:]) != b.SHA256 {
 			t.Errorf("%s: the embedded zstd form (%d bytes) is not the agent: %v", arch, len(b.Zst()), err)
+		}
+		if b.Light == nil {
+			t.Errorf("%s: no light agent embedded", arch)
+			continue
+		}
+		unz, err = dec.DecodeAll(b.Light.Zst(), nil)
+		if sum := sha256.Sum256(unz); err != nil || hex.EncodeToString(sum[:]) != b.Light.SHA256 || len(unz) > len(raw)*3/4 {
+			t.Errorf("%s: the embedded light agent (%d bytes, %d decoded, the full one %d) is not its checksum's, or not a quarter smaller: %v",
+				arch, len(b.Light.Zst()), len(unz), len(raw), err)
 		}
 	}
 	bad := agents["amd64"]

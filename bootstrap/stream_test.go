@@ -69,7 +69,7 @@ func TestStreamStopsAtAGap(t *testing.T) {
 func TestCommandQuotesAndGuards(t *testing.T) {
 	agents := map[string]Binary{"amd64": {SHA256: strings.Repeat("a", 64)}, "arm64": {SHA256: strings.Repeat("b", 64)}}
 	cmd := Command("/var/lib/ck8s", agents, "journal", "--run", "it's")
-	for _, want := range []string{"x86_64|amd64) h=" + strings.Repeat("a", 64), "aarch64|arm64|armv8l) h=" + strings.Repeat("b", 64), "exit 97", `'it'\''s'`, "sha256sum -c --status"} {
+	for _, want := range []string{`x86_64|amd64) h="` + strings.Repeat("a", 64) + `"`, `aarch64|arm64|armv8l) h="` + strings.Repeat("b", 64) + `"`, "exit 97", `'it'\''s'`, `sha256sum <"$p"`} {
 		if !strings.Contains(cmd, want) {
 			t.Errorf("command lacks %q:\n%s", want, cmd)
 		}

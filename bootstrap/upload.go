@@ -79,7 +79,9 @@ func Upload(ctx context.Context, c Host, stateDir string, b Binary) error {
 	})
 }
 
-// install copies b as Upload does and has run execute the install
+// install copies b as Upload does (b's light build where the host has
+// zstd, falling back to b's gzip form like b's own zstd form) and has run
+// execute the install
 // command (told how many bytes were copied), which with args also runs
 // the installed agent with them for run runID (see installRunTail). Failures of the copy and of the install are reported
 // as such (an installError); with args, anything else is the agent
@@ -91,11 +93,15 @@ func install(ctx context.Context, c Host, stateDir string, b Binary, zstd bool, 
 	var err error
 	gz := true
 	var zst []byte
+	zb := b // the light build where there is one: it has only this form
+	if b.Light != nil {
+		zb = *b.Light
+	}
 	if zstd {
-		zst = b.Zst()
+		zst = zb.Zst()
 	}
 	if len(zst) > 0 {
-		err = copyAndInstall(ctx, c, zst, tmp+".zst", tmp, final, b.SHA256, runID, args, run)
+		err = copyAndInstall(ctx, c, zst, tmp+".zst", tmp, final, zb.SHA256, runID, args, run)
 		// zstd failing, or its output not hashing right (which gzip's
 		// may still do): gzip next.
 		gz = errors.As(err, &ee) && (ee.Code == exitNoZstd || ee.Code == exitBadHash)

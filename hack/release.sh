@@ -24,10 +24,12 @@ DIST=${DIST:-dist}
 MTIME=$(git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
 
 for a in amd64 arm64; do
-	if [ ! -s "bootstrap/bin/ck8s-agent-linux-$a.gz" ]; then
-		echo "release: bootstrap/bin/ck8s-agent-linux-$a.gz missing: run make release, not this script" >&2
-		exit 1
-	fi
+	for f in "ck8s-agent-linux-$a.gz" "ck8s-agent-light-linux-$a.zst"; do
+		if [ ! -s "bootstrap/bin/$f" ]; then
+			echo "release: bootstrap/bin/$f missing: run make release, not this script" >&2
+			exit 1
+		fi
+	done
 done
 
 rm -rf "$DIST"

@@ -23,6 +23,7 @@ import (
 	"github.com/ck8s/ck8sctl/agent/http01"
 	"github.com/ck8s/ck8sctl/agent/step"
 	"github.com/ck8s/ck8sctl/internal/event"
+	"github.com/ck8s/ck8sctl/internal/plan"
 )
 
 // Step is the manifests step.
@@ -38,7 +39,7 @@ var _ step.Checker = Step{}
 func New() Step { return Step{} }
 
 // Name implements step.Step.
-func (Step) Name() string { return "manifests" }
+func (Step) Name() string { return plan.StepManifests }
 
 // CheckSafe implements step.Checker: check mode only reads and dry-runs.
 func (Step) CheckSafe() bool { return true }

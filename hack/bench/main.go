@@ -163,6 +163,9 @@ func run(sizes string, index, reps int) error {
 		if st, err := os.Stat("bin/ck8s-agent-linux-" + a); err == nil {
 			fmt.Printf("agent linux/%s: %.1f MB (stripped, static)\n", a, float64(st.Size())/1e6)
 		}
+		if st, err := os.Stat("bin/ck8s-agent-light-linux-" + a); err == nil {
+			fmt.Printf("agent linux/%s, light (no manifests step): %.1f MB\n", a, float64(st.Size())/1e6)
+		}
 	}
 	fmt.Printf("key exchange on both sides: %s; targets: 50 hosts within 2x of ssh true, agent under 15 MB\n", kex)
 	return nil

@@ -3,7 +3,15 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
+
+// StepManifests names the manifests step: the one step the light agent
+// build leaves out (bootstrap.Binary.Light).
+const StepManifests = "manifests"
+
+// NeedsFullAgent reports whether p runs a step only the full agent has.
+func (p *Plan) NeedsFullAgent() bool { return slices.Contains(p.Steps, StepManifests) }
 
 // ManifestsPlan is the manifests step's part of the plan: the objects
 // `ck8sctl render` prints, rendered by the orchestrator from the playbook

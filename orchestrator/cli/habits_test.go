@@ -51,6 +51,13 @@ func TestVersion(t *testing.T) {
 		if !strings.Contains(text, a.Platform+" sha256:"+a.SHA256) {
 			t.Errorf("version text lacks agent %s:\n%s", a.Platform, text)
 		}
+		light, err := os.ReadFile(filepath.Join("..", "..", "bootstrap", "bin", "ck8s-agent-light-linux-"+arch+".sha256"))
+		if err != nil || strings.TrimSpace(string(light)) != a.LightSHA256 || a.LightSHA256 == a.SHA256 {
+			t.Errorf("agent %s: light sha256 %q, the Makefile recorded %q (%v)", a.Platform, a.LightSHA256, light, err)
+		}
+		if !strings.Contains(text, a.Platform+" sha256:"+a.LightSHA256+" (light") {
+			t.Errorf("version text lacks the light agent %s:\n%s", a.Platform, text)
+		}
 	}
 	if !slices.Equal(platforms, []string{"linux/amd64", "linux/arm64"}) {
 		t.Errorf("agents %v, want linux/amd64 and linux/arm64", platforms)

@@ -38,6 +38,9 @@ type buildInfo struct {
 type agentInfo struct {
 	Platform string `json:"platform"`
 	SHA256   string `json:"sha256"`
+	// LightSHA256 is the light build's (bootstrap.Binary.Light), which
+	// runs without the manifests step use; empty when not embedded.
+	LightSHA256 string `json:"lightSha256,omitempty"`
 }
 
 func versionCommand() *ucli.Command {
@@ -72,7 +75,12 @@ func currentBuild() buildInfo {
 		b.AgentsError = err.Error()
 	}
 	for _, arch := range slices.Sorted(maps.Keys(agents)) {
-		b.Agents = append(b.Agents, agentInfo{Platform: "linux/" + arch, SHA256: agents[arch].SHA256})
+		a := agents[arch]
+		info := agentInfo{Platform: "linux/" + arch, SHA256: a.SHA256}
+		if a.Light != nil {
+			info.LightSHA256 = a.Light.SHA256
+		}
+		b.Agents = append(b.Agents, info)
 	}
 	return b
 }
@@ -99,6 +107,9 @@ func writeBuild(w io.Writer, b buildInfo) error {
 	fmt.Fprintf(w, "ck8sctl %s\n  commit:  %s\n  built:   %s\n  go:      %s %s\n", b.Version, b.Commit, b.Date, b.Go, b.Platform)
 	for _, a := range b.Agents {
 		fmt.Fprintf(w, "  agent:   %s sha256:%s\n", a.Platform, a.SHA256)
+		if a.LightSHA256 != "" {
+			fmt.Fprintf(w, "  agent:   %s sha256:%s (light: no manifests step)\n", a.Platform, a.LightSHA256)
+		}
 	}
 	if b.AgentsError != "" {
 		fmt.Fprintf(w, "  agent:   none embedded (%s)\n", b.AgentsError)
