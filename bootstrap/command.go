@@ -81,10 +81,12 @@ func command(stateDir string, agents map[string]Binary, runID string, args []str
 	if alts := patterns(""); alts != "" {
 		fmt.Fprintf(&b, `case "$k" in %s) exec "$p" "$@";; esac; `, alts)
 	}
-	if alts := patterns(remote.Quote(" " + runID)); runID != "" && alts != "" {
-		// The install record of this run, read the same way.
-		fmt.Fprintf(&b, `k=; if [ -x "$p" ] && [ -n "$a" ]; then read -r k 2>/dev/null <%s || k=; fi; case "$k" in %s) exec "$p" "$@";; esac; `,
-			remote.Quote(InstallRecordPath(stateDir)), alts)
+	if runID != "" {
+		if alts := patterns(remote.Quote(" " + runID)); alts != "" {
+			// The install record of this run, read the same way.
+			fmt.Fprintf(&b, `k=; if [ -x "$p" ] && [ -n "$a" ]; then read -r k 2>/dev/null <%s || k=; fi; case "$k" in %s) exec "$p" "$@";; esac; `,
+				remote.Quote(InstallRecordPath(stateDir)), alts)
+		}
 	}
 	// $h: the hashes of the builds for the host's arch.
 	b.WriteString(`case "$(uname -m)" in `)
