@@ -100,20 +100,27 @@ func confirmLocked(ctx context.Context, dir string, p *pending, now func() time.
 		r.At = now().UTC()
 		return r
 	}
-	if p.Persist {
-		files, err := b.Persist(ctx)
-		r.Persisted = files
-		if err != nil {
-			r.PersistError = err.Error()
-		}
-	}
 	// A change that is confirmed restored p.Want (an apply that failed
 	// was undone at once and never reaches a confirm), so listing the
 	// rules again would only read it back: four programs less on the
-	// confirm's connection. The next run compares the live rules anyway.
+	// confirm's connection (one with nftables, and one more for its
+	// persisted table). The next run compares the live rules anyway.
 	state, err := p.Want, error(nil)
 	if state == "" {
 		state, err = b.State(ctx)
+	}
+	if p.Persist {
+		var files []string
+		var perr error
+		if nb, ok := b.(*nftBackend); ok && err == nil {
+			files, perr = nb.persist(state)
+		} else {
+			files, perr = b.Persist(ctx)
+		}
+		r.Persisted = files
+		if perr != nil {
+			r.PersistError = perr.Error()
+		}
 	}
 	if err == nil {
 		err = writeJSON(filepath.Join(dir, appliedFile), Applied{

@@ -23,12 +23,15 @@ const listingFile = "listing.txt"
 // expectation's (expectKey): a listing is kept for one backend and its
 // programs.
 func (t *txn) liveState(ctx context.Context, key string) (string, error) {
-	stamp := rulesetStamp(t.b)
+	t.live, t.liveStamp = "", ""
+	raw := rulesetStamp(t.b)
+	stamp := raw
 	if stamp != "" {
 		stamp = key + " " + stamp
 		if b, err := os.ReadFile(filepath.Join(t.dir, listingFile)); err == nil {
 			if head, rest, ok := bytes.Cut(b, []byte("\n")); ok && string(head) == stamp {
-				return string(rest), nil
+				t.live, t.liveStamp = string(rest), raw
+				return t.live, nil
 			}
 		}
 	}
@@ -43,9 +46,22 @@ func (t *txn) liveState(ctx context.Context, key string) (string, error) {
 		return live, err
 	}
 	if after := rulesetStamp(t.b); after != "" && key+" "+after == stamp {
+		t.live, t.liveStamp = live, raw
 		// A failure to write only costs the next run a listing.
 		_ = os.MkdirAll(t.dir, 0o700)
 		_ = atomicfile.Write(filepath.Join(t.dir, listingFile), []byte(stamp+"\n"+live), 0o600)
 	}
 	return live, nil
+}
+
+// snapshot is the rollback of a change: Backend.Snapshot, which for
+// nftables restores our table as it is listed now. While the ruleset's
+// stamp is still the one liveState read its listing at (under the lock,
+// a moment before), nothing was committed since and that listing is the
+// table as it is now: the apply then runs one nft less.
+func (t *txn) snapshot(ctx context.Context) (Batch, error) {
+	if nb, ok := t.b.(*nftBackend); ok && t.liveStamp != "" && rulesetStamp(t.b) == t.liveStamp {
+		return nb.batch(nftRestore(t.live)), nil
+	}
+	return t.b.Snapshot(ctx)
 }

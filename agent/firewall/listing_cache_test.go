@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ck8s/ck8sctl/internal/testenv"
 )
@@ -72,25 +74,8 @@ func TestNFTListingKeptWhileTheRulesetIsUnchanged(t *testing.T) {
 	if !testenv.Isolated(t) {
 		return
 	}
-	nftb := nftTestBackend(t)
-	nftCmd(t, "", "flush", "ruleset")
-	dir, log := t.TempDir(), filepath.Join(t.TempDir(), "nft")
-	shim := filepath.Join(dir, "nft")
-	script := fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %q\nexec %q \"$@\"\n", log, nftb.o.Path)
-	if err := os.WriteFile(shim, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	c := choice{Backend: NameNFTables, Path: shim, Etc: t.TempDir()}
-	live, err := c.open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx := &txn{dir: t.TempDir(), c: c, b: live, prof: defaultProfile(), self: "/bin/true"}
+	tx, live, runs := nftLoggedTxn(t)
 	mustApply(t, live, mustRender(t, live, defaultProfile()))
-	runs := func() int {
-		b, _ := os.ReadFile(log)
-		return strings.Count(string(b), "\n")
-	}
 	list := func() (string, int) {
 		t.Helper()
 		before := runs()
@@ -110,5 +95,96 @@ func TestNFTListingKeptWhileTheRulesetIsUnchanged(t *testing.T) {
 	nftCmd(t, "", "add", "rule", "inet", NFTable, "input", "tcp", "dport", "9", "accept")
 	if s, n := list(); n == 0 || !strings.Contains(s, "tcp dport 9 accept") {
 		t.Errorf("after a rule added out of band: %d nft runs, state:\n%s", n, s)
+	}
+}
+
+// nftLoggedTxn is a txn on the nftables backend whose nft is a shim that
+// logs each run, on an empty ruleset; runs counts them.
+func nftLoggedTxn(t *testing.T) (*txn, Backend, func() int) {
+	nftb := nftTestBackend(t)
+	nftCmd(t, "", "flush", "ruleset")
+	dir, log := t.TempDir(), filepath.Join(t.TempDir(), "nft")
+	shim := filepath.Join(dir, "nft")
+	script := fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %q\nexec %q \"$@\"\n", log, nftb.o.Path)
+	if err := os.WriteFile(shim, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := choice{Backend: NameNFTables, Path: shim, Etc: t.TempDir()}
+	live, err := c.open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := func() int {
+		b, _ := os.ReadFile(log)
+		return strings.Count(string(b), "\n")
+	}
+	return &txn{dir: t.TempDir(), c: c, b: live, prof: defaultProfile(), self: "/bin/true"}, live, runs
+}
+
+// TestNFTSnapshotFromTheRunsListing: the rollback of an apply is the
+// listing the run has just read while no commit came since (no nft run),
+// the same batch a fresh snapshot is; after a rule added out of band it
+// is listed again and has that rule.
+func TestNFTSnapshotFromTheRunsListing(t *testing.T) {
+	if !testenv.Isolated(t) {
+		return
+	}
+	tx, live, runs := nftLoggedTxn(t)
+	mustApply(t, live, mustRender(t, live, defaultProfile()))
+	if _, err := tx.liveState(t.Context(), tx.expectKey()); err != nil {
+		t.Fatal(err)
+	}
+	snap := func() (Batch, int) {
+		t.Helper()
+		before := runs()
+		b, err := tx.snapshot(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, runs() - before
+	}
+	got, n := snap()
+	want, err := live.Snapshot(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("snapshot after the run's listing: %d nft runs (want none), batch %+v, want %+v", n, got, want)
+	}
+	nftCmd(t, "", "add", "rule", "inet", NFTable, "input", "tcp", "dport", "9", "accept")
+	if got, n := snap(); n == 0 || len(got.Parts) != 1 || !strings.Contains(got.Parts[0].Input, "tcp dport 9 accept") {
+		t.Errorf("snapshot after a rule added out of band: %d nft runs (want a listing), batch %+v", n, got)
+	}
+}
+
+// TestNFTConfirmPersistsWhatItMade: the confirm of an nftables change
+// persists and records the state the change made without listing it (no
+// nft run), the same file Persist writes from a listing.
+func TestNFTConfirmPersistsWhatItMade(t *testing.T) {
+	if !testenv.Isolated(t) {
+		return
+	}
+	tx, live, runs := nftLoggedTxn(t)
+	mustApply(t, live, mustRender(t, live, defaultProfile()))
+	state, err := live.State(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &pending{ID: newID(), choice: tx.c, Persist: true, Want: state}
+	before := runs()
+	r := confirmLocked(t.Context(), tx.dir, p, time.Now)
+	if n := runs() - before; n != 0 || r.PersistError != "" || len(r.Persisted) == 0 {
+		t.Fatalf("confirm: %d nft runs (want none), result %+v", n, r)
+	}
+	made, err := os.ReadFile(r.Persisted[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := live.Persist(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	listed, err := os.ReadFile(r.Persisted[0])
+	if err != nil || string(made) != string(listed) || !strings.Contains(string(made), "chain input") {
+		t.Errorf("persisted by the confirm:\n%s\nby Persist (%v):\n%s", made, err, listed)
 	}
 }

@@ -65,6 +65,9 @@ type txn struct {
 	rep                 Report
 	launch              launcher
 	clk                 clock
+	// live is the owned rules as liveState last read them, and liveStamp
+	// the ruleset's stamp they stand for ("": none known).
+	live, liveStamp string
 }
 
 // Run implements step.Step.

@@ -59,7 +59,7 @@ func (t *txn) apply(ctx context.Context, env *step.Env, want string) (*pending, 
 	if err != nil {
 		return nil, fmt.Errorf("rendering the firewall profile (%s): %w; nothing changed", t.b.Name(), err)
 	}
-	rollback, err := t.b.Snapshot(ctx)
+	rollback, err := t.snapshot(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("taking the rollback snapshot (%s): %w; nothing changed", t.b.Name(), err)
 	}
