@@ -74,8 +74,7 @@ func TestNFTListingKeptWhileTheRulesetIsUnchanged(t *testing.T) {
 	if !testenv.Isolated(t) {
 		return
 	}
-	tx, live, runs := nftLoggedTxn(t)
-	mustApply(t, live, mustRender(t, live, defaultProfile()))
+	tx, _, runs := nftLoggedTxn(t)
 	list := func() (string, int) {
 		t.Helper()
 		before := runs()
@@ -99,7 +98,8 @@ func TestNFTListingKeptWhileTheRulesetIsUnchanged(t *testing.T) {
 }
 
 // nftLoggedTxn is a txn on the nftables backend whose nft is a shim that
-// logs each run, on an empty ruleset; runs counts them.
+// logs each run, with the default profile applied to an empty ruleset;
+// runs counts the nft runs.
 func nftLoggedTxn(t *testing.T) (*txn, Backend, func() int) {
 	nftb := nftTestBackend(t)
 	nftCmd(t, "", "flush", "ruleset")
@@ -114,6 +114,7 @@ func nftLoggedTxn(t *testing.T) (*txn, Backend, func() int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustApply(t, live, mustRender(t, live, defaultProfile()))
 	runs := func() int {
 		b, _ := os.ReadFile(log)
 		return strings.Count(string(b), "\n")
@@ -130,7 +131,6 @@ func TestNFTSnapshotFromTheRunsListing(t *testing.T) {
 		return
 	}
 	tx, live, runs := nftLoggedTxn(t)
-	mustApply(t, live, mustRender(t, live, defaultProfile()))
 	if _, err := tx.liveState(t.Context(), tx.expectKey()); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,6 @@ func TestNFTConfirmPersistsWhatItMade(t *testing.T) {
 		return
 	}
 	tx, live, runs := nftLoggedTxn(t)
-	mustApply(t, live, mustRender(t, live, defaultProfile()))
 	state, err := live.State(t.Context())
 	if err != nil {
 		t.Fatal(err)
