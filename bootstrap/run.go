@@ -163,9 +163,10 @@ func resumable(err error) bool {
 	return errors.Is(err, remote.ErrConnectionLost) || errors.Is(err, errDropped) || errors.Is(err, errGap)
 }
 
-// deliver copies the agent of agents for the host's uname -m and has run execute
-// the install command, which also runs the agent with args (none: only
-// installs). A failure before the agent could start is an installError.
+// deliver copies the agent of agents for the host's uname -m and has run
+// execute the install command, which also runs the agent with args (none:
+// only installs). A failure before the agent could start is an
+// installError.
 func (r *Runner) deliver(ctx context.Context, c Host, agents map[string]Binary, stateDir, runID string, g guardAsk, run func(cmd string) error, args ...string) error {
 	arch, err := Arch(g.uname)
 	if err != nil {

@@ -82,12 +82,12 @@ func Upload(ctx context.Context, c Host, stateDir string, b Binary) error {
 }
 
 // install copies b as Upload does (b's light build where the host has
-// zstd, falling back to b's gzip form like b's own zstd form) and has run
-// execute the install
-// command (told how many bytes were copied), which with args also runs
-// the installed agent with them for run runID (see installRunTail). Failures of the copy and of the install are reported
-// as such (an installError); with args, anything else is the agent
-// run's and passes through unchanged.
+// zstd, falling back to b's gzip form as b's own zstd form does) and has
+// run execute the install command (told how many bytes were copied),
+// which with args also runs the installed agent with them for run runID
+// (see installRunTail). Failures of the copy and of the install are
+// reported as such (an installError); with args, anything else is the
+// agent run's and passes through unchanged.
 func install(ctx context.Context, c Host, stateDir string, b Binary, zstd bool, runID string, args []string, run func(cmd string, copied int) error) error {
 	final := AgentPath(stateDir)
 	tmp := path.Join(path.Dir(final), ".ck8s-agent."+randHex()+".tmp")

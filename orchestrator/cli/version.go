@@ -38,8 +38,9 @@ type buildInfo struct {
 type agentInfo struct {
 	Platform string `json:"platform"`
 	SHA256   string `json:"sha256"`
-	// LightSHA256 is the light build's (bootstrap.Binary.Light), which
-	// runs without the manifests step use; empty when not embedded.
+	// LightSHA256 is the light build's (bootstrap.Binary.Light), the one
+	// runs whose plan has no manifests step upload; empty when not
+	// embedded.
 	LightSHA256 string `json:"lightSha256,omitempty"`
 }
 
