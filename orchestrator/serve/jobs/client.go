@@ -25,8 +25,10 @@ type Client interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	// InTx runs fn in one transaction of the store's database; insert
 	// puts jobs in that transaction, so the rows that go with them commit
-	// with them or not at all.
-	InTx(ctx context.Context, fn func(tx store.Tx, insert InsertFunc) error) error
+	// with them or not at all. fn runs its statements with the context
+	// it is given: ctx, or with SQLite one that ctx ends only between
+	// statements (newSQLiteClient says why).
+	InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx, insert InsertFunc) error) error
 	// UIEndpoints are riverui's API over this client.
 	UIEndpoints() uiendpoints.Bundle
 }

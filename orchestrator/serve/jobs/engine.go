@@ -17,9 +17,11 @@ import (
 
 // engine is a Client over River's client for one driver: TTx is the
 // driver's transaction, begin opens one together with its store.Tx view.
+// stmtCtx, if set, is the context a transaction's statements run with.
 type engine[TTx any] struct {
 	*river.Client[TTx]
-	begin func(ctx context.Context) (TTx, store.Tx, *txEnd, error)
+	begin   func(ctx context.Context) (TTx, store.Tx, *txEnd, error)
+	stmtCtx func(context.Context) context.Context
 }
 
 // txEnd ends a transaction begun by engine.begin.
@@ -29,19 +31,22 @@ type txEnd struct {
 }
 
 // InTx implements Client.
-func (e *engine[TTx]) InTx(ctx context.Context, fn func(store.Tx, InsertFunc) error) error {
+func (e *engine[TTx]) InTx(ctx context.Context, fn func(context.Context, store.Tx, InsertFunc) error) error {
 	tx, stx, end, err := e.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer end.rollback(context.WithoutCancel(ctx)) // no-op after commit
+	if e.stmtCtx != nil {
+		ctx = e.stmtCtx(ctx)
+	}
 	insert := func(jobs []river.InsertManyParams) (int, error) {
 		if len(jobs) == 0 {
 			return 0, nil
 		}
 		return e.InsertManyFastTx(ctx, tx, jobs)
 	}
-	if err := fn(stx, insert); err != nil {
+	if err := fn(ctx, stx, insert); err != nil {
 		return err
 	}
 	return end.commit(ctx)
@@ -55,12 +60,26 @@ func (e *engine[TTx]) UIEndpoints() uiendpoints.Bundle { return riverui.NewEndpo
 // failing with SQLITE_BUSY, and a job commits in the transaction of the
 // rows that go with it. Its driver inserts a batch row by row
 // (sqliteDriver says why).
+//
+// A transaction's statements run with a context that is never done: the
+// pure-Go driver starts a goroutine per statement to watch a context that
+// can be, and a webhook burst's group commit runs three statements per
+// delivery on the one writer every 202 waits for. ctx still bounds the
+// transaction: it bounds BEGIN, which is where a writer waits (for the
+// connection, and busy_timeout), and once ctx is done database/sql rolls
+// the transaction back as soon as the statement running then returns,
+// so the commit fails (TestSQLiteTxEndsWithItsContext). Once begun, a
+// SQLite transaction holds the only write lock and waits on nothing.
 func newSQLiteClient(db *store.DB, cfg *river.Config) (Client, error) {
-	c, err := river.NewClient[*sql.Tx](newSQLiteDriver(db.Writer()), cfg)
+	d, err := newSQLiteDriver(db.Writer())
 	if err != nil {
 		return nil, err
 	}
-	return &engine[*sql.Tx]{Client: c, begin: func(ctx context.Context) (*sql.Tx, store.Tx, *txEnd, error) {
+	c, err := river.NewClient[*sql.Tx](d, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &engine[*sql.Tx]{Client: c, stmtCtx: context.WithoutCancel, begin: func(ctx context.Context) (*sql.Tx, store.Tx, *txEnd, error) {
 		tx, err := db.Writer().BeginTx(ctx, nil)
 		if err != nil {
 			return nil, nil, nil, err

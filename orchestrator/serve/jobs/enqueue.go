@@ -162,7 +162,7 @@ func (q *Queue) commit(batch []*request) {
 func (q *Queue) tx(batch []*request) error {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	return q.Client.InTx(ctx, func(tx store.Tx, insert InsertFunc) error {
+	return q.Client.InTx(ctx, func(ctx context.Context, tx store.Tx, insert InsertFunc) error {
 		fresh, err := recordDeliveries(ctx, tx, batch)
 		if err != nil {
 			return err

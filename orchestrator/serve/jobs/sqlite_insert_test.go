@@ -65,10 +65,22 @@ func insertParams(n int) []*riverdriver.JobInsertFastParams {
 	return out
 }
 
+// rowDriver is sqliteDriver on db's writer.
+func rowDriver(tb testing.TB, db *sql.DB) *sqliteDriver {
+	tb.Helper()
+	d, err := newSQLiteDriver(db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
 // TestSQLiteInsertRowsAsRivers inserts one batch with River's own
 // statement and with sqliteDriver's, each in a transaction rolled back
 // afterwards, and requires the same rows, every column byte for byte, and
-// the same count, a job whose unique key is taken skipped by both.
+// the same count, a job whose unique key is taken skipped by both. A
+// batch of one job, which River inserts with the same statement, goes
+// through sqliteDriver's too.
 func TestSQLiteInsertRowsAsRivers(t *testing.T) {
 	db := sqliteStore(t)
 	ctx := context.Background()
@@ -77,7 +89,7 @@ func TestSQLiteInsertRowsAsRivers(t *testing.T) {
 	if _, err := riversqlite.New(db.Writer()).GetExecutor().JobInsertFastManyNoReturning(ctx, taken); err != nil {
 		t.Fatal(err)
 	}
-	insert := func(d riverdriver.Driver[*sql.Tx]) (int, []map[string]any) {
+	insert := func(d riverdriver.Driver[*sql.Tx], jobs []*riverdriver.JobInsertFastParams) (int, []map[string]any) {
 		tx, err := db.Writer().BeginTx(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -89,8 +101,15 @@ func TestSQLiteInsertRowsAsRivers(t *testing.T) {
 		}
 		return n, rowsOf(t, tx)
 	}
-	wantN, want := insert(riversqlite.New(db.Writer()))
-	gotN, got := insert(newSQLiteDriver(db.Writer()))
+	rows := rowDriver(t, db.Writer())
+	oneN, one := insert(rows, jobs[:1])
+	if wantN, want := insert(riversqlite.New(db.Writer()), jobs[:1]); oneN != 1 || wantN != 1 || len(one) != 2 || len(want) != 2 {
+		t.Errorf("one job: inserted %d, River's statement %d; %d rows, River's %d (want 1, 1; 2, 2)", oneN, wantN, len(one), len(want))
+	} else {
+		sameRow(t, one[1], want[1], jobs[0])
+	}
+	wantN, want := insert(riversqlite.New(db.Writer()), jobs)
+	gotN, got := insert(rows, jobs)
 	if wantN != len(jobs)-1 {
 		t.Fatalf("River's statement inserted %d of %d jobs, want all but the taken unique key", wantN, len(jobs))
 	}
@@ -105,17 +124,22 @@ func TestSQLiteInsertRowsAsRivers(t *testing.T) {
 	order := append([]*riverdriver.JobInsertFastParams{jobs[3]}, jobs[:3]...)
 	order = append(order, jobs[4:]...)
 	for i := range want {
-		j := order[i]
-		// A time left to the database is its clock's, a little apart.
-		if j.CreatedAt == nil {
-			near(t, got[i], want[i], "created_at")
-		}
-		if j.ScheduledAt == nil {
-			near(t, got[i], want[i], "scheduled_at")
-		}
-		if !reflect.DeepEqual(got[i], want[i]) {
-			t.Errorf("row %d:\n got %v\nwant %v", i, got[i], want[i])
-		}
+		sameRow(t, got[i], want[i], order[i])
+	}
+}
+
+// sameRow requires the row inserted for j to be River's, every column.
+func sameRow(t *testing.T, got, want map[string]any, j *riverdriver.JobInsertFastParams) {
+	t.Helper()
+	// A time left to the database is its clock's, a little apart.
+	if j.CreatedAt == nil {
+		near(t, got, want, "created_at")
+	}
+	if j.ScheduledAt == nil {
+		near(t, got, want, "scheduled_at")
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("job %s's row:\n got %v\nwant %v", j.EncodedArgs, got, want)
 	}
 }
 
@@ -176,7 +200,7 @@ func BenchmarkInsertBatch(b *testing.B) {
 		d    func(*sql.DB) riverdriver.Driver[*sql.Tx]
 	}{
 		{"river", func(db *sql.DB) riverdriver.Driver[*sql.Tx] { return riversqlite.New(db) }},
-		{"rows", func(db *sql.DB) riverdriver.Driver[*sql.Tx] { return newSQLiteDriver(db) }},
+		{"rows", func(db *sql.DB) riverdriver.Driver[*sql.Tx] { return rowDriver(b, db) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			db := sqliteStore(b)
