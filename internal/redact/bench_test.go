@@ -39,3 +39,16 @@ func BenchmarkRedactEvent(b *testing.B) {
 		_ = r.Event(e)
 	}
 }
+
+// shortAttrs are a log line's attribute values: short, ordinary, holding
+// no secret (a webhook's hook, delivery, outcome, remote address, run).
+var shortAttrs = []string{"webhook", "deploy", "3f1c9e2a-5b7d-4e8f-9a01-b2c3d4e5f607", "accepted", "127.0.0.1:43512", "20261203T101530-8f2a1c"}
+
+func BenchmarkRedactShort(b *testing.B) {
+	r := benchRedactor()
+	for b.Loop() {
+		for _, s := range shortAttrs {
+			_ = r.String(s)
+		}
+	}
+}

@@ -58,8 +58,12 @@ func (r *Redactor) String(s string) string {
 	}
 	spans := r.lits.find(s, nil)
 	lower := lowerASCII(s)
-	for i := range r.rules {
-		spans = r.rules[i].find(s, lower, spans)
+	rules := r.rules
+	if !screened(lower) {
+		rules = rules[len(builtin):] // the playbook's own patterns still run
+	}
+	for i := range rules {
+		spans = rules[i].find(s, lower, spans)
 	}
 	return apply(s, spans)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +152,48 @@ func TestBuiltinPatternsCompile(t *testing.T) {
 				t.Errorf("built-in rule %d: compiled %v from %q", i, p.re, p.src)
 			}
 		}()
+	}
+}
+
+// The screen (rules.go) skips the built-in rules for text holding none of
+// their words, so every built-in rule must be under it: a rule with
+// triggers is, and a rule without has a needle its every match holds, the
+// lower-cased literal its pattern starts with.
+func TestBuiltinRulesAreScreened(t *testing.T) {
+	for i, ru := range builtin {
+		switch {
+		case len(ru.triggers) > 0 && ru.needle != "":
+			t.Errorf("built-in rule %d (%s): both triggers and a needle", i, ru.re.src)
+		case len(ru.triggers) > 0:
+		case ru.needle == "":
+			t.Errorf("built-in rule %d (%s): neither triggers nor a needle: the screen would skip it", i, ru.re.src)
+		default:
+			prefix, _ := ru.re.get().re.LiteralPrefix()
+			if !strings.HasPrefix(lowerASCII(prefix), ru.needle) {
+				t.Errorf("built-in rule %d (%s): needle %q is not the start of its literal prefix %q", i, ru.re.src, ru.needle, prefix)
+			}
+		}
+		for _, w := range append(slices.Clone(ru.triggers), ru.needle) {
+			if w != "" && (!slices.Contains(screen, w) || w != lowerASCII(w)) {
+				t.Errorf("built-in rule %d: %q is not a lower-case word of the screen", i, w)
+			}
+		}
+	}
+}
+
+// Text the screen passes over still goes through the playbook's own
+// patterns and the learned literals.
+func TestScreenedTextKeepsExtraPatterns(t *testing.T) {
+	r, err := New([]string{`corp-[0-9]{6}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = r.WithLiterals("hunter2hunter2")
+	in := "build corp-654321 of hunter2hunter2 done"
+	if screened(lowerASCII(in)) {
+		t.Fatalf("%q holds a screen word: the test needs text that does not", in)
+	}
+	if got := r.String(in); got != "build *** of *** done" {
+		t.Errorf("String(%q) = %q, want both masked", in, got)
 	}
 }

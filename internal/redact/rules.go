@@ -3,6 +3,7 @@ package redact
 import (
 	"encoding/base64"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -25,6 +26,9 @@ type rule struct {
 	anchored bool
 	// keep, if set, vetoes a match (a base64 certificate is no secret).
 	keep func(match string) bool
+	// needle, for a rule without triggers, is a lower-case literal every
+	// match holds: text without it is not searched (see screen).
+	needle string
 }
 
 // pattern is a rule's regular expression, compiled on its first use: most
@@ -79,15 +83,15 @@ var builtin = []rule{
 	// PEM private keys of any kind (RSA, EC, OPENSSH, ENCRYPTED, PKCS#8),
 	// also when cut off before the END line. The literal prefix keeps the
 	// scan fast without triggers.
-	{re: lazy(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?s:.*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`)},
+	{re: lazy(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?s:.*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`), needle: "-----begin "},
 	// The same, base64-encoded (kubeconfig client-key-data, a Secret's
 	// data): "LS0tLS1CRUdJTi" is "-----BEGIN". Certificates and public
 	// keys encoded the same way are kept.
-	{re: lazy(`LS0tLS1CRUdJTi[A-Za-z0-9+/_-]*={0,2}`), keep: publicPEM},
+	{re: lazy(`LS0tLS1CRUdJTi[A-Za-z0-9+/_-]*={0,2}`), keep: publicPEM, needle: "ls0tls1crudjti"},
 	// k3s join tokens: K10<CA hash>::<user>:<password> or K10<hash>::<password>.
-	{re: lazy(`K10[0-9a-fA-F]{16,}::[^\s"',;]+`)},
+	{re: lazy(`K10[0-9a-fA-F]{16,}::[^\s"',;]+`), needle: "k10"},
 	// JSON Web Tokens (Kubernetes service-account tokens are JWTs).
-	{re: lazy(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}`)},
+	{re: lazy(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}`), needle: "eyj"},
 	// A YAML line whose key names a secret, its plain value running to the
 	// end of the line: passphrase: correct horse battery staple.
 	{re: lazy(`(?im)^[ \t]*(?:-[ \t]+)?[\w.-]*` + secretWords + `[ \t]*:[ \t]+(?P<v1>[^\s"'|>{\[][^\n]*?)[ \t]*$`),
@@ -110,7 +114,37 @@ var builtin = []rule{
 	{re: lazy(`(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:(?P<v1>[^/\s@]+)@`), triggers: []string{"://"}},
 	// Well-known token formats: GitHub, GitLab, Slack, AWS access key ids.
 	{re: lazy(`\b(?:gh[pousr]_[A-Za-z0-9]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})\b`),
-		triggers: []string{"gh", "glpat-", "xox", "akia"}},
+		triggers: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "glpat-", "xox", "akia"}},
+}
+
+// screen is every trigger and needle of the built-in rules: text that
+// holds none of them (most log attributes and event messages: a host
+// name, an outcome, an address) can match no built-in rule, and one
+// search for each is all it costs, instead of each rule's own searches
+// (five rules share keyTriggers) and a regexp run per rule without
+// triggers. TestBuiltinRulesAreScreened keeps every built-in rule under
+// it.
+var screen = func() []string {
+	var out []string
+	for _, ru := range builtin {
+		for _, t := range append(slices.Clone(ru.triggers), ru.needle) {
+			if t != "" && !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}()
+
+// screened reports whether lower (lower-cased text) holds a word of
+// screen.
+func screened(lower string) bool {
+	for _, t := range screen {
+		if strings.Contains(lower, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // publicPEM reports whether a base64 run decodes to a PEM block that is

@@ -12,6 +12,9 @@ type span [2]int
 // find appends the spans ru masks in s (lower is s lower-cased byte for
 // byte, for the triggers).
 func (ru *rule) find(s, lower string, out []span) []span {
+	if ru.needle != "" && !strings.Contains(lower, ru.needle) {
+		return out
+	}
 	if len(ru.triggers) == 0 {
 		return ru.findIn(s, window{0, len(s), len(s)}, out)
 	}
