@@ -62,8 +62,12 @@ func (r *Redactor) String(s string) string {
 	if !screened(lower) {
 		rules = rules[len(builtin):] // the playbook's own patterns still run
 	}
+	if len(rules) == 0 {
+		return apply(s, spans)
+	}
+	h := hits{lower: lower, ascii: isASCII(s)}
 	for i := range rules {
-		spans = rules[i].find(s, lower, spans)
+		spans = rules[i].find(s, &h, spans)
 	}
 	return apply(s, spans)
 }

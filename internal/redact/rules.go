@@ -29,6 +29,9 @@ type rule struct {
 	// needle, for a rule without triggers, is a lower-case literal every
 	// match holds: text without it is not searched (see screen).
 	needle string
+	// word: the rule's triggers count only inside a secretWords word with
+	// a follow character after it (words.go).
+	word bool
 }
 
 // pattern is a rule's regular expression, compiled on its first use: most
@@ -95,19 +98,19 @@ var builtin = []rule{
 	// A YAML line whose key names a secret, its plain value running to the
 	// end of the line: passphrase: correct horse battery staple.
 	{re: lazy(`(?im)^[ \t]*(?:-[ \t]+)?[\w.-]*` + secretWords + `[ \t]*:[ \t]+(?P<v1>[^\s"'|>{\[][^\n]*?)[ \t]*$`),
-		triggers: keyTriggers, anchored: true},
+		triggers: keyTriggers, word: true, anchored: true},
 	// key=value, key: value and key "value" whose key ends in a secret
 	// word, as in URLs, env dumps, YAML, JSON text and command lines.
 	{re: lazy(`(?i)` + secretWords + `(?:\\?["'])?(?:\s*[:=]\s*(?:` + quoted(1) +
-		`|(?P<v4>[^\s"',;&}]+))|[ \t]+` + quoted(5) + `)`), triggers: keyTriggers},
+		`|(?P<v4>[^\s"',;&}]+))|[ \t]+` + quoted(5) + `)`), triggers: keyTriggers, word: true},
 	// Command-line flags: --token abc, --db-password=abc.
-	{re: lazy(`(?i)--[\w-]*` + secretWords + `[ \t]+(?P<v1>[^\s"'-][^\s"']*)`), triggers: keyTriggers},
+	{re: lazy(`(?i)--[\w-]*` + secretWords + `[ \t]+(?P<v1>[^\s"'-][^\s"']*)`), triggers: keyTriggers, word: true},
 	// Name/value pairs whose name is a secret: Kubernetes env entries and
 	// their like, as JSON text or YAML.
 	{re: lazy(`(?i)"(?:name|key)"\s*:\s*"[^"\n]*` + secretWords + `"\s*,\s*"value"\s*:\s*(?:"(?P<v1>(?:[^"\\\n]|\\.)*)"|(?P<v2>[^\s,}]+))`),
-		triggers: keyTriggers},
+		triggers: keyTriggers, word: true},
 	{re: lazy(`(?i)(?:name|key):[ \t]*["']?[\w.-]*` + secretWords + `["']?[ \t]*\n[ \t]*value:[ \t]*(?P<v1>[^\n]*[^\s])`),
-		triggers: keyTriggers, lines: 2},
+		triggers: keyTriggers, word: true, lines: 2},
 	// HTTP bearer / basic credentials.
 	{re: lazy(`(?i)\b(?:bearer|basic)\s+(?P<v1>[A-Za-z0-9\-._~+/]{8,}=*)`), triggers: []string{"bearer", "basic"}},
 	// user:password@ in URLs.
@@ -120,10 +123,9 @@ var builtin = []rule{
 // screen is every trigger and needle of the built-in rules: text that
 // holds none of them (most log attributes and event messages: a host
 // name, an outcome, an address) can match no built-in rule, and one
-// search for each is all it costs, instead of each rule's own searches
-// (five rules share keyTriggers) and a regexp run per rule without
-// triggers. TestBuiltinRulesAreScreened keeps every built-in rule under
-// it.
+// search for each is all it costs, instead of the searches for every
+// rule's triggers and a regexp run per rule without triggers.
+// TestBuiltinRulesAreScreened keeps every built-in rule under it.
 var screen = func() []string {
 	var out []string
 	for _, ru := range builtin {

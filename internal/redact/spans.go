@@ -9,16 +9,16 @@ import (
 // span is a byte range [0]..[1] of the input to mask.
 type span [2]int
 
-// find appends the spans ru masks in s (lower is s lower-cased byte for
+// find appends the spans ru masks in s (h holds s lower-cased byte for
 // byte, for the triggers).
-func (ru *rule) find(s, lower string, out []span) []span {
-	if ru.needle != "" && !strings.Contains(lower, ru.needle) {
+func (ru *rule) find(s string, h *hits, out []span) []span {
+	if ru.needle != "" && !strings.Contains(h.lower, ru.needle) {
 		return out
 	}
 	if len(ru.triggers) == 0 {
 		return ru.findIn(s, window{0, len(s), len(s)}, out)
 	}
-	for _, w := range ru.windows(lower) {
+	for _, w := range ru.windows(h.lower, h.of(ru)) {
 		out = ru.findIn(s, w, out)
 	}
 	return out

@@ -18,37 +18,68 @@ const (
 // limit, the end of its line (-1: not looked for yet).
 type window struct{ start, end, limit int }
 
-// windows are the merged neighbourhoods of the triggers, within their
+// windows are the merged neighbourhoods of the triggers found, within their
 // lines (lines-1 more after each) so that ^ and $ keep their meaning. An
 // anchored rule's window starts at its line's start or is dropped.
-func (ru *rule) windows(lower string) []window {
+func (ru *rule) windows(lower string, found []hit) []window {
 	var ws []window
+	for _, h := range found {
+		i := h.at
+		ls := lineStart(lower, i)
+		if ru.anchored && ls < 0 {
+			continue
+		}
+		horizon := i + h.n + lookAhead
+		end, limit := lineEnd(lower, i, horizon), -1
+		for n := 1; n < ru.lines && end >= 0 && end < len(lower); n++ {
+			end = lineEnd(lower, end+1, horizon)
+		}
+		if end >= 0 {
+			limit = end
+		} else {
+			end = min(horizon, len(lower))
+		}
+		ws = append(ws, window{max(ls, i-lookBehind), end, limit})
+	}
+	return mergeWindows(ws)
+}
+
+// hit is a trigger found in the text: at where, n its length.
+type hit struct{ at, n int }
+
+// hits are a text's trigger finds for the rules that ask, found once per
+// set of triggers and kind of rule: the five rules behind keyTriggers
+// share theirs.
+type hits struct {
+	lower string
+	ascii bool
+	last  *rule // the rule whose triggers and kind the finds are of
+	found []hit
+}
+
+// of returns the finds of ru's triggers in the text. A word rule's
+// trigger counts only in a word it can match (wordAt) where the text is
+// ASCII.
+func (h *hits) of(ru *rule) []hit {
+	if l := h.last; l != nil && l.word == ru.word && &l.triggers[0] == &ru.triggers[0] && len(l.triggers) == len(ru.triggers) {
+		return h.found
+	}
+	h.last, h.found = ru, h.found[:0:0]
 	for _, t := range ru.triggers {
-		for from := 0; from < len(lower); {
-			i := strings.Index(lower[from:], t)
+		for from := 0; from < len(h.lower); {
+			i := strings.Index(h.lower[from:], t)
 			if i < 0 {
 				break
 			}
 			i += from
 			from = i + len(t)
-			ls := lineStart(lower, i)
-			if ru.anchored && ls < 0 {
+			if ru.word && h.ascii && !wordAt(h.lower, i, t) {
 				continue
 			}
-			horizon := i + len(t) + lookAhead
-			end, limit := lineEnd(lower, i, horizon), -1
-			for n := 1; n < ru.lines && end >= 0 && end < len(lower); n++ {
-				end = lineEnd(lower, end+1, horizon)
-			}
-			if end >= 0 {
-				limit = end
-			} else {
-				end = min(horizon, len(lower))
-			}
-			ws = append(ws, window{max(ls, i-lookBehind), end, limit})
+			h.found = append(h.found, hit{i, len(t)})
 		}
 	}
-	return mergeWindows(ws)
+	return h.found
 }
 
 func mergeWindows(ws []window) []window {
