@@ -25,6 +25,17 @@ type hostCPU struct {
 	ratio     float64
 }
 
+// cpuSamples are the reps of one kind of work, for hostCPU's medians.
+type cpuSamples struct {
+	cpus, walls []time.Duration
+	ratios      []float64
+}
+
+func (s *cpuSamples) median() hostCPU {
+	ratios := slices.Sorted(slices.Values(s.ratios))
+	return hostCPU{cpu: medianOf(s.cpus), wall: medianOf(s.walls), ratio: ratios[len(ratios)/2]}
+}
+
 // hostCPUBench measures the host-side CPU of one run per host (issue 15):
 // `ssh host true` (the floor), the first bootstrap with the agent upload,
 // harden apply+confirm and the no-drift re-run, for bin/ck8sctl and, when
@@ -33,6 +44,14 @@ type hostCPU struct {
 // finished session and its children (cutime+cstime of the listener), so
 // it leaves out the orchestrator and any other load on the machine. The
 // firewall's watchdog is detached (not sshd's child) and not in it.
+//
+// With a baseline the builds take turns, one rep of each kind of work per
+// turn, in the order baseline, this build, this build, baseline...: a
+// build measured after the other, all its reps in one block, read 0.25 to
+// 0.46x worse on the first bootstrap whichever build it was (three runs,
+// session 16: the lab's hosts and the machine warm up and fill as a run
+// goes on), so the comparisons before session 16, the baseline always
+// first, favoured the baseline.
 func hostCPUBench(self, baseline string, hosts, index, reps int, backend string) error {
 	ctx := context.Background()
 	dir, _ := filepath.Abs(".bench/hostcpu-lab")
@@ -47,36 +66,58 @@ func hostCPUBench(self, baseline string, hosts, index, reps int, backend string)
 	if err != nil {
 		return err
 	}
-	floor, err := hostCPUOf(l, reps, nil, sshFloor)
-	if err != nil {
+	var floor cpuSamples
+	if err := hostCPUOf(&floor, l, reps, nil, sshFloor); err != nil {
 		return err
 	}
 	builds := []string{self}
+	turns, per := 1, reps
 	if baseline != "" {
 		builds = []string{baseline, self}
+		turns, per = reps, 1
+	}
+	samples := map[string]*[3]cpuSamples{}
+	for _, b := range builds {
+		samples[b] = &[3]cpuSamples{}
+	}
+	for turn := range turns {
+		order := builds
+		if turn%2 == 1 {
+			order = []string{builds[len(builds)-1], builds[0]}
+		}
+		for _, b := range order {
+			if err := hostCPUBuild(ctx, l, b, backend, per, sshFloor, samples[b]); err != nil {
+				return fmt.Errorf("%s: %w", b, err)
+			}
+		}
 	}
 	res := map[string][3]hostCPU{}
 	for _, b := range builds {
-		if res[b], err = hostCPUBuild(ctx, l, b, backend, reps, sshFloor); err != nil {
-			return fmt.Errorf("%s: %w", b, err)
+		for i := range samples[b] {
+			r := res[b]
+			r[i] = samples[b][i].median()
+			res[b] = r
 		}
 	}
-	printHostCPU(floor, builds, res, hosts, reps, stealSince(start))
+	printHostCPU(floor.median(), builds, res, hosts, reps, stealSince(start))
 	if baseline != "" {
-		fmt.Printf("baseline: %s\n", baseline)
+		fmt.Printf("baseline: %s (the builds took turns: baseline, this build, this build, baseline...)\n", baseline)
 	}
 	return nil
 }
 
-// hostCPUBuild measures one build: first bootstrap (agent and firewall
-// state wiped before each), apply+confirm (firewall reset before each),
-// re-run (after one untimed re-run, so the guard has its stamp).
-func hostCPUBuild(ctx context.Context, l *lab.Lab, self, backend string, reps int, floor func() (time.Duration, error)) ([3]hostCPU, error) {
-	var out [3]hostCPU
+// hostCPUBuild measures one build, reps of each kind of work into out
+// (first bootstrap, apply+confirm, re-run), in the order apply+confirm
+// (firewall reset before each), re-run, first bootstrap (agent and
+// firewall state wiped before each): the first two run an agent whose
+// guard stamp is written (it takes a file two seconds old, see
+// bootstrap.Command), as on a host between runs, not one uploaded a
+// moment before, which the guard would hash.
+func hostCPUBuild(ctx context.Context, l *lab.Lab, self, backend string, reps int, floor func() (time.Duration, error), out *[3]cpuSamples) error {
 	r := &hardenRunner{self: self, lab: l, backend: backend}
 	pb, err := r.playbookFor(l.Hosts)
 	if err != nil {
-		return out, err
+		return err
 	}
 	n := len(l.Hosts)
 	steps := []struct {
@@ -89,43 +130,46 @@ func hostCPUBuild(ctx context.Context, l *lab.Lab, self, backend string, reps in
 			func() (time.Duration, error) { d, _, err := r.run(ctx, pb, n, true); return d, err }},
 		{nil, func() (time.Duration, error) { d, _, err := r.run(ctx, pb, n, false); return d, err }},
 	}
-	// The agent of this build in place, from hosts without the rules.
+	// The agent of this build in place, from hosts without the rules, and
+	// its file two seconds old when a re-run's guard stamps it.
 	if err := fwReset(ctx, l, l.Hosts); err != nil {
-		return out, err
+		return err
 	}
 	if _, _, err := r.run(ctx, pb, n, true); err != nil {
-		return out, err
+		return err
 	}
-	for i, s := range steps {
-		if s.reset == nil {
-			time.Sleep(2500 * time.Millisecond) // the agent file two seconds old: the guard stamps it
-			if _, err := s.run(); err != nil {
-				return out, err
+	time.Sleep(2500 * time.Millisecond)
+	if _, err := steps[2].run(); err != nil {
+		return err
+	}
+	for _, i := range []int{1, 2, 0} {
+		if i == 2 {
+			// One untimed re-run after the applies: the timed ones find
+			// what a re-run leaves (the listing and expectation caches),
+			// as every no-drift re-run but the first after a change does.
+			if _, err := steps[2].run(); err != nil {
+				return err
 			}
 		}
-		var err error
-		out[i], err = hostCPUOf(l, reps, floor, s.run, s.reset)
-		if err != nil {
-			return out, err
+		if err := hostCPUOf(&out[i], l, reps, floor, steps[i].run, steps[i].reset); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // hostCPUOf runs f reps times (reset first, then floor, both untimed
-// here) and returns the medians of the host-side CPU per host, of the
-// wall time f reports (the run's own, without the checks of its outcome
-// that follow it: until session 13 it included them, four `ck8sctl
-// events` processes, about 120 ms of a 10-host re-run's 500) and of its
-// ratio to floor's wall. A nil floor measures f against itself.
-func hostCPUOf(l *lab.Lab, reps int, floor, f func() (time.Duration, error), reset ...func() error) (hostCPU, error) {
-	var cpus, walls []time.Duration
-	var ratios []float64
+// here) and adds to out the host-side CPU per host, the wall time f
+// reports (the run's own, without the checks of its outcome that follow
+// it: until session 13 it included them, four `ck8sctl events`
+// processes, about 120 ms of a 10-host re-run's 500) and its ratio to
+// floor's wall. A nil floor measures f against itself.
+func hostCPUOf(out *cpuSamples, l *lab.Lab, reps int, floor, f func() (time.Duration, error), reset ...func() error) error {
 	for range reps {
 		for _, r := range reset {
 			if r != nil {
 				if err := r(); err != nil {
-					return hostCPU{}, err
+					return err
 				}
 			}
 		}
@@ -133,32 +177,31 @@ func hostCPUOf(l *lab.Lab, reps int, floor, f func() (time.Duration, error), res
 		if floor != nil {
 			var err error
 			if ref, err = floor(); err != nil {
-				return hostCPU{}, err
+				return err
 			}
 			time.Sleep(300 * time.Millisecond) // its sessions reaped before the count starts
 		}
 		before, err := sshdReaped(l)
 		if err != nil {
-			return hostCPU{}, err
+			return err
 		}
 		wall, err := f()
 		if err != nil {
-			return hostCPU{}, err
+			return err
 		}
-		walls = append(walls, wall)
+		out.walls = append(out.walls, wall)
 		if ref == 0 {
 			ref = wall
 		}
-		ratios = append(ratios, float64(wall)/float64(ref))
+		out.ratios = append(out.ratios, float64(wall)/float64(ref))
 		time.Sleep(300 * time.Millisecond) // the listener reaps the last sessions
 		after, err := sshdReaped(l)
 		if err != nil {
-			return hostCPU{}, err
+			return err
 		}
-		cpus = append(cpus, (after-before)/time.Duration(len(l.Hosts)))
+		out.cpus = append(out.cpus, (after-before)/time.Duration(len(l.Hosts)))
 	}
-	slices.Sort(ratios)
-	return hostCPU{cpu: medianOf(cpus), wall: medianOf(walls), ratio: ratios[len(ratios)/2]}, nil
+	return nil
 }
 
 // sshdReaped sums cutime+cstime (fields 16 and 17 of /proc/PID/stat, in
