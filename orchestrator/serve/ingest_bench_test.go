@@ -38,8 +38,9 @@ func BenchmarkWebhookAccept(b *testing.B) {
 // times as the benchmark asks, and reports the 202 latency's p50 and p99
 // (the target: p99 < 50 ms with SQLite) over connections kept
 // alive, as behind a proxy; cold-p99-ms is the first burst's, each
-// delivery on a new TCP connection, and newconn-p99-ms that of five warm
-// bursts without keep-alive.
+// delivery on a new TCP connection, newconn-p99-ms that of five warm
+// bursts without keep-alive, and newconn-raw-p99-ms that of five more
+// from senders as a load generator's (rawBurst).
 func BenchmarkWebhookBurst(b *testing.B) {
 	srv, _ := newServer(b, writeConfig(b, offlinePlaybook, ""), io.Discard)
 	ts := httptest.NewServer(srv.Handler())
