@@ -80,3 +80,22 @@ func TestWordFilterMasksTheSame(t *testing.T) {
 		}
 	}
 }
+
+// FuzzWordFilter checks what TestWordFilterMasksTheSame checks on any
+// text: the word filter changes no output.
+func FuzzWordFilter(f *testing.F) {
+	for _, s := range []string{"password: hunter2", "--db-password hunter2", `{"name": "DB_TOKEN", "value": "x1"}`,
+		"tokens used 42", "api_key=abc", "name: X_SECRET\n  value: y", "client-certificate-data: LS0t", "auth\t'x'"} {
+		f.Add(s)
+	}
+	r := Default()
+	all := &Redactor{rules: slices.Clone(r.rules), lits: r.lits}
+	for i := range all.rules {
+		all.rules[i].word = false
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := r.String(s), all.String(s); got != want {
+			t.Errorf("String(%q)\n  = %q with the word filter\n  = %q without", s, got, want)
+		}
+	})
+}
