@@ -14,7 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers "sqlite"
@@ -62,11 +62,19 @@ func serveBench(self string) error {
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	time.Sleep(15 * time.Second)
 	idle := vmKB(cmd.Process.Pid, "VmRSS")
-	var peak atomic.Int64
+	var (
+		mu      sync.Mutex
+		samples []rssSample
+	)
 	stop := make(chan struct{})
-	go func() { // VmHWM would include start-up; sample the sweep's own
+	sampled := make(chan struct{})
+	go func() { // VmHWM would include start-up; sample the sweeps' own
+		defer close(sampled)
 		for {
-			peak.Store(max(peak.Load(), vmKB(cmd.Process.Pid, "VmRSS")))
+			s := rssSample{at: time.Now(), kb: vmKB(cmd.Process.Pid, "VmRSS")}
+			mu.Lock()
+			samples = append(samples, s)
+			mu.Unlock()
 			select {
 			case <-stop:
 				return
@@ -78,8 +86,13 @@ func serveBench(self string) error {
 	// is the steady state.
 	runs, err := waitScheduledRuns(addr, 2, 9*time.Minute)
 	close(stop)
+	<-sampled
 	if err != nil {
 		return err
+	}
+	var peak int64
+	for _, s := range samples {
+		peak = max(peak, s.kb)
 	}
 	for i, run := range runs {
 		fired, picked, err := jobTimes(filepath.Join(l.Dir, "serve.db"), run.id)
@@ -87,18 +100,36 @@ func serveBench(self string) error {
 			return err
 		}
 		what := map[int]string{0: "first fire (agent upload)", 1: "second fire"}[i]
-		fmt.Printf("%s: fire to worker %s, to first agent step %s; sweep of %d hosts %s, status %s\n", what,
+		fmt.Printf("%s: fire to worker %s, to first agent step %s; sweep of %d hosts %s, status %s, serve's peak RSS during it %.1f MB\n", what,
 			picked.Sub(fired).Round(time.Millisecond), run.firstStep.Sub(fired).Round(time.Millisecond),
-			*serveHosts, run.took.Round(time.Millisecond), run.status)
+			*serveHosts, run.took.Round(time.Millisecond), run.status, float64(peakWithin(samples, run.started, run.finished))/1024)
 	}
-	fmt.Printf("serve RSS: idle %.1f MB, peak during the sweep %.1f MB (load %s)\n", float64(idle)/1024, float64(peak.Load())/1024, loadavg())
+	fmt.Printf("serve RSS: idle %.1f MB, peak during the sweeps %.1f MB (load %s)\n", float64(idle)/1024, float64(peak)/1024, loadavg())
 	return nil
 }
 
 type scheduledRun struct {
-	id, status string
-	firstStep  time.Time
-	took       time.Duration
+	id, status        string
+	firstStep         time.Time
+	started, finished time.Time
+	took              time.Duration
+}
+
+// rssSample is serve's resident memory at a moment.
+type rssSample struct {
+	at time.Time
+	kb int64
+}
+
+// peakWithin is the largest sample taken from from to to.
+func peakWithin(samples []rssSample, from, to time.Time) int64 {
+	var peak int64
+	for _, s := range samples {
+		if !s.at.Before(from) && !s.at.After(to) {
+			peak = max(peak, s.kb)
+		}
+	}
+	return peak
 }
 
 // waitScheduledRuns waits for the schedule's first n runs to finish and
@@ -141,7 +172,7 @@ func waitScheduledRuns(addr string, n int, within time.Duration) ([]scheduledRun
 			if err := get("/v1/runs/"+r.RunID+"/events", &evs); err != nil {
 				return nil, err
 			}
-			run := scheduledRun{id: r.RunID, status: r.Status, took: r.Finished.Sub(r.Started)}
+			run := scheduledRun{id: r.RunID, status: r.Status, started: r.Started, finished: *r.Finished, took: r.Finished.Sub(r.Started)}
 			for _, e := range evs.Events {
 				if e.Event.Type == "step.started" && (run.firstStep.IsZero() || e.Event.Ts.Before(run.firstStep)) {
 					run.firstStep = e.Event.Ts
