@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers "sqlite"
@@ -62,19 +61,13 @@ func serveBench(self string) error {
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	time.Sleep(15 * time.Second)
 	idle := vmKB(cmd.Process.Pid, "VmRSS")
-	var (
-		mu      sync.Mutex
-		samples []rssSample
-	)
+	var samples []rssSample // read once sampled is closed
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() { // VmHWM would include start-up; sample the sweeps' own
 		defer close(sampled)
 		for {
-			s := rssSample{at: time.Now(), kb: vmKB(cmd.Process.Pid, "VmRSS")}
-			mu.Lock()
-			samples = append(samples, s)
-			mu.Unlock()
+			samples = append(samples, rssSample{at: time.Now(), kb: vmKB(cmd.Process.Pid, "VmRSS")})
 			select {
 			case <-stop:
 				return
@@ -102,7 +95,7 @@ func serveBench(self string) error {
 		what := map[int]string{0: "first fire (agent upload)", 1: "second fire"}[i]
 		fmt.Printf("%s: fire to worker %s, to first agent step %s; sweep of %d hosts %s, status %s, serve's peak RSS during it %.1f MB\n", what,
 			picked.Sub(fired).Round(time.Millisecond), run.firstStep.Sub(fired).Round(time.Millisecond),
-			*serveHosts, run.took.Round(time.Millisecond), run.status, float64(peakWithin(samples, run.started, run.finished))/1024)
+			*serveHosts, run.finished.Sub(run.started).Round(time.Millisecond), run.status, float64(peakWithin(samples, run.started, run.finished))/1024)
 	}
 	fmt.Printf("serve RSS: idle %.1f MB, peak during the sweeps %.1f MB (load %s)\n", float64(idle)/1024, float64(peak)/1024, loadavg())
 	return nil
@@ -112,7 +105,6 @@ type scheduledRun struct {
 	id, status        string
 	firstStep         time.Time
 	started, finished time.Time
-	took              time.Duration
 }
 
 // rssSample is serve's resident memory at a moment.
@@ -172,7 +164,7 @@ func waitScheduledRuns(addr string, n int, within time.Duration) ([]scheduledRun
 			if err := get("/v1/runs/"+r.RunID+"/events", &evs); err != nil {
 				return nil, err
 			}
-			run := scheduledRun{id: r.RunID, status: r.Status, started: r.Started, finished: *r.Finished, took: r.Finished.Sub(r.Started)}
+			run := scheduledRun{id: r.RunID, status: r.Status, started: r.Started, finished: *r.Finished}
 			for _, e := range evs.Events {
 				if e.Event.Type == "step.started" && (run.firstStep.IsZero() || e.Event.Ts.Before(run.firstStep)) {
 					run.firstStep = e.Event.Ts
