@@ -89,9 +89,8 @@ func BenchmarkWebhookBurst(b *testing.B) {
 func rawBurst(b *testing.B, addr, url string, round *int) []time.Duration {
 	out := make([]time.Duration, burst)
 	reqs := make([][]byte, burst)
-	for i := range reqs {
+	for i, req := range burstRequests(b, url, "raw", *round) {
 		var buf bytes.Buffer
-		req := signed(b, url+"/v1/hooks/deploy", fmt.Sprintf("raw-%d-%d", *round, i), `{}`, hookSecret, time.Now())
 		req.Close = true // Connection: close, as a sender that does not keep it
 		if err := req.Write(&buf); err != nil {
 			b.Fatal(err)
@@ -129,18 +128,23 @@ func rawBurst(b *testing.B, addr, url string, round *int) []time.Duration {
 	return out
 }
 
+// burstRequests are a burst's deliveries, signed before it: a real
+// burst's senders are other machines, whose work should not take this
+// one's CPU meanwhile. Their delivery IDs are prefix-round-i.
+func burstRequests(b *testing.B, url, prefix string, round int) []*http.Request {
+	reqs := make([]*http.Request, burst)
+	for i := range reqs {
+		reqs[i] = signed(b, url+"/v1/hooks/deploy", fmt.Sprintf("%s-%d-%d", prefix, round, i), `{}`, hookSecret, time.Now())
+	}
+	return reqs
+}
+
 // burstOn fires one burst of signed deliveries through hc and returns
 // each one's time to its 202.
 func burstOn(b *testing.B, hc *http.Client, url string, round *int) []time.Duration {
 	out := make([]time.Duration, burst)
-	// Signed before the burst: a real burst's senders are other
-	// machines, whose work should not take this one's CPU meanwhile.
-	reqs := make([]*http.Request, burst)
-	for i := range reqs {
-		reqs[i] = signed(b, url+"/v1/hooks/deploy", fmt.Sprintf("burst-%d-%d", *round, i), `{}`, hookSecret, time.Now())
-	}
 	var wg sync.WaitGroup
-	for i, req := range reqs {
+	for i, req := range burstRequests(b, url, "burst", *round) {
 		wg.Go(func() {
 			start := time.Now()
 			resp, err := hc.Do(req)
