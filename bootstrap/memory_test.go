@@ -2,7 +2,6 @@ package bootstrap
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"github.com/pkg/sftp"
 
 	"github.com/ck8s/ck8sctl/internal/remote/remotetest"
-	"github.com/ck8s/ck8sctl/internal/testenv"
 )
 
 // Uploads in flight read the embedded agent where it lies: six copies of
@@ -23,14 +21,7 @@ import (
 // fs.ReadFile does, held a whole form per upload: 42 MB here, and 5 MB
 // per host in serve during a sweep that uploaded to 50 hosts at once.
 func TestUploadsInFlightHoldNoCopyOfTheAgent(t *testing.T) {
-	agents, err := Agents()
-	if errors.Is(err, ErrNoAgent) {
-		if testenv.CI() {
-			t.Fatal("agents not embedded: run `make build` before go test")
-		}
-		t.Skip("agents not embedded")
-	}
-	agent := agents["amd64"]
+	agent := embeddedAgents(t)["amd64"]
 	f, err := agent.openForm(".gz")
 	if err != nil {
 		t.Fatal(err)
