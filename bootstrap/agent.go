@@ -109,6 +109,7 @@ func (b Binary) Zst() []byte {
 	return zst
 }
 
+// readForm reads one form of b whole (nil when b has none).
 func (b Binary) readForm(ext string) ([]byte, error) {
 	f, err := b.openForm(ext)
 	if err != nil || f == nil {
@@ -133,7 +134,7 @@ func (b Binary) openForm(ext string) (*io.SectionReader, error) {
 		if data == nil {
 			return nil, nil
 		}
-		return io.NewSectionReader(bytes.NewReader(data), 0, int64(len(data))), nil
+		return inMemory(data), nil
 	}
 	f, err := binFS.Open(b.name + ext)
 	if errors.Is(err, fs.ErrNotExist) && ext == ".zst" {
@@ -151,6 +152,11 @@ func (b Binary) openForm(ext string) (*io.SectionReader, error) {
 		return nil, fmt.Errorf("embedded linux/%s agent: %s cannot be read in place", b.Arch, fi.Name())
 	}
 	return io.NewSectionReader(ra, 0, fi.Size()), nil
+}
+
+// inMemory is data as openForm returns a form.
+func inMemory(data []byte) *io.SectionReader {
+	return io.NewSectionReader(bytes.NewReader(data), 0, int64(len(data)))
 }
 
 // Raw returns the uncompressed agent, checked against its sha256.

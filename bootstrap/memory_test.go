@@ -2,7 +2,6 @@ package bootstrap
 
 import (
 	"context"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -36,7 +35,7 @@ func TestUploadsInFlightHoldNoCopyOfTheAgent(t *testing.T) {
 	for i := range hosts {
 		hosts[i] = &stallingHost{Conn: remotetest.Conn{Name: "stalling", Dir: t.TempDir()}, after: 1 << 20, release: release, stalled: stalled.Done}
 	}
-	before := heapInUse()
+	before := liveHeap()
 	errs := make(chan error, uploads)
 	for _, h := range hosts {
 		go func() {
@@ -44,8 +43,15 @@ func TestUploadsInFlightHoldNoCopyOfTheAgent(t *testing.T) {
 			errs <- Upload(context.Background(), h, h.Dir, agent)
 		}()
 	}
-	stalled.Wait()
-	held := heapInUse() - before
+	all := make(chan struct{})
+	go func() { stalled.Wait(); close(all) }()
+	select {
+	case <-all:
+	case err := <-errs: // an upload that ended before its host stalled
+		close(release)
+		t.Fatalf("an upload ended before 1 MiB of it was copied: %v", err)
+	}
+	held := liveHeap() - before
 	close(release)
 	for range uploads {
 		if err := <-errs; err != nil {
@@ -58,8 +64,8 @@ func TestUploadsInFlightHoldNoCopyOfTheAgent(t *testing.T) {
 	}
 }
 
-// heapInUse is the live heap after a collection.
-func heapInUse() int64 {
+// liveHeap is the heap's live bytes after a collection.
+func liveHeap() int64 {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
@@ -112,5 +118,3 @@ func (c *stallingConn) Read(p []byte) (int, error) {
 	c.read += int64(n)
 	return n, err
 }
-
-var _ io.Reader = (*stallingConn)(nil)

@@ -1,7 +1,6 @@
 package bootstrap
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -124,7 +123,7 @@ func install(ctx context.Context, c Host, stateDir string, b Binary, zstd bool, 
 		if rerr != nil {
 			return installError{rerr}
 		}
-		err = copyAndInstall(ctx, c, io.NewSectionReader(bytes.NewReader(raw), 0, int64(len(raw))), tmp, "", final, b.SHA256, runID, args, run)
+		err = copyAndInstall(ctx, c, inMemory(raw), tmp, "", final, b.SHA256, runID, args, run)
 	}
 	if err == nil {
 		return nil
