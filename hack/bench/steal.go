@@ -5,11 +5,14 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
-// cpuTimes is the machine's CPU time so far, from /proc/stat's first
-// line: the total of every state and the part the hypervisor stole.
-type cpuTimes struct{ total, steal uint64 }
+// cpuTimes is the machine's CPU time so far, in clock ticks, from
+// /proc/stat's first line: the total of every state, the part the
+// hypervisor stole, and the busy part (user, nice, system, irq, softirq:
+// every process and the kernel, not idle, iowait or steal).
+type cpuTimes struct{ total, steal, busy uint64 }
 
 func readCPUTimes() (cpuTimes, error) {
 	b, err := os.ReadFile("/proc/stat")
@@ -30,7 +33,10 @@ func readCPUTimes() (cpuTimes, error) {
 			return cpuTimes{}, fmt.Errorf("/proc/stat: field %d: %w", i+1, err)
 		}
 		t.total += v
-		if i == 7 {
+		switch i {
+		case 0, 1, 2, 5, 6:
+			t.busy += v
+		case 7:
 			t.steal = v
 		}
 	}
@@ -47,4 +53,14 @@ func stealSince(start cpuTimes) string {
 		return "?"
 	}
 	return fmt.Sprintf("%.0f%%", 100*float64(now.steal-start.steal)/float64(now.total-start.total))
+}
+
+// busySince is the machine's busy CPU time since start (clock ticks of
+// 10 ms: USER_HZ is 100 on Linux).
+func busySince(start cpuTimes) (time.Duration, error) {
+	now, err := readCPUTimes()
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(now.busy-start.busy) * 10 * time.Millisecond, nil
 }
