@@ -30,17 +30,25 @@ import (
 type hostCPU struct {
 	cpu, machine, wall time.Duration
 	ratio              float64
+	// floor is the median of the floors measured next to the reps (what
+	// ratio divides by; the floor row's wall is measured apart, at the
+	// start, and differs by tens of percent).
+	floor time.Duration
 }
 
 // cpuSamples are the reps of one kind of work, for hostCPU's medians.
 type cpuSamples struct {
-	cpus, machines, walls []time.Duration
-	ratios                []float64
+	cpus, machines, walls, floors []time.Duration
+	ratios                        []float64
 }
 
 func (s *cpuSamples) median() hostCPU {
 	ratios := slices.Sorted(slices.Values(s.ratios))
-	return hostCPU{cpu: medianOf(s.cpus), machine: medianOf(s.machines), wall: medianOf(s.walls), ratio: ratios[len(ratios)/2]}
+	h := hostCPU{cpu: medianOf(s.cpus), machine: medianOf(s.machines), wall: medianOf(s.walls), ratio: ratios[len(ratios)/2]}
+	if len(s.floors) > 0 {
+		h.floor = medianOf(s.floors)
+	}
+	return h
 }
 
 // hostCPUBench measures the host-side CPU of one run per host (issue 15):
@@ -208,6 +216,8 @@ func hostCPUOf(out *cpuSamples, l *lab.Lab, reps int, floor, f func() (time.Dura
 		out.walls = append(out.walls, wall)
 		if ref == 0 {
 			ref = wall
+		} else {
+			out.floors = append(out.floors, ref)
 		}
 		out.ratios = append(out.ratios, float64(wall)/float64(ref))
 		time.Sleep(300 * time.Millisecond) // the listener reaps the last sessions
