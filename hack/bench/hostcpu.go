@@ -26,7 +26,9 @@ import (
 // lab's cores busy takes about that times the hosts over the cores in
 // wall time (a 10-host first bootstrap: 339 ms a host, 1.70 s on two
 // cores, 1.78 s measured), so it is what a wall ratio's target asks of
-// the hosts and ck8sctl together. The floor does not keep them busy.
+// the hosts and ck8sctl together. At 10 hosts the floor does not keep
+// them busy (it waits on round trips); at 50 it does, and the wall ratio
+// tends to the machine ratio (hack/bench/README.md, eleventh pass).
 type hostCPU struct {
 	cpu, machine, wall time.Duration
 	ratio              float64

@@ -38,18 +38,10 @@ func printHostCPU(floor hostCPU, builds []string, res map[string][3]hostCPU, hos
 		fmt.Fprintf(tw, "%s\t", name)
 		for _, b := range builds {
 			m := res[b][i]
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.2fx\t", m.cpu.Round(time.Millisecond), m.machine.Round(time.Millisecond),
-				over(m.machine, floor.machine), m.wall.Round(time.Millisecond), m.floor.Round(time.Millisecond), m.ratio)
+			fmt.Fprintf(tw, "%s\t%s\t%.2fx\t%s\t%s\t%.2fx\t", m.cpu.Round(time.Millisecond), m.machine.Round(time.Millisecond),
+				ratio(m.machine, floor.machine), m.wall.Round(time.Millisecond), m.floor.Round(time.Millisecond), m.ratio)
 		}
 		fmt.Fprintf(tw, "%s\t≤ %.1fx\t\n", targets[i], walls[i])
 	}
 	tw.Flush()
-}
-
-// over is a/b as a ratio, "-" without a b.
-func over(a, b time.Duration) string {
-	if b <= 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.2fx", float64(a)/float64(b))
 }
