@@ -10,7 +10,10 @@ import (
 	"github.com/ck8s/ck8sctl/internal/redact"
 )
 
-// Sink receives each new event of a run, in sequence order, exactly once.
+// Sink receives each new event of a run, in sequence order, exactly once,
+// as the agent sent it: the agent masked it, and the orchestrator's
+// recorder (phase.Recorder) masks it again before anything stores, shows
+// or acts on it. Masking here as well did the same work twice per event.
 type Sink func(event.Event) error
 
 // stream tracks what has been received from one host for one run, across
@@ -74,9 +77,6 @@ func (s *stream) accept(e event.Event) error {
 			return fmt.Errorf("%w: the agent speaks protocol %d, this ck8sctl speaks %d (data %s)", ErrProtocol, h.Protocol, event.Protocol, e.Data)
 		}
 	}
-	// The agent masks before sending; masking again here means a bug or a
-	// foreign agent cannot put a secret into the store.
-	e = s.redact.Event(e)
 	if err := s.sink(e); err != nil {
 		return fmt.Errorf("recording event %d: %w", e.Seq, err)
 	}

@@ -38,7 +38,7 @@ func TestStreamSkipsGarbageForeignAndDuplicateLines(t *testing.T) {
 		line(t, "r", "h", 1, event.TypeHello, "") +
 		line(t, "other", "h", 2, event.TypeBootstrapStarted, "") +
 		line(t, "r", "h", 1, event.TypeHello, "") +
-		line(t, "r", "h", 2, event.TypeBootstrapStarted, "password=hunter2hunter2") +
+		line(t, "r", "h", 2, event.TypeBootstrapStarted, "starting") +
 		line(t, "r", "h", 3, event.TypeBootstrapFinished, "")
 	if err := s.consume(strings.NewReader(in)); err != nil {
 		t.Fatal(err)
@@ -46,8 +46,10 @@ func TestStreamSkipsGarbageForeignAndDuplicateLines(t *testing.T) {
 	if len(got) != 3 || s.last != 3 || s.final == nil {
 		t.Fatalf("delivered %d events, last %d, final %v", len(got), s.last, s.final)
 	}
-	if strings.Contains(got[1].Message, "hunter2") {
-		t.Errorf("orchestrator did not re-mask: %q", got[1].Message)
+	// Delivered as sent: the recorder the sink feeds masks it, once
+	// (phase.TestRecorderMasksEveryRecord).
+	if got[1].Type != event.TypeBootstrapStarted || got[1].Message != "starting" {
+		t.Errorf("event 2 delivered as %s %q", got[1].Type, got[1].Message)
 	}
 	if len(s.invalid) != 2 || !strings.Contains(s.invalid[0].Error(), "agent output line 1") || !strings.Contains(s.invalid[1].Error(), "belongs to run other") {
 		t.Errorf("invalid lines reported as %v", s.invalid)

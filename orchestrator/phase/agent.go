@@ -45,7 +45,8 @@ func (a Agent) Run(ctx context.Context, t *Target) error {
 	var confirmErr error
 	var rehearsal *HTTP01Outcome
 	sink := func(e event.Event) error {
-		if err := t.Rec.Agent(ctx, t, e); err != nil {
+		e, err := t.Rec.Agent(ctx, t, e)
+		if err != nil {
 			return err
 		}
 		if e.Type == event.TypeFirewallApplied && a.Confirm != nil {

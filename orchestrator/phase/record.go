@@ -37,20 +37,23 @@ func NewRecorder(store func(context.Context, ...event.Event) error, red *redact.
 // but keeps nothing.
 var discard = NewRecorder(nil, nil, nil)
 
-// Agent records an event the agent numbered (or the journal replayed).
-func (r *Recorder) Agent(ctx context.Context, t *Target, e event.Event) error {
+// Agent records an event the agent numbered and returns it masked, for
+// whatever acts on it next (the firewall's confirmation, the http-01
+// rehearsal). The agent masks before it sends; masking again here means
+// a bug or a foreign agent cannot put a secret into the store.
+func (r *Recorder) Agent(ctx context.Context, t *Target, e event.Event) (event.Event, error) {
 	if r == nil {
 		r = discard
 	}
 	e = r.redact.Event(e)
 	if err := r.keep(ctx, e); err != nil {
-		return err
+		return e, err
 	}
 	t.Result.observe(e)
 	if r.progress != nil {
 		r.progress(e)
 	}
-	return nil
+	return e, nil
 }
 
 // Import records an event of another run (an interrupted run's, read
