@@ -7,13 +7,18 @@ import (
 	"github.com/ck8s/ck8sctl/internal/remote"
 )
 
-// ConfirmFirewall runs `ck8s-agent firewall-confirm` for the change id of
-// run runID on the host behind c and returns what the agent printed (the
-// change's result as JSON). The caller must use a connection opened after
-// the change was applied: that it got through the new rules is what is
-// confirmed.
-func (r *Runner) ConfirmFirewall(ctx context.Context, c remote.Runner, stateDir, runID, id string) ([]byte, error) {
-	return remote.Output(ctx, c, CommandInRun(stateDir, runID, r.Agents, "firewall-confirm", "--state-dir", stateDir, "--id", id))
+// ConfirmFirewall confirms a firewall change on the host behind c: it
+// creates request, the file the change's firewall.applied event names,
+// and the change's watchdog confirms it (agent/firewall, watchdog.go). No
+// program of ours runs for it, one agent start less per apply than the
+// agent's firewall-confirm command. The caller must use a connection
+// opened after the change was applied: that it got through the new rules
+// is what is confirmed. How the change ended comes on the run's own
+// stream (firewall.confirmed, or firewall.rolled_back when the request
+// came too late).
+func ConfirmFirewall(ctx context.Context, c remote.Runner, request string) error {
+	_, err := remote.Output(ctx, c, ": > "+remote.Quote(request))
+	return err
 }
 
 // HTTP01Verdict runs `ck8s-agent http01-verdict` on the host behind c: it

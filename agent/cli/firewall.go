@@ -14,9 +14,10 @@ import (
 	"github.com/ck8s/ck8sctl/internal/plan"
 )
 
-// The firewall step's commands. Only firewall-confirm is for the
-// orchestrator (and people); the watchdog is the step's own helper, left
-// out of the usage text:
+// The firewall step's commands. firewall-confirm is for people (ck8sctl
+// creates the change's confirm request instead, which the watchdog acts
+// on: no agent start on the new connection); the watchdog is the step's
+// own helper, left out of the usage text:
 //
 //	firewall-confirm --state-dir DIR --id ID
 //	    confirms change ID over the connection it runs on; prints the

@@ -46,7 +46,7 @@ func Confirm(ctx context.Context, stateDir, id string, now func() time.Time) (*R
 	if !ValidID(id) {
 		return nil, fmt.Errorf("change id %q is not 32 hex digits", id)
 	}
-	r, p, err := confirm(ctx, txnDir(stateDir), id, now)
+	r, p, err := confirm(ctx, txnDir(stateDir), id, withWall(now))
 	if err != nil || p == nil {
 		return r, err
 	}
@@ -58,7 +58,7 @@ func Confirm(ctx context.Context, stateDir, id string, now func() time.Time) (*R
 
 // confirm does Confirm's part under the lock. It returns the pending change
 // it confirmed, nil when it returns a recorded result.
-func confirm(ctx context.Context, dir, id string, now func() time.Time) (*Result, *pending, error) {
+func confirm(ctx context.Context, dir, id string, clk clock) (*Result, *pending, error) {
 	lk, err := acquire(ctx, dir, "confirm "+id)
 	if err != nil {
 		return nil, nil, err
@@ -76,10 +76,10 @@ func confirm(ctx context.Context, dir, id string, now func() time.Time) (*Result
 		return nil, nil, err
 	case p == nil || p.ID != id:
 		return nil, nil, fmt.Errorf("%w %s: no such change is pending or recorded in %s", ErrUnknownChange, id, dir)
-	case withWall(now).left(p) <= 0:
+	case clk.left(p) <= 0:
 		return nil, nil, &TooLateError{ID: id, Deadline: p.Deadline}
 	}
-	r := confirmLocked(ctx, dir, p, now)
+	r := confirmLocked(ctx, dir, p, clk.wall)
 	if err := finish(dir, p, r); err != nil {
 		return nil, nil, err
 	}

@@ -36,6 +36,8 @@
 //	              id and CLOCK_BOOTTIME, and the wall time for messages),
 //	              the rollback batch, the watchdog's pid, identity and unit
 //	watchdog-<id>.pid  the pid a watchdog announces (systemd-run does not)
+//	confirm-<id>  created over a new connection to confirm the change: its
+//	              watchdog confirms it (or, past the deadline, rolls back)
 //	watchdog-<id>.log  a detached watchdog's log (a unit's goes to the journal)
 //	result-<id>.json  how a change ended: confirmed or rolled back, and why
 //	applied.json  a record of the last confirmed apply (owned state, the

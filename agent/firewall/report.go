@@ -15,6 +15,11 @@ type Report struct {
 	ID             string `json:"id,omitempty"`
 	Deadline       string `json:"deadline,omitempty"` // RFC 3339, nanoseconds
 	ConfirmTimeout string `json:"confirmTimeout,omitempty"`
+	// ConfirmRequest (applied only) is the file to create over a new
+	// connection to confirm the change: its watchdog confirms it. No
+	// program of ours runs on that connection, one agent start less per
+	// apply than the firewall-confirm command (which works too).
+	ConfirmRequest string `json:"confirmRequest,omitempty"`
 	// Watchdog says how the change's rollback watchdog runs: its own
 	// systemd unit, or a detached process (and why, where systemd runs).
 	Watchdog string `json:"watchdog,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -88,9 +89,13 @@ func (s Step) Run(ctx context.Context, env *step.Env) error {
 	if err != nil || p == nil { // compliant, failed, or check mode
 		return err
 	}
+	rep := t.rep.withChange(p)
+	// Absolute: a state directory given relative is the session's, and
+	// the orchestrator takes only an absolute path.
+	rep.ConfirmRequest, _ = filepath.Abs(confirmRequestPath(t.dir, p.ID))
 	env.Emit(event.TypeFirewallApplied, event.StatusChanged, fmt.Sprintf(
 		"applied the firewall profile (%s) as change %s; it is rolled back at %s unless confirmed over a new connection",
-		t.b.Name(), p.ID, p.Deadline.Format(time.RFC3339)), t.rep.withChange(p))
+		t.b.Name(), p.ID, p.Deadline.Format(time.RFC3339)), rep)
 	return t.await(ctx, env, p)
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -117,6 +118,25 @@ func (h *host) confirmOnApplied(done chan<- cliResult) map[string]func(event.Eve
 	return map[string]func(event.Event){event.TypeFirewallApplied: func(e event.Event) {
 		id := reportOf(h.t, e).ID
 		go func() { done <- h.cli("firewall-confirm", "--state-dir", h.stateDir, "--id", id) }()
+	}}
+}
+
+// confirmByRequest confirms the change as ck8sctl does: it creates the
+// file firewall.applied names, from a shell of its own.
+func (h *host) confirmByRequest(done chan<- error) map[string]func(event.Event) {
+	return map[string]func(event.Event){event.TypeFirewallApplied: func(e event.Event) {
+		r := reportOf(h.t, e)
+		if !filepath.IsAbs(r.ConfirmRequest) || filepath.Base(r.ConfirmRequest) != "confirm-"+r.ID {
+			done <- fmt.Errorf("confirmRequest %q of change %s", r.ConfirmRequest, r.ID)
+			return
+		}
+		go func() {
+			out, err := exec.Command("sh", "-c", `: > "$1"`, "sh", r.ConfirmRequest).CombinedOutput()
+			if err != nil {
+				err = fmt.Errorf("%w: %s", err, out)
+			}
+			done <- err
+		}()
 	}}
 }
 

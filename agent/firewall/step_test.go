@@ -123,6 +123,39 @@ func TestApplyAndConfirm(t *testing.T) {
 	})
 }
 
+// TestApplyConfirmedByRequest: on each backend, the request file that
+// firewall.applied names, created from another process as ck8sctl does
+// over a new connection, keeps the change: the watchdog confirms it,
+// saves it for boot, and is gone.
+func TestApplyConfirmedByRequest(t *testing.T) {
+	agent, ok := isolate(t)
+	if !ok {
+		return
+	}
+	eachBackend(t, agent, func(t *testing.T, h *host) {
+		requested := make(chan error, 1)
+		o := h.run(t.Context(), h.plan(false, time.Minute, 80, 443), Step{}, h.confirmByRequest(requested))
+		if err := <-requested; err != nil {
+			t.Fatalf("the confirm request: %v", err)
+		}
+		if o.err != nil || !o.changed {
+			t.Fatalf("apply: err %v, changed %v", o.err, o.changed)
+		}
+		if got, want := types(o.events), []string{event.TypeFirewallApplied, event.TypeFirewallConfirmed, event.TypeFirewallPersisted}; !slices.Equal(got, want) {
+			t.Errorf("events %v, want %v", got, want)
+		}
+		id := reportOf(t, find(t, o.events, event.TypeFirewallApplied)).ID
+		if r := h.result(id); r == nil || r.State != StateConfirmed || len(r.Persisted) == 0 || r.PersistError != "" || len(r.Warnings) > 0 {
+			t.Errorf("result %+v", r)
+		}
+		h.waitNoWatchdog()
+		if left, _ := filepath.Glob(filepath.Join(txnDir(h.stateDir), "confirm-*")); len(left) > 0 {
+			t.Errorf("requests left behind: %v", left)
+		}
+		checkLiveIsExpected(t, h)
+	})
+}
+
 // checkConfirmed checks the confirm command's reply and what it left.
 func checkConfirmed(t *testing.T, h *host, id string, c cliResult) {
 	t.Helper()

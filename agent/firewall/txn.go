@@ -105,6 +105,10 @@ func watchdogLog(dir, id string) string { return filepath.Join(dir, "watchdog-"+
 // watchdogPIDFile is where a watchdog announces its pid (announce).
 func watchdogPIDFile(dir, id string) string { return filepath.Join(dir, "watchdog-"+id+".pid") }
 
+// confirmRequestPath is the file a new connection creates to confirm
+// change id; the watchdog sees it and confirms (watchdog.go says why).
+func confirmRequestPath(dir, id string) string { return filepath.Join(dir, "confirm-"+id) }
+
 // newID returns a random 128-bit change id in hex.
 func newID() string {
 	var b [16]byte
@@ -264,9 +268,10 @@ func applyRollback(ctx context.Context, p *pending, log *slog.Logger) error {
 	}
 }
 
-// prune removes all but the newest keep result files and watchdog logs.
+// prune removes all but the newest keep result files, watchdog logs and
+// confirm requests (one that came after its watchdog had gone stays).
 func prune(dir string, keep int) {
-	for _, pattern := range []string{"result-*.json", "watchdog-*.log", "watchdog-*.pid"} {
+	for _, pattern := range []string{"result-*.json", "watchdog-*.log", "watchdog-*.pid", "confirm-*"} {
 		names, _ := filepath.Glob(filepath.Join(dir, pattern))
 		if len(names) <= keep {
 			continue

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -236,5 +237,69 @@ func TestConfirmPersistsAndRecords(t *testing.T) {
 		if err := tx.await(context.Background(), env, p); err != nil {
 			t.Errorf("await after the confirm: %v", err)
 		}
+	}
+}
+
+// TestConfirmRequestIsConfirmedByTheWatchdog: the file firewall.applied
+// names, created as ck8sctl does over a new connection, makes the
+// watchdog confirm the change (saved, recorded, the run told) and go.
+func TestConfirmRequestIsConfirmedByTheWatchdog(t *testing.T) {
+	tx, env, sink := fakeTxn(t, "")
+	p, err := applyLocked(tx, env, "allow tcp [443] ssh [22]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitWatchdog(t, p, true)
+	req := confirmRequestPath(tx.dir, p.ID)
+	if err := os.WriteFile(req, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := tx.await(ctx, env, p); err != nil {
+		t.Fatalf("await after the request: %v", err)
+	}
+	if got := types(sink.Events); !slices.Contains(got, event.TypeFirewallConfirmed) {
+		t.Errorf("events %v, want firewall.confirmed", got)
+	}
+	res, err := readResult(tx.dir, p.ID)
+	if err != nil || res.State != StateConfirmed || len(res.Persisted) != 1 || len(res.Warnings) > 0 {
+		t.Errorf("result %+v, %v", res, err)
+	}
+	var a Applied
+	if err := readJSON(filepath.Join(tx.dir, appliedFile), &a); err != nil || a.ID != p.ID || a.State != "allow tcp [443] ssh [22]\n" {
+		t.Errorf("applied.json: %+v, %v", a, err)
+	}
+	if rules, _ := os.ReadFile(p.Path); string(rules) != "allow tcp [443] ssh [22]\n" {
+		t.Errorf("rules after the confirm: %q", rules)
+	}
+	waitWatchdog(t, p, false)
+	if _, err := os.Stat(req); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the request is still there: %v", err)
+	}
+}
+
+// TestLateConfirmRequestIsRolledBack: a request the watchdog finds after
+// the deadline confirms nothing; the change is rolled back as if none
+// had come.
+func TestLateConfirmRequestIsRolledBack(t *testing.T) {
+	p, stateDir := expiredChange(t)
+	dir := txnDir(stateDir)
+	if err := os.WriteFile(confirmRequestPath(dir, p.ID), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := watch(ctx, stateDir, p.ID, slog.New(slog.DiscardHandler), systemClock()); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := readResult(dir, p.ID); r == nil || r.State != StateRolledBack {
+		t.Errorf("result %+v, want rolled back", r)
+	}
+	if rules, _ := os.ReadFile(p.Path); string(rules) != "old\n" {
+		t.Errorf("rules %q, want the old ones back", rules)
+	}
+	if _, err := os.Stat(filepath.Join(dir, appliedFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a late request recorded a baseline: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -127,7 +128,7 @@ func (t *txn) undo(ctx context.Context, env *step.Env, p *pending, applyErr erro
 func (t *txn) await(ctx context.Context, env *step.Env, p *pending) error {
 	tick := time.NewTicker(pollResult)
 	defer tick.Stop()
-	changed, stop := watchDir(t.dir, env)
+	changed, stop := watchDir(t.dir, env.Log)
 	defer stop()
 	for {
 		r, err := readResult(t.dir, p.ID)
@@ -153,11 +154,11 @@ func (t *txn) await(ctx context.Context, env *step.Env, p *pending) error {
 // watchDir returns a channel that receives when an entry of dir is
 // created, written or renamed into it, and the function that ends the
 // watch. The result of a change appears there (renamed into place by the
-// confirm or the watchdog): await wakes at once instead of at its next
-// tick, 50 ms on average, which every apply used to wait for. Without a
-// watch (inotify unavailable, out of watches) the channel never receives
-// and the ticker alone does the work, as before.
-func watchDir(dir string, env *step.Env) (<-chan struct{}, func()) {
+// confirm or the watchdog), and so does a confirm request: await and the
+// watchdog wake at once instead of at their next tick, which every apply
+// used to wait for. Without a watch (inotify unavailable, out of watches)
+// the channel never receives and the tickers alone do the work.
+func watchDir(dir string, log *slog.Logger) (<-chan struct{}, func()) {
 	w, err := fsnotify.NewWatcher()
 	if err == nil {
 		if err = w.Add(dir); err != nil {
@@ -165,7 +166,7 @@ func watchDir(dir string, env *step.Env) (<-chan struct{}, func()) {
 		}
 	}
 	if err != nil {
-		env.Log.Debug("no watch on the change's directory; polling it", "dir", dir, "err", err)
+		log.Debug("no watch on the change's directory; polling it", "dir", dir, "err", err)
 		return nil, func() {}
 	}
 	changed := make(chan struct{}, 1)

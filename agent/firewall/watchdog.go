@@ -35,6 +35,12 @@ var rollbackBackoff = backoff{first: time.Second, max: 30 * time.Second}
 // SIGPIPE; the agent may be SIGKILLed), a SIGTERM only makes it look
 // again, and a rollback that fails is tried again until it succeeds: it
 // exits when its change is no longer pending, never while it still is.
+//
+// It also confirms: a confirm-<id> file, created over a new connection,
+// makes it confirm the change as firewall-confirm would, if the deadline
+// has not passed. The watchdog is there for the whole window, whatever
+// became of the run, so the file needs no program of ours on the new
+// connection: an agent start less (~8 ms of the host's CPU) per apply.
 func Watchdog(ctx context.Context, stateDir, id string, log *slog.Logger) error {
 	return watch(ctx, stateDir, id, log, systemClock())
 }
@@ -49,6 +55,10 @@ func watch(ctx context.Context, stateDir, id string, log *slog.Logger, clk clock
 	defer signal.Stop(look)
 	dir := txnDir(stateDir)
 	log.Info("watchdog started", "id", id, "pid", os.Getpid())
+	// A confirm request wakes it at once; without a watch, its poll
+	// finds the request (up to watchdogPoll late).
+	changed, stop := watchDir(dir, log)
+	defer stop()
 	for announced := false; ; {
 		p, err := readPending(dir)
 		wait := watchdogPoll
@@ -60,6 +70,9 @@ func watch(ctx context.Context, stateDir, id string, log *slog.Logger, clk clock
 			return nil
 		default:
 			announced = announced || announce(dir, id, log)
+			if confirmRequested(ctx, dir, id, clk, log) {
+				return nil
+			}
 			left := clk.left(p)
 			if left <= 0 {
 				return expire(ctx, dir, p, log)
@@ -69,8 +82,29 @@ func watch(ctx context.Context, stateDir, id string, log *slog.Logger, clk clock
 		select {
 		case <-time.After(wait):
 		case <-look:
+		case <-changed:
 		}
 	}
+}
+
+// confirmRequested confirms change id if its confirm request is there,
+// and reports whether the change is confirmed. A request that comes too
+// late (or a confirm that fails, e.g. on a lock held too long) leaves the
+// change to the loop: rolled back at the deadline, or confirmed on the
+// next look.
+func confirmRequested(ctx context.Context, dir, id string, clk clock, log *slog.Logger) bool {
+	req := confirmRequestPath(dir, id)
+	if _, err := os.Stat(req); err != nil {
+		return false
+	}
+	r, _, err := confirm(ctx, dir, id, clk)
+	if err != nil {
+		log.Warn("confirm request refused", "id", id, "err", err)
+		return false
+	}
+	os.Remove(req)
+	log.Info("change confirmed over a new connection", "id", id, "state", r.State, "warnings", r.Warnings)
+	return true
 }
 
 // announce writes this process's pid where the agent that started it

@@ -32,7 +32,7 @@ type agentHost struct {
 	mu        sync.Mutex
 	calls     []agentCall
 	dialed    []*remotetest.Conn
-	confirmed chan struct{} // closed by the first firewall-confirm
+	confirmed chan struct{} // closed by the first confirm request
 	once      sync.Once
 }
 
@@ -41,12 +41,24 @@ type agentCall struct {
 	args []string
 }
 
+// confirmRequest is how agentCall names the creation of a confirm request
+// (args: it, the file).
+const confirmRequest = "confirm-request"
+
 func newAgentHost(t *testing.T) *agentHost {
 	return &agentHost{t: t, confirmed: make(chan struct{})}
 }
 
 func (h *agentHost) conn(name string) *remotetest.Conn {
 	return &remotetest.Conn{Name: name, Handle: func(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) error {
+		if w, err := remotetest.Words(cmd); err == nil && len(w) == 3 && w[0] == ":" && w[1] == ">" {
+			// bootstrap.ConfirmFirewall: the change's watchdog would confirm.
+			h.mu.Lock()
+			h.calls = append(h.calls, agentCall{name, []string{confirmRequest, w[2]}})
+			h.mu.Unlock()
+			h.once.Do(func() { close(h.confirmed) })
+			return nil
+		}
 		sc, err := remotetest.ParseShC(cmd)
 		if err != nil || sc.Name != "ck8s-agent" || len(sc.Args) == 0 {
 			return fmt.Errorf("not the guarded agent launch (%v): %q", err, cmd)
@@ -57,10 +69,6 @@ func (h *agentHost) conn(name string) *remotetest.Conn {
 		switch sc.Args[0] {
 		case "run":
 			return h.run(ctx, stdin, stdout, stderr)
-		case "firewall-confirm":
-			h.once.Do(func() { close(h.confirmed) })
-			_, err := io.WriteString(stdout, `{"state":"confirmed"}`+"\n")
-			return err
 		}
 		return &remote.ExitError{Code: 2, Stderr: "unknown command " + sc.Args[0]}
 	}}
@@ -151,7 +159,7 @@ func TestAgentConfirmsTheFirewallOverANewConnection(t *testing.T) {
 	deadline := time.Now().Add(time.Minute).UTC()
 	script := eventtest.NewRun(t, "r1", "fake-1").Started("firewall").StepStarted("firewall").
 		Add(event.TypeFirewallApplied, event.StatusChanged, "firewall", "rules applied, waiting for confirmation",
-			map[string]any{"id": "chg-1", "deadline": deadline})
+			map[string]any{"id": "chg-1", "deadline": deadline, "confirmRequest": "/var/lib/ck8s/firewall/confirm-chg-1"})
 	applied := len(script.Events)
 	script.Add(event.TypeFirewallConfirmed, event.StatusChanged, "firewall", "confirmed", nil).
 		StepFinished("firewall", event.StatusChanged, "changed").Finish()
@@ -184,18 +192,55 @@ func TestAgentConfirmsTheFirewallOverANewConnection(t *testing.T) {
 	if f := tg.Result.Firewall; f == nil || f.State != FirewallConfirmed || f.Confirm != "" {
 		t.Fatalf("firewall outcome %+v", f)
 	}
-	confirms := h.callsOf("firewall-confirm")
+	confirms := h.callsOf(confirmRequest)
 	if len(h.dialed) != 1 || len(confirms) != 1 {
 		t.Fatalf("%d dials, %d confirms: want one new connection confirming once", len(h.dialed), len(confirms))
 	}
-	if c := confirms[0]; c.conn != h.dialed[0].Name || !slices.Contains(c.args, "chg-1") {
-		t.Errorf("confirm %q over %q, want change chg-1 over the new connection", c.args, c.conn)
+	if c := confirms[0]; c.conn != h.dialed[0].Name || c.args[1] != "/var/lib/ck8s/firewall/confirm-chg-1" {
+		t.Errorf("confirm %q over %q, want the event's request file over the new connection", c.args, c.conn)
 	}
 	if !h.dialed[0].Closed() {
 		t.Error("the confirming connection was left open")
 	}
 	if len(rec.evs) != len(script.Events) || tg.Result.Events != len(script.Events) {
 		t.Errorf("recorded %d events (result says %d), the agent sent %d", len(rec.evs), tg.Result.Events, len(script.Events))
+	}
+}
+
+// A firewall.applied whose confirm request is not the change's own file
+// in an absolute, clean directory makes the orchestrator create nothing:
+// no connection is opened, the change is left to its watchdog, and the
+// host's result names the field.
+func TestAgentRefusesAConfirmRequestElsewhere(t *testing.T) {
+	for _, request := range []string{
+		"",
+		"confirm-chg-1",
+		"/var/lib/ck8s/firewall/../../../../etc/confirm-chg-1",
+		"/etc/cron.d/evil",
+		"/var/lib/ck8s/firewall/confirm-chg-2",
+	} {
+		t.Run(request, func(t *testing.T) {
+			h := newAgentHost(t)
+			deadline := time.Now().Add(time.Minute).UTC()
+			script := eventtest.NewRun(t, "r1", "fake-1").Started("firewall").StepStarted("firewall").
+				Add(event.TypeFirewallApplied, event.StatusChanged, "firewall", "rules applied, waiting for confirmation",
+					map[string]any{"id": "chg-1", "deadline": deadline, "confirmRequest": request}).
+				Add(event.TypeFirewallRolledBack, event.StatusFailed, "firewall", "no confirmation within 1m0s", map[string]any{"id": "chg-1"}).
+				StepFinished("firewall", event.StatusFailed, "rolled back").Finish()
+			h.run = exits(script, 1, "")
+			var rec recorded
+			tg := h.target(false)
+			err := agentPhase().Run(t.Context(), rec.on(tg))
+			if !errors.Is(err, ErrRolledBack) {
+				t.Errorf("err = %v, want the rollback", err)
+			}
+			if len(h.dialed) != 0 || len(h.callsOf(confirmRequest)) != 0 {
+				t.Errorf("%d dials, %d confirm requests for a request file elsewhere", len(h.dialed), len(h.callsOf(confirmRequest)))
+			}
+			if f := tg.Result.Firewall; f == nil || !strings.Contains(f.Confirm, "confirmRequest") {
+				t.Errorf("firewall outcome %+v: want the confirm error to name confirmRequest", f)
+			}
+		})
 	}
 }
 
@@ -277,9 +322,9 @@ func TestCheckModeDriftIsANonCompliantFinding(t *testing.T) {
 	if r.Phase != "agent" || r.Firewall == nil || r.Firewall.Diff != diff {
 		t.Errorf("phase %q, firewall %+v", r.Phase, r.Firewall)
 	}
-	if dialed != 1 || !first.Closed() || len(h.callsOf("firewall-confirm")) != 0 {
+	if dialed != 1 || !first.Closed() || len(h.callsOf(confirmRequest)) != 0 {
 		t.Errorf("dials %d, closed %v, confirms %d: want one connection, closed by the Manager, no confirm in check mode",
-			dialed, first.Closed(), len(h.callsOf("firewall-confirm")))
+			dialed, first.Closed(), len(h.callsOf(confirmRequest)))
 	}
 }
 

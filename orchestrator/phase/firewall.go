@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"time"
 
 	"github.com/ck8s/ck8sctl/bootstrap"
@@ -37,6 +38,21 @@ type applied struct {
 	ID             string    `json:"id"`
 	Deadline       time.Time `json:"deadline"` // on the host's wall clock
 	ConfirmTimeout string    `json:"confirmTimeout"`
+	// ConfirmRequest is the file whose creation confirms the change.
+	ConfirmRequest string `json:"confirmRequest"`
+}
+
+// check refuses data that names no change, or a confirm request other
+// than that change's file in an absolute, clean directory: whatever the
+// agent said, the confirm creates nothing else.
+func (a applied) check() error {
+	if a.ID == "" {
+		return errors.New("no change id")
+	}
+	if r := a.ConfirmRequest; !path.IsAbs(r) || path.Clean(r) != r || path.Base(r) != "confirm-"+a.ID {
+		return fmt.Errorf("confirmRequest %q is not an absolute path to confirm-%s", r, a.ID)
+	}
+	return nil
 }
 
 // deadline is when the watchdog rolls back, on this machine's clock: the
@@ -63,8 +79,14 @@ func (c Confirmer) confirm(ctx context.Context, t *Target, e event.Event) error 
 	var a applied
 	err := json.Unmarshal(e.Data, &a)
 	deadline := a.deadline(time.Now())
-	if err != nil || a.ID == "" || deadline.IsZero() {
-		return fmt.Errorf("firewall.applied event without a change id and deadline: %s", e.Data)
+	if err == nil && deadline.IsZero() {
+		err = errors.New("no deadline")
+	}
+	if err == nil {
+		err = a.check()
+	}
+	if err != nil {
+		return fmt.Errorf("firewall.applied event: %w: %s", err, e.Data)
 	}
 	retry := c.Retry
 	if retry == 0 {
@@ -82,7 +104,7 @@ func (c Confirmer) confirm(ctx context.Context, t *Target, e event.Event) error 
 			return fmt.Errorf("no new SSH connection confirmed the firewall change before %s (%d attempts): %w", deadline.UTC().Format(time.RFC3339), attempt-1, last)
 		}
 		if last = c.attempt(ctx, t, a, min(left, c.ConnectTimeout)); last == nil {
-			t.Log.Debug("firewall change confirmed over a new connection", "host", t.Name, "id", a.ID, "attempts", attempt)
+			t.Log.Debug("firewall change's confirm request made over a new connection", "host", t.Name, "id", a.ID, "attempts", attempt)
 			return nil
 		}
 		t.Log.Warn("confirming the firewall change", "host", t.Name, "attempt", attempt, "err", last)
@@ -102,8 +124,7 @@ func (c Confirmer) attempt(ctx context.Context, t *Target, a applied, timeout ti
 		return err
 	}
 	defer cl.Close()
-	_, err = c.Runner.ConfirmFirewall(ctx, cl, t.Plan.Dir(), t.Plan.RunID, a.ID)
-	return err
+	return bootstrap.ConfirmFirewall(ctx, cl, a.ConfirmRequest)
 }
 
 // verdict tells the host's manifests step how the http-01 rehearsal went,
