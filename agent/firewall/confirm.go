@@ -86,6 +86,14 @@ func confirm(ctx context.Context, dir, id string, clk clock) (*Result, *pending,
 	return r, p, nil
 }
 
+// statePersister is a backend that persists a known owned state (State's
+// format) without listing the rules again: the state a confirmed change
+// restored is known (pending.json's Want), and listing it costs a program
+// run per family and table.
+type statePersister interface {
+	persistState(state string) ([]string, error)
+}
+
 // confirmLocked saves and records the confirmed change p. Neither may undo
 // the confirmation: the rules are proven, so failures become part of the
 // result.
@@ -102,9 +110,9 @@ func confirmLocked(ctx context.Context, dir string, p *pending, now func() time.
 	}
 	// A change that is confirmed restored p.Want (an apply that failed
 	// was undone at once and never reaches a confirm), so listing the
-	// rules again would only read it back: four programs less on the
-	// confirm's connection (one with nftables, and one more for its
-	// persisted table). The next run compares the live rules anyway.
+	// rules again would only read it back: the baseline and the files
+	// for boot come from it, four iptables-save runs less (one nft run
+	// with nftables). The next run compares the live rules anyway.
 	state, err := p.Want, error(nil)
 	if state == "" {
 		state, err = b.State(ctx)
@@ -112,8 +120,8 @@ func confirmLocked(ctx context.Context, dir string, p *pending, now func() time.
 	if p.Persist {
 		var files []string
 		var perr error
-		if nb, ok := b.(*nftBackend); ok && err == nil {
-			files, perr = nb.persist(state)
+		if sp, ok := b.(statePersister); ok && err == nil {
+			files, perr = sp.persistState(state)
 		} else {
 			files, perr = b.Persist(ctx)
 		}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Persist writes the owned chains into /etc/iptables/rules.v4 and
@@ -14,6 +15,18 @@ import (
 // what the files already hold (see iptMerge). A family with no file and
 // nothing owned gets no file.
 func (b *iptBackend) Persist(context.Context) ([]string, error) {
+	return b.persist((*iptFamily).saveTables)
+}
+
+// persistState is Persist of state, the owned chains as State lists them,
+// for a caller that knows them already (the confirm: the change it
+// confirms made them): four iptables-save runs less.
+func (b *iptBackend) persistState(state string) ([]string, error) {
+	return b.persist(func(f *iptFamily) ([]iptSaveTable, error) { return f.stateTables(state), nil })
+}
+
+// persist writes each family's file with the tables tables gives it.
+func (b *iptBackend) persist(tables func(*iptFamily) ([]iptSaveTable, error)) ([]string, error) {
 	dir := filepath.Join(b.o.Etc, "iptables")
 	var written []string
 	for _, f := range b.fams {
@@ -21,7 +34,7 @@ func (b *iptBackend) Persist(context.Context) ([]string, error) {
 		if f.v6 {
 			name = filepath.Join(dir, "rules.v6")
 		}
-		add, err := f.saveTables()
+		add, err := tables(f)
 		if err != nil {
 			return written, fmt.Errorf("persisting iptables rules: %w", err)
 		}
@@ -44,6 +57,7 @@ func (b *iptBackend) Persist(context.Context) ([]string, error) {
 	return written, nil
 }
 
+// saveTables lists the owned chains of f, for its file.
 func (f *iptFamily) saveTables() ([]iptSaveTable, error) {
 	var out []iptSaveTable
 	for _, h := range iptHooks {
@@ -51,10 +65,33 @@ func (f *iptFamily) saveTables() ([]iptSaveTable, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s.exists {
-			out = append(out, iptSaveTable{table: h.table, hook: h.hook,
-				decls: []string{":" + h.chain + " - [0:0]"}, jumps: s.jumps, rules: s.rules})
-		}
+		out = h.saveTable(out, s)
 	}
 	return out, nil
+}
+
+// stateTables is saveTables from state (State's lines) instead of a
+// listing.
+func (f *iptFamily) stateTables(state string) []iptSaveTable {
+	var out []iptSaveTable
+	for _, h := range iptHooks {
+		prefix := f.name + " " + h.table + " "
+		var lines []string
+		for _, l := range strings.Split(state, "\n") {
+			if rest, ok := strings.CutPrefix(l, prefix); ok {
+				lines = append(lines, rest)
+			}
+		}
+		out = h.saveTable(out, h.chainState(lines))
+	}
+	return out
+}
+
+// saveTable appends h's chain s to out if it exists.
+func (h iptHook) saveTable(out []iptSaveTable, s iptChainState) []iptSaveTable {
+	if !s.exists {
+		return out
+	}
+	return append(out, iptSaveTable{table: h.table, hook: h.hook,
+		decls: []string{":" + h.chain + " - [0:0]"}, jumps: s.jumps, rules: s.rules})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -100,6 +101,15 @@ func TestPersistIPTablesBoot(t *testing.T) {
 		if len(files) != 2 || files[0] != v4 || files[1] != filepath.Join(b.o.Etc, "iptables", "rules.v6") {
 			t.Fatalf("Persist wrote %q", files)
 		}
+		// The confirm persists from the state it knows instead of a
+		// listing: the files must come out the same.
+		listed := readFiles(t, files)
+		if again, err := b.persistState(want); err != nil || !slices.Equal(again, files) {
+			t.Fatalf("persistState wrote %q, %v; want %q", again, err, files)
+		}
+		if got := readFiles(t, files); !slices.Equal(got, listed) {
+			t.Errorf("persisted from the state:\n%s\nfrom a listing:\n%s", strings.Join(got, "\n"), strings.Join(listed, "\n"))
+		}
 		for i, f := range b.fams {
 			if st, err := os.Stat(files[i]); err != nil || st.Mode().Perm() != 0o640 {
 				t.Errorf("%s: %v, mode %v, want 0640", files[i], err, st.Mode())
@@ -129,4 +139,18 @@ func TestPersistIPTablesBoot(t *testing.T) {
 			t.Errorf("the user's own rule is gone after the boot restore:\n%s", strings.Join(rules, "\n"))
 		}
 	})
+}
+
+// readFiles returns the contents of files.
+func readFiles(t *testing.T, files []string) []string {
+	t.Helper()
+	var out []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(b))
+	}
+	return out
 }

@@ -30,12 +30,13 @@ func (b *nftBackend) Persist(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("persisting table %s: %w", nftTable, err)
 	}
-	return b.persist(state)
+	return b.persistState(state)
 }
 
-// persist is Persist of state, our table as State lists it, for a caller
-// that knows it already (the confirm: the change it confirms made it).
-func (b *nftBackend) persist(state string) ([]string, error) {
+// persistState is Persist of state, our table as State lists it, for a
+// caller that knows it already (the confirm: the change it confirms made
+// it).
+func (b *nftBackend) persistState(state string) ([]string, error) {
 	file := filepath.Join(b.o.Etc, strings.TrimPrefix(nftInclude, "/etc/"))
 	if err := writeAtomic(file, []byte(nftFileHeader+nftRestore(state)), 0o640); err != nil {
 		return nil, fmt.Errorf("persisting table %s: %w", nftTable, err)
