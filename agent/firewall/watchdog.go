@@ -40,7 +40,8 @@ var rollbackBackoff = backoff{first: time.Second, max: 30 * time.Second}
 // makes it confirm the change as firewall-confirm would, if the deadline
 // has not passed. The watchdog is there for the whole window, whatever
 // became of the run, so the file needs no program of ours on the new
-// connection: an agent start less (~8 ms of the host's CPU) per apply.
+// connection: an agent start less per apply (15-20 ms of a lab host's
+// CPU, hack/bench/README.md).
 func Watchdog(ctx context.Context, stateDir, id string, log *slog.Logger) error {
 	return watch(ctx, stateDir, id, log, systemClock())
 }
