@@ -35,7 +35,7 @@ build: bin/ck8sctl
 agent: $(AGENTS)
 
 # The agent is built into bin/, then embedded into ck8sctl gzip- and
-# zstd-compressed with its sha256 (bootstrap/agent.go says why).
+# zstd-compressed with its sha256 and size (bootstrap/agent.go says why).
 bin/ck8s-agent-linux-%: FORCE
 	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -tags '$(AGENT_TAGS)' -ldflags '$(LDFLAGS)' -o $@ ./agent/cmd/ck8s-agent
 
@@ -43,6 +43,7 @@ bin/ck8s-agent-linux-%: FORCE
 bootstrap/bin/ck8s-agent-linux-%.gz: bin/ck8s-agent-linux-%
 	gzip -n -c $< > $@.tmp && mv $@.tmp $@
 	sha256sum $< | cut -d' ' -f1 > bootstrap/bin/ck8s-agent-linux-$*.sha256
+	wc -c < $< | tr -d ' ' > bootstrap/bin/ck8s-agent-linux-$*.size
 # Also zstd-compressed, for hosts that have zstd (bootstrap/upload.go).
 bootstrap/bin/ck8s-agent-linux-%.zst: bin/ck8s-agent-linux-%
 	$(GO) run ./hack/zstdpack < $< > $@.tmp && mv $@.tmp $@
@@ -58,6 +59,7 @@ bin/ck8s-agent-light-linux-%: FORCE
 bootstrap/bin/ck8s-agent-light-linux-%.zst: bin/ck8s-agent-light-linux-%
 	$(GO) run ./hack/zstdpack < $< > $@.tmp && mv $@.tmp $@
 	sha256sum $< | cut -d' ' -f1 > bootstrap/bin/ck8s-agent-light-linux-$*.sha256
+	wc -c < $< | tr -d ' ' > bootstrap/bin/ck8s-agent-light-linux-$*.size
 
 bin/ck8sctl: $(AGENTS) FORCE
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./orchestrator/cmd/ck8sctl

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strconv"
 	"strings"
 )
 
@@ -39,6 +40,12 @@ var Arches = []string{"amd64", "arm64"}
 type Binary struct {
 	Arch   string
 	SHA256 string // of the uncompressed agent
+	// Size is the uncompressed agent's in bytes; 0 when unknown. The
+	// launch guard hashes no file of another size: after an upgrade the
+	// host's agent is an older build, and hashing it cost the host up to
+	// a quarter of a second (openssl, then sha256sum to be sure) only to
+	// learn what its size already said.
+	Size int64
 	// Light is this agent built without the manifests step (the
 	// nomanifests tag: no client-go), nil where ck8sctl was built without
 	// it. A third smaller, and 2-3 ms cheaper to start in each of a
@@ -67,12 +74,26 @@ func Agent(arch string) (Binary, error) {
 	if err != nil {
 		return Binary{}, fmt.Errorf("agent for linux/%s: no checksum: %w", arch, ErrNoAgent)
 	}
-	b := Binary{Arch: arch, SHA256: strings.TrimSpace(string(sum)), name: name}
+	b := Binary{Arch: arch, SHA256: strings.TrimSpace(string(sum)), Size: embeddedSize(name), name: name}
 	light := "bin/ck8s-agent-light-linux-" + arch
 	if sum, err := fs.ReadFile(binFS, light+".sha256"); err == nil {
-		b.Light = &Binary{Arch: arch, SHA256: strings.TrimSpace(string(sum)), name: light}
+		b.Light = &Binary{Arch: arch, SHA256: strings.TrimSpace(string(sum)), Size: embeddedSize(light), name: light}
 	}
 	return b, nil
+}
+
+// embeddedSize is the size the build wrote next to the agent name, 0
+// when it wrote none (an older tree's bootstrap/bin).
+func embeddedSize(name string) int64 {
+	b, err := fs.ReadFile(binFS, name+".size")
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
 }
 
 // Full returns agents without their light builds: what a run whose plan

@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/ck8s/ck8sctl/internal/remote"
@@ -88,13 +89,13 @@ func command(stateDir string, agents map[string]Binary, runID string, args []str
 				remote.Quote(InstallRecordPath(stateDir)), alts)
 		}
 	}
-	// $h: the hashes of the builds for the host's arch.
+	// $h: the hashes of the builds for the host's arch; $y their sizes.
 	b.WriteString(`case "$(uname -m)" in `)
 	if a, ok := agents["amd64"]; ok {
-		fmt.Fprintf(&b, "x86_64|amd64) h=\"%s\";; ", hashes(a))
+		fmt.Fprintf(&b, "x86_64|amd64) h=\"%s\"; y=\"%s\";; ", hashes(a), sizes(a))
 	}
 	if a, ok := agents["arm64"]; ok {
-		fmt.Fprintf(&b, "aarch64|arm64|armv8l) h=\"%s\";; ", hashes(a))
+		fmt.Fprintf(&b, "aarch64|arm64|armv8l) h=\"%s\"; y=\"%s\";; ", hashes(a), sizes(a))
 	}
 	fmt.Fprintf(&b, `*) echo "ck8s-guard: no agent for $(uname -m)" >&2; exit %d;; esac; `, ExitUnknownArch)
 	b.WriteString(guardShell)
@@ -155,11 +156,29 @@ func hashes(a Binary) string {
 	return strings.Join(hs, " ")
 }
 
+// sizes is the guard's $y: the sizes of a's builds, space-separated, or
+// "" when one is unknown (then every file is hashed).
+func sizes(a Binary) string {
+	var ys []string
+	for _, v := range a.builds() {
+		if v.Size <= 0 {
+			return ""
+		}
+		ys = append(ys, strconv.FormatInt(v.Size, 10))
+	}
+	return strings.Join(ys, " ")
+}
+
 // guardShell hashes the agent at $p when the stamp did not match (see
 // guardStamp), as the install does (openssl, else or on disagreement
 // with every hash in $h, sha256sum once: see installShell), and stamps it
-// as described above with the hash it matched.
-const guardShell = `m=; if [ -x "$p" ]; then x=$(openssl dgst -sha256 -r "$p" 2>/dev/null); x=${x%% *}; ` +
+// as described above with the hash it matched. A file whose size ($a's
+// third field) is none of the builds' ($y) cannot have their hash: it is
+// not hashed at all (an older agent, after an upgrade). An unknown size
+// ($a or $y empty) is hashed.
+const guardShell = `o=; if [ -n "$a" ] && [ -n "$y" ]; then o=${a#*:}; o=${o#*:}; o=${o%%:*}; ` +
+	`case " $y " in *" $o "*) o=;; esac; fi; ` +
+	`m=; if [ -x "$p" ] && [ -z "$o" ]; then x=$(openssl dgst -sha256 -r "$p" 2>/dev/null); x=${x%% *}; ` +
 	`for w in $h; do [ "$x" = "$w" ] && m=$w; done; ` +
 	`if [ -z "$m" ]; then x=$(sha256sum <"$p" 2>/dev/null); x=${x%% *}; for w in $h; do [ "$x" = "$w" ] && m=$w; done; fi; fi; ` +
 	`if [ -n "$m" ]; then h=$m; ` +

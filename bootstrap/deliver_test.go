@@ -219,7 +219,7 @@ func (h *fakeHost) installedAs(hashes ...string) bool {
 // guardHashes are the hashes the real launch guard script accepts on an
 // x86_64 host (see command).
 func guardHashes(t *testing.T, script string) []string {
-	m := regexp.MustCompile(`x86_64\|amd64\) h="([0-9a-f ]+)";;`).FindStringSubmatch(script)
+	m := regexp.MustCompile(`x86_64\|amd64\) h="([0-9a-f ]+)";`).FindStringSubmatch(script)
 	if m == nil {
 		t.Fatalf("no x86_64 hashes in the guard %q", script)
 	}

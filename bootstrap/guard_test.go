@@ -30,7 +30,7 @@ func newGuardHost(t *testing.T, agent string) *guardHost {
 	g := &guardHost{t: t, dir: t.TempDir(), shims: t.TempDir()}
 	g.install(agent)
 	sum := sha256.Sum256([]byte(agent))
-	h := Binary{SHA256: hex.EncodeToString(sum[:])}
+	h := Binary{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(agent))}
 	g.agents = map[string]Binary{"amd64": h, "arm64": h}
 	return g
 }
@@ -147,6 +147,44 @@ func TestGuardHashesWithOpensslElseSha256sum(t *testing.T) {
 	g.install(strings.Replace(guardAgent, "one", "two", 1))
 	if out, code := g.run(); code != ExitNeedAgent || out != "" {
 		t.Fatalf("changed agent: exit %d, %q; want %d and nothing run", code, out, ExitNeedAgent)
+	}
+}
+
+// After an upgrade the host's agent is an older build, of another size:
+// the guard asks for the upload without hashing it (neither openssl nor
+// sha256sum runs). Of the same size, or with a build of unknown size, it
+// is hashed, and refused for its hash.
+func TestGuardDoesNotHashAnotherSize(t *testing.T) {
+	older := strings.Replace(guardAgent, "one", "an older one", 1)
+	for _, c := range []struct {
+		name      string
+		installed string
+		size      int64 // of the builds; 0: unknown
+		hashed    bool
+	}{
+		{"another size", older, int64(len(guardAgent)), false},
+		{"the same size", strings.Replace(guardAgent, "one", "two", 1), int64(len(guardAgent)), true},
+		{"a build of unknown size", older, 0, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g := newGuardHost(t, guardAgent)
+			for arch, b := range g.agents {
+				b.Size = c.size
+				g.agents[arch] = b
+			}
+			g.install(c.installed)
+			marker := filepath.Join(t.TempDir(), "hashed")
+			for _, prog := range []string{"openssl", "sha256sum"} {
+				g.shim(prog, "echo "+prog+" >> "+marker+"; exit 1")
+			}
+			if out, code := g.run(); code != ExitNeedAgent || out != "" {
+				t.Fatalf("exit %d, %q; want %d and nothing run", code, out, ExitNeedAgent)
+			}
+			_, err := os.Stat(marker)
+			if hashed := err == nil; hashed != c.hashed {
+				t.Errorf("hashed: %v, want %v", hashed, c.hashed)
+			}
+		})
 	}
 }
 

@@ -274,6 +274,9 @@ func TestEmbeddedAgentsMatchTheirChecksums(t *testing.T) {
 		if sum := sha256.Sum256(unz); err != nil || hex.EncodeToString(sum[:]) != b.SHA256 {
 			t.Errorf("%s: the embedded zstd form (%d bytes) is not the agent: %v", arch, len(b.Zst()), err)
 		}
+		if b.Size != int64(len(raw)) {
+			t.Errorf("%s: the embedded size %d is not the agent's %d (the guard hashes no file of another size)", arch, b.Size, len(raw))
+		}
 		if b.Light == nil {
 			t.Errorf("%s: no light agent embedded", arch)
 			continue
@@ -282,6 +285,9 @@ func TestEmbeddedAgentsMatchTheirChecksums(t *testing.T) {
 		if sum := sha256.Sum256(unz); err != nil || hex.EncodeToString(sum[:]) != b.Light.SHA256 || len(unz) > len(raw)*3/4 {
 			t.Errorf("%s: the embedded light agent (%d bytes, %d decoded, the full one %d) is not its checksum's, or not a quarter smaller: %v",
 				arch, len(b.Light.Zst()), len(unz), len(raw), err)
+		}
+		if b.Light.Size != int64(len(unz)) {
+			t.Errorf("%s: the light agent's embedded size %d is not its %d", arch, b.Light.Size, len(unz))
 		}
 	}
 	bad := agents["amd64"]
