@@ -17,7 +17,8 @@ import (
 // stream (firewall.confirmed, or firewall.rolled_back when the request
 // came too late).
 func ConfirmFirewall(ctx context.Context, c remote.Runner, request string) error {
-	_, err := remote.Output(ctx, c, ": > "+remote.Quote(request))
+	// In sh, as every command of ours: the login shell may be any.
+	_, err := remote.Output(ctx, c, `sh -c ': > "$1"' ck8s-confirm `+remote.Quote(request))
 	return err
 }
 

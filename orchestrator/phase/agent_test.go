@@ -51,15 +51,15 @@ func newAgentHost(t *testing.T) *agentHost {
 
 func (h *agentHost) conn(name string) *remotetest.Conn {
 	return &remotetest.Conn{Name: name, Handle: func(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) error {
-		if w, err := remotetest.Words(cmd); err == nil && len(w) == 3 && w[0] == ":" && w[1] == ">" {
+		sc, err := remotetest.ParseShC(cmd)
+		if err == nil && sc.Name == "ck8s-confirm" && len(sc.Args) == 1 {
 			// bootstrap.ConfirmFirewall: the change's watchdog would confirm.
 			h.mu.Lock()
-			h.calls = append(h.calls, agentCall{name, []string{confirmRequest, w[2]}})
+			h.calls = append(h.calls, agentCall{name, []string{confirmRequest, sc.Args[0]}})
 			h.mu.Unlock()
 			h.once.Do(func() { close(h.confirmed) })
 			return nil
 		}
-		sc, err := remotetest.ParseShC(cmd)
 		if err != nil || sc.Name != "ck8s-agent" || len(sc.Args) == 0 {
 			return fmt.Errorf("not the guarded agent launch (%v): %q", err, cmd)
 		}
