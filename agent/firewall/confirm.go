@@ -35,13 +35,15 @@ func (e *TooLateError) Error() string {
 // watchdogStopWait bounds how long a confirm waits for the watchdog to go.
 const watchdogStopWait = 2 * time.Second
 
-// Confirm is the firewall-confirm command, run by the orchestrator over a
-// new SSH connection: that the connection got through the new rules is
-// the proof they are safe. Under the lock, a change still pending and
-// before its deadline becomes confirmed: saved for boot if the plan asked,
-// recorded as the baseline (applied.json) and as its result, and its
-// watchdog is stopped. Confirming a confirmed change again returns the
-// recorded result, so the orchestrator may retry after a lost reply.
+// Confirm is the firewall-confirm command, run by hand over a new SSH
+// connection (ck8sctl creates the change's confirm request instead, which
+// the watchdog confirms through the same confirm): that the connection
+// got through the new rules is the proof they are safe. Under the lock, a
+// change still pending and before its deadline becomes confirmed: saved
+// for boot if the plan asked, recorded as the baseline (applied.json) and
+// as its result, and its watchdog is stopped. Confirming a confirmed
+// change again returns the recorded result, so a retry after a lost reply
+// is safe.
 func Confirm(ctx context.Context, stateDir, id string, now func() time.Time) (*Result, error) {
 	if !ValidID(id) {
 		return nil, fmt.Errorf("change id %q is not 32 hex digits", id)

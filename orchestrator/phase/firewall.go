@@ -72,9 +72,11 @@ func (a applied) deadline(received time.Time) time.Time {
 	return a.Deadline
 }
 
-// confirm keeps trying a new connection and the confirm command until one
-// succeeds or the deadline is too close to beat the watchdog. Its error is
-// the reason the change was not confirmed.
+// confirm keeps trying a new connection that creates the change's confirm
+// request until one succeeds or the deadline is too close to beat the
+// watchdog. Its error is why no request was made; how the change ended
+// (confirmed, or rolled back for a request that came too late) comes on
+// the agent's own stream.
 func (c Confirmer) confirm(ctx context.Context, t *Target, e event.Event) error {
 	var a applied
 	err := json.Unmarshal(e.Data, &a)
