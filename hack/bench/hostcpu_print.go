@@ -13,10 +13,10 @@ import (
 // them (see hostCPU), with the targets. Where the work and the
 // floor both keep the lab's cores busy (50 hosts and more on two cores),
 // the machine ratio is what the wall ratio tends to, with less noise.
-func printHostCPU(floor hostCPU, builds []string, res map[string][3]hostCPU, hosts, reps int, steal string) {
-	names := []string{"first bootstrap (upload)", "harden apply+confirm", "harden re-run"}
-	targets := []string{"", "≤ 500 ms", "≤ 250 ms"}
-	walls := []float64{4, 3, 1.5}
+func printHostCPU(floor hostCPU, builds []string, res map[string][works]hostCPU, hosts, reps int, steal string) {
+	names := []string{"first bootstrap (upload)", "harden apply+confirm", "harden re-run", "bootstrap, agent in place"}
+	targets := []string{"", "≤ 500 ms", "≤ 250 ms", ""}
+	walls := []string{"≤ 4.0x", "≤ 3.0x", "≤ 1.5x", "(no target)"}
 	fmt.Printf("\nhost-side CPU per host, %d hosts, median of %d (load average %s; the hypervisor stole %s of the machine's CPU time meanwhile)\n",
 		hosts, reps, loadavg(), steal)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -41,7 +41,7 @@ func printHostCPU(floor hostCPU, builds []string, res map[string][3]hostCPU, hos
 			fmt.Fprintf(tw, "%s\t%s\t%.2fx\t%s\t%s\t%.2fx\t", m.cpu.Round(time.Millisecond), m.machine.Round(time.Millisecond),
 				ratio(m.machine, floor.machine), m.wall.Round(time.Millisecond), m.floor.Round(time.Millisecond), m.ratio)
 		}
-		fmt.Fprintf(tw, "%s\t≤ %.1fx\t\n", targets[i], walls[i])
+		fmt.Fprintf(tw, "%s\t%s\t\n", targets[i], walls[i])
 	}
 	tw.Flush()
 }

@@ -41,7 +41,7 @@ func main() {
 	serveSection := flag.Bool("serve", false, "run the serve section: a scheduled sweep of -serve-hosts lab hosts by ck8sctl serve (fire to first step, memory)")
 	fleet := flag.Bool("fleet", false, "run the fleet section: -fleet-hosts lab hosts swept on a schedule by -replicas-count replicas on one PostgreSQL")
 	replicas := flag.Bool("replicas", false, "run the replicas section: serve replicas on one PostgreSQL under a webhook load")
-	hostcpu := flag.Bool("hostcpu", true, "run the hostcpu section: host-side CPU per host of bootstrap, apply+confirm and re-run against ssh true (own lab, index INDEX-3)")
+	hostcpu := flag.Bool("hostcpu", true, "run the hostcpu section: host-side CPU per host of bootstrap (with and without the upload), apply+confirm and re-run against ssh true (own lab, index INDEX-3)")
 	// 50: the scale the targets are stated for, where the floor
 	// keeps the cores busy as the work does (10 shows a latency-bound
 	// floor and flatters the ratios; hack/bench/README.md, eleventh pass).
