@@ -125,7 +125,7 @@ func hostCPUBench(self, baseline string, hosts, index, reps int, backend string)
 }
 
 // works is how many kinds of work the section measures: first bootstrap,
-// apply+confirm, re-run, and the first bootstrap with its agent in place.
+// apply+confirm, re-run, and a bootstrap with the agent in place.
 const works = 4
 
 // hostCPUBuild measures one build, reps of each kind of work into out
@@ -148,21 +148,20 @@ func hostCPUBuild(ctx context.Context, l *lab.Lab, self, backend string, reps in
 		return err
 	}
 	n := len(l.Hosts)
+	resetFW := func() error { return fwReset(ctx, l, l.Hosts) }
+	boot := func() (time.Duration, error) { d, _, err := bootstrap(self, pb, n); return d, err }
 	steps := []struct {
 		reset func() error
 		run   func() (time.Duration, error)
 	}{
-		{func() error { return errors.Join(wipeAgents(ctx, l, l.Hosts), fwReset(ctx, l, l.Hosts)) },
-			func() (time.Duration, error) { d, _, err := bootstrap(self, pb, n); return d, err }},
-		{func() error { return fwReset(ctx, l, l.Hosts) },
-			func() (time.Duration, error) { d, _, err := r.run(ctx, pb, n, true); return d, err }},
+		{func() error { return errors.Join(wipeAgents(ctx, l, l.Hosts), resetFW()) }, boot},
+		{resetFW, func() (time.Duration, error) { d, _, err := r.run(ctx, pb, n, true); return d, err }},
 		{nil, func() (time.Duration, error) { d, _, err := r.run(ctx, pb, n, false); return d, err }},
-		{func() error { return fwReset(ctx, l, l.Hosts) },
-			func() (time.Duration, error) { d, _, err := bootstrap(self, pb, n); return d, err }},
+		{resetFW, boot},
 	}
 	// The agent of this build in place, from hosts without the rules, and
 	// its file two seconds old when a re-run's guard stamps it.
-	if err := fwReset(ctx, l, l.Hosts); err != nil {
+	if err := resetFW(); err != nil {
 		return err
 	}
 	if _, _, err := r.run(ctx, pb, n, true); err != nil {
