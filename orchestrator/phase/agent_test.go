@@ -217,6 +217,7 @@ func TestAgentRefusesAConfirmRequestElsewhere(t *testing.T) {
 		"confirm-chg-1",
 		"/var/lib/ck8s/firewall/../../../../etc/confirm-chg-1",
 		"/etc/cron.d/evil",
+		"/etc/confirm-chg-1", // the change's file name, outside the state directory
 		"/var/lib/ck8s/firewall/confirm-chg-2",
 	} {
 		t.Run(request, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/ck8s/ck8sctl/bootstrap"
@@ -43,14 +44,16 @@ type applied struct {
 }
 
 // check refuses data that names no change, or a confirm request other
-// than that change's file in an absolute, clean directory: whatever the
-// agent said, the confirm creates nothing else.
-func (a applied) check() error {
+// than that change's file under the run's state directory (the plan's,
+// which the agent keeps its changes in): whatever the agent said, the
+// confirm creates nothing else, and nothing outside ck8s's own directory.
+func (a applied) check(stateDir string) error {
 	if a.ID == "" {
 		return errors.New("no change id")
 	}
-	if r := a.ConfirmRequest; !path.IsAbs(r) || path.Clean(r) != r || path.Base(r) != "confirm-"+a.ID {
-		return fmt.Errorf("confirmRequest %q is not an absolute path to confirm-%s", r, a.ID)
+	r := a.ConfirmRequest
+	if !path.IsAbs(r) || path.Clean(r) != r || path.Base(r) != "confirm-"+a.ID || !strings.HasPrefix(r, strings.TrimSuffix(path.Clean(stateDir), "/")+"/") {
+		return fmt.Errorf("confirmRequest %q is not a path to confirm-%s under the state directory %s", r, a.ID, stateDir)
 	}
 	return nil
 }
@@ -85,7 +88,7 @@ func (c Confirmer) confirm(ctx context.Context, t *Target, e event.Event) error 
 		err = errors.New("no deadline")
 	}
 	if err == nil {
-		err = a.check()
+		err = a.check(t.Plan.Dir())
 	}
 	if err != nil {
 		return fmt.Errorf("firewall.applied event: %w: %s", err, e.Data)
