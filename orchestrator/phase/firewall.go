@@ -47,6 +47,8 @@ type applied struct {
 // than that change's file under the run's state directory (the plan's,
 // which the agent keeps its changes in): whatever the agent said, the
 // confirm creates nothing else, and nothing outside ck8s's own directory.
+// ck8sctl's plans name an absolute state directory (plan.DefaultStateDir);
+// under a relative one every request would be refused.
 func (a applied) check(stateDir string) error {
 	if a.ID == "" {
 		return errors.New("no change id")
